@@ -1,0 +1,110 @@
+"""The App: a registry of what a pipeline declares. It has no run loop of its own.
+
+``streamflow worker module:app`` (or ``await app.run()``) hands the app to
+:class:`streamflow.runtime.worker.Worker`, which creates topics, consumes, runs agents and
+commits. Keeping declaration and execution apart keeps this file readable and lets the test
+driver run the same declarations under virtual time.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from .agents import AgentSpec, TaskSpec, TimerSpec
+from .config import Settings
+from .exceptions import ConfigError, StreamflowError
+from .topics import Topic
+
+if TYPE_CHECKING:
+    from .runtime.worker import Worker
+
+_ID = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+class App:
+    """A stream-processing application.
+
+    ``id`` names the consumer group and prefixes internal topics. Keyword settings (see
+    :class:`streamflow.config.Settings`) are overridden by ``STREAMFLOW_*`` environment variables
+    and by CLI flags.
+    """
+
+    def __init__(self, id: str, *, broker: str | None = None, **settings: Any) -> None:
+        if not _ID.match(id):
+            raise ConfigError(f"app id {id!r}: use letters, digits, '.', '_' and '-'")
+        self.id = id
+        if broker is not None:
+            settings["broker"] = broker
+        self._code_settings = settings
+        self.settings = Settings.from_sources(settings)
+        self.topics: dict[str, Topic] = {}
+        self.agents: list[AgentSpec] = []
+        self.timers: list[TimerSpec] = []
+        self.tasks: list[TaskSpec] = []
+        self._runtime: "Worker | None" = None
+
+    def configure(self, **overrides: Any) -> Settings:
+        """Re-resolve settings with ``overrides`` (CLI flags) on top of env and code."""
+        self.settings = Settings.from_sources(self._code_settings, cli=overrides)
+        return self.settings
+
+    # -- declarations ----------------------------------------------------------------------
+    def topic(self, name: str, *, key_type: Any = None, value_type: Any = None,
+              partitions: int | None = None, config: dict[str, str] | None = None) -> Topic:
+        """Declare a topic (created at start when missing). Declaring a name twice returns the
+        first declaration if the types agree."""
+        existing = self.topics.get(name)
+        if existing is not None:
+            if (existing.key_type, existing.value_type) != (key_type, value_type) and (key_type, value_type) != (None, None):
+                raise ConfigError(f"topic {name!r} declared twice with different types")
+            return existing
+        topic = Topic(self, name, key_type=key_type, value_type=value_type,
+                      partitions=partitions, config=config)
+        self.topics[name] = topic
+        return topic
+
+    def agent(self, *topics: Topic | str, sink: Iterable[Topic] | Topic | None = None,
+              name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Run the decorated ``async def f(stream)`` over events of ``topics``."""
+        resolved = [t if isinstance(t, Topic) else self.topic(t) for t in topics]
+        sinks = [] if sink is None else [sink] if isinstance(sink, Topic) else list(sink)
+
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            agent_name = name or fn.__name__
+            if any(a.name == agent_name for a in self.agents):
+                raise ConfigError(f"two agents named {agent_name!r}; pass name=...")
+            self.agents.append(AgentSpec(agent_name, fn, resolved, sinks))
+            return fn
+        return register
+
+    def timer(self, interval: float, *, on_start: bool = False) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+        """Call the decorated ``async def f()`` every ``interval`` seconds."""
+        if interval <= 0:
+            raise ConfigError("timer interval must be > 0 seconds")
+
+        def register(fn: Callable[[], Any]) -> Callable[[], Any]:
+            self.timers.append(TimerSpec(fn.__name__, fn, interval, on_start))
+            return fn
+        return register
+
+    def task(self, fn: Callable[[], Any]) -> Callable[[], Any]:
+        """Call the decorated ``async def f()`` once the worker has started."""
+        self.tasks.append(TaskSpec(fn.__name__, fn))
+        return fn
+
+    # -- running -----------------------------------------------------------------------------
+    async def run(self, **overrides: Any) -> None:
+        """Run a worker for this app until it is stopped (see ``streamflow worker``)."""
+        from .runtime.worker import Worker
+        if overrides:
+            self.configure(**overrides)
+        await Worker(self).run()
+
+    def _require_runtime(self, what: str) -> "Worker":
+        if self._runtime is None:
+            raise StreamflowError(f"{what} needs a running worker: call it from an agent, "
+                                  "a timer or a task of a running app")
+        return self._runtime
+
+    def __repr__(self) -> str:
+        return f"<App {self.id} broker={self.settings.broker}>"

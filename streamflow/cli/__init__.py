@@ -1,0 +1,1 @@
+"""The ``streamflow`` command: thin click wrappers around the library."""

@@ -1,0 +1,79 @@
+"""``streamflow worker|tables|record|replay|dev-kafka``."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from typing import Any
+
+import click
+
+from ..config import Settings
+from ..exceptions import StreamflowError
+from .loading import load_app
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), format=LOG_FORMAT,
+                        stream=sys.stderr, force=True)
+    logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+@click.group()
+@click.version_option(package_name="streamflow")
+def main() -> None:
+    """streamflow: stateful stream processing on Apache Kafka."""
+
+
+@main.command()
+@click.argument("app_spec", metavar="MODULE:ATTR")
+@click.option("--broker", help="memory:// (embedded, default) or kafka://host:port[,host:port]")
+@click.option("--data-dir", help="where table stores live")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option("--commit-interval", type=float, help="seconds between commits")
+@click.option("--batch-size", type=int, help="max records handed to agents at once")
+@click.option("--processing-guarantee", type=click.Choice(["at_least_once", "exactly_once"]))
+@click.option("--on-decode-error", type=click.Choice(["stop", "skip"]))
+@click.option("--store", type=click.Choice(["rocksdb", "memory"]))
+def worker(app_spec: str, **flags: Any) -> None:
+    """Run a worker for the app MODULE:ATTR until SIGINT/SIGTERM."""
+    from ..runtime.worker import Worker
+    app = load_app(app_spec)
+    try:
+        settings = app.configure(**{k: v for k, v in flags.items() if v is not None})
+    except StreamflowError as exc:
+        raise click.ClickException(str(exc)) from None
+    setup_logging(settings.log_level)
+    code = asyncio.run(_run_worker(Worker(app)))
+    sys.exit(code)
+
+
+async def _run_worker(worker: Any) -> int:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _stop_on_signal, worker, sig)
+    try:
+        await worker.run()
+    except StreamflowError as exc:
+        logging.getLogger("streamflow").error("worker stopped: %s", exc)
+        return 1
+    return 0
+
+
+def _stop_on_signal(worker: Any, sig: signal.Signals) -> None:
+    logging.getLogger("streamflow").info("%s received: stopping after the batch in progress", sig.name)
+    worker.request_stop()
+
+
+def _settings_table() -> str:
+    rows = []
+    for f in Settings.__dataclass_fields__.values():
+        rows.append(f"{f.name}\t{f.default!r}\t{f.metadata.get('help', '')}")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,111 @@
+"""Settings: defaults < ``App(...)`` keyword arguments < ``STREAMFLOW_*`` environment < CLI flags.
+
+Every setting is a field of :class:`Settings`, so the README's configuration table, the
+environment variables and the CLI flags are all derived from this one list.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .exceptions import ConfigError
+
+GUARANTEES = ("at_least_once", "exactly_once")
+ERROR_POLICIES = ("stop", "skip")
+
+
+@dataclass
+class Settings:
+    broker: str = field(default="memory://", metadata={"help": "memory:// (embedded) or kafka://host:port[,host:port]"})
+    data_dir: str = field(default="./streamflow-data", metadata={"help": "where table stores live (one dir per app)"})
+    commit_interval: float = field(default=1.0, metadata={"help": "seconds between commits of offsets, output and state"})
+    batch_size: int = field(default=2000, metadata={"help": "max records fetched and handed to agents at once"})
+    processing_guarantee: str = field(default="at_least_once", metadata={"help": "at_least_once (exactly_once: not yet)"})
+    on_decode_error: str = field(default="stop", metadata={"help": "a record that does not decode: stop the worker, or skip it (logged)"})
+    topic_partitions: int = field(default=8, metadata={"help": "partitions of topics streamflow creates, unless declared"})
+    replication_factor: int = field(default=1, metadata={"help": "replication factor of topics streamflow creates"})
+    store: str = field(default="rocksdb", metadata={"help": "table store: rocksdb or memory"})
+    rocksdb_memory_mb: int = field(default=256, metadata={"help": "block cache + write buffers shared by all stores"})
+    table_standby_replicas: int = field(default=0, metadata={"help": "warm copies of other workers' table partitions"})
+    auto_offset_reset: str = field(default="earliest", metadata={"help": "where a new consumer group starts: earliest or latest"})
+    broker_timeout: float = field(default=30.0, metadata={"help": "seconds to wait for the broker at start"})
+    session_timeout_ms: int = field(default=10000, metadata={"help": "consumer group session timeout"})
+    heartbeat_interval_ms: int = field(default=3000, metadata={"help": "consumer group heartbeat interval"})
+    max_poll_interval_ms: int = field(default=300000, metadata={"help": "max time between polls before the group evicts the worker"})
+    linger_ms: int = field(default=5, metadata={"help": "producer linger"})
+    max_batch_bytes: int = field(default=1048576, metadata={"help": "producer batch size in bytes"})
+    compression_type: str | None = field(default=None, metadata={"help": "producer compression: gzip, snappy, lz4, zstd"})
+    security_protocol: str = field(default="PLAINTEXT", metadata={"help": "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"})
+    sasl_mechanism: str | None = field(default=None, metadata={"help": "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER"})
+    sasl_username: str | None = field(default=None, metadata={"help": "SASL user"})
+    sasl_password: str | None = field(default=None, metadata={"help": "SASL password"})
+    ssl_cafile: str | None = field(default=None, metadata={"help": "CA bundle for SSL"})
+    ssl_certfile: str | None = field(default=None, metadata={"help": "client certificate for SSL"})
+    ssl_keyfile: str | None = field(default=None, metadata={"help": "client key for SSL"})
+    log_level: str = field(default="INFO", metadata={"help": "DEBUG, INFO, WARNING, ERROR"})
+
+    @classmethod
+    def from_sources(cls, code: Mapping[str, Any] | None = None,
+                     env: Mapping[str, str] | None = None,
+                     cli: Mapping[str, Any] | None = None) -> "Settings":
+        """Merge the sources in order of precedence and validate the result."""
+        values: dict[str, Any] = {}
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        for key, value in (code or {}).items():
+            if key not in names:
+                raise ConfigError(f"unknown setting {key!r}; known settings: {', '.join(sorted(names))}")
+            values[key] = value
+        environ = os.environ if env is None else env
+        for name, f in names.items():
+            raw = environ.get(f"STREAMFLOW_{name.upper()}")
+            if raw is not None:
+                values[name] = _parse(name, f, raw)
+        for key, value in (cli or {}).items():
+            if value is not None:
+                values[key] = value
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if not (self.broker.startswith("memory://") or self.broker.startswith("kafka://")):
+            raise ConfigError(f"broker {self.broker!r}: use memory:// or kafka://host:port[,host:port]")
+        if self.broker.startswith("kafka://") and not self.broker[len("kafka://"):].strip():
+            raise ConfigError("broker kafka:// needs at least one host:port")
+        if self.processing_guarantee not in GUARANTEES:
+            raise ConfigError(f"processing_guarantee {self.processing_guarantee!r}: use one of {GUARANTEES}")
+        if self.processing_guarantee == "exactly_once":
+            raise ConfigError("processing_guarantee=exactly_once is not available yet in this release; "
+                              "use at_least_once")
+        if self.on_decode_error not in ERROR_POLICIES:
+            raise ConfigError(f"on_decode_error {self.on_decode_error!r}: use one of {ERROR_POLICIES}")
+        if self.store not in ("rocksdb", "memory"):
+            raise ConfigError(f"store {self.store!r}: use rocksdb or memory")
+        if self.commit_interval <= 0:
+            raise ConfigError("commit_interval must be > 0 seconds")
+        if self.batch_size < 1:
+            raise ConfigError("batch_size must be >= 1")
+        if self.auto_offset_reset not in ("earliest", "latest"):
+            raise ConfigError("auto_offset_reset must be earliest or latest")
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.broker[len("kafka://"):]
+
+
+def _parse(name: str, f: dataclasses.Field, raw: str) -> Any:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    try:
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"STREAMFLOW_{name.upper()}={raw!r}: expected a number") from None
+    return raw or None if "None" in kind else raw
+
+
+def setting_fields() -> list[dataclasses.Field]:
+    return list(dataclasses.fields(Settings))

@@ -1,0 +1,1 @@
+"""The runtime: the worker's run loop, output buffering, commits and the broker transports."""

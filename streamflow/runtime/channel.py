@@ -1,0 +1,62 @@
+"""The hand-off between the worker and one agent: batches in, "processed" signals out.
+
+The worker ``deliver``s a batch and gets a future that completes when the agent asks for the
+batch after it, i.e. when every event of the batch went through the agent's loop body. One
+future per batch, not per event.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from ..context import ProcessingContext
+from ..types import Event
+
+
+class Channel:
+    def __init__(self, ctx: ProcessingContext) -> None:
+        self.ctx = ctx
+        self._queue: deque[tuple[list[Event], asyncio.Future]] = deque()
+        self._waiter: asyncio.Future | None = None
+        self._current: asyncio.Future | None = None
+        self.waiting = False  # True while the agent is blocked on an empty channel
+
+    def deliver(self, batch: list[Event]) -> asyncio.Future:
+        done = asyncio.get_running_loop().create_future()
+        self._queue.append((batch, done))
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+        return done
+
+    def _finish_current(self) -> None:
+        if self._current is not None:
+            if not self._current.done():
+                self._current.set_result(None)
+            self._current = None
+
+    async def next_batch(self, timeout: float | None = None) -> list[Event] | None:
+        self._finish_current()
+        while not self._queue:
+            self._waiter = asyncio.get_running_loop().create_future()
+            self.waiting = True
+            try:
+                if timeout is None:
+                    await self._waiter
+                else:
+                    try:
+                        await asyncio.wait_for(self._waiter, timeout)
+                    except asyncio.TimeoutError:
+                        return None
+            finally:
+                self.waiting = False
+                self._waiter = None
+        batch, self._current = self._queue.popleft()
+        return batch
+
+    def fail_pending(self) -> None:
+        """The agent is gone: release everything waiting on it."""
+        self._finish_current()
+        while self._queue:
+            _, done = self._queue.popleft()
+            if not done.done():
+                done.set_result(None)

@@ -1,0 +1,122 @@
+"""Running what the DSL declared: one task per agent, per timer, per start-up task."""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..agents import AgentSpec, TaskSpec, TimerSpec
+from ..context import ProcessingContext, current_context
+from ..streams import Stream
+from ..types import Message
+from .channel import Channel
+
+if TYPE_CHECKING:
+    from .clock import WallClock
+
+log = logging.getLogger("streamflow.agent")
+
+FailureHandler = Callable[[str, BaseException, Any], None]
+
+
+class AgentRunner:
+    """Runs one agent function over its channel; sends what an async-generator agent yields."""
+
+    def __init__(self, spec: AgentSpec, on_failure: FailureHandler) -> None:
+        self.spec = spec
+        self.ctx = ProcessingContext(spec.name)
+        self.channel = Channel(self.ctx)
+        self._on_failure = on_failure
+        self.task: asyncio.Task | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._run(), name=f"agent:{self.name}")
+
+    async def _run(self) -> None:
+        current_context.set(self.ctx)
+        stream = Stream(self.channel, name=self.name)
+        try:
+            if inspect.isasyncgenfunction(self.spec.fn):
+                await self._drive_generator(self.spec.fn(stream))
+            else:
+                await self.spec.fn(stream)
+            log.warning("agent %s returned; it gets no more events", self.name)
+            self.channel.fail_pending()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - reported to the worker, which stops
+            self.channel.fail_pending()
+            self._on_failure(self.name, exc, self.ctx.event)
+
+    async def _drive_generator(self, gen: Any) -> None:
+        sinks = self.spec.sinks
+        ctx = self.ctx
+        async for result in gen:
+            if not sinks:
+                continue
+            if isinstance(result, Message):
+                key, value, headers, ts = result.key, result.value, result.headers, result.timestamp
+            else:
+                key = ctx.event.key if ctx.event is not None else None
+                value, headers, ts = result, None, None
+            for sink in sinks:
+                await sink.send(key=key, value=value, headers=headers, timestamp=ts)
+
+    async def stop(self) -> None:
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+            try:
+                await self.task
+            except (asyncio.CancelledError, Exception):
+                pass
+
+
+class TimerRunner:
+    def __init__(self, spec: TimerSpec, clock: "WallClock", on_failure: FailureHandler) -> None:
+        self.spec, self.clock, self._on_failure = spec, clock, on_failure
+        self.task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._run(), name=f"timer:{self.spec.name}")
+
+    async def _run(self) -> None:
+        try:
+            if self.spec.on_start:
+                await self.spec.fn()
+            while True:
+                await self.clock.sleep(self.spec.interval)
+                await self.spec.fn()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            self._on_failure(f"timer {self.spec.name}", exc, None)
+
+    async def stop(self) -> None:
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+            try:
+                await self.task
+            except (asyncio.CancelledError, Exception):
+                pass
+
+
+class TaskRunner(TimerRunner):
+    def __init__(self, spec: TaskSpec, on_failure: FailureHandler) -> None:  # noqa: D107
+        self.spec_task, self._on_failure = spec, on_failure
+        self.task = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._run_once(), name=f"task:{self.spec_task.name}")
+
+    async def _run_once(self) -> None:
+        try:
+            await self.spec_task.fn()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            self._on_failure(f"task {self.spec_task.name}", exc, None)

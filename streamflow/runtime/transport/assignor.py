@@ -1,0 +1,123 @@
+"""Partition assignment that keeps state where it is.
+
+A *task* is one partition number across topics that have the same partition count (Kafka
+Streams' notion): partition 3 of ``orders``, of ``orders-repartition`` and of a table's
+changelog belong together, because the table partition 3 is updated by events of partition 3.
+Tasks, not single partitions, are what we assign, so co-partitioned topics stay together.
+
+``assign_tasks`` is pure: it balances tasks over members (counts differ by at most one), keeps
+a task on the member that held it last (its state is local there), and otherwise prefers a
+member that holds a warm standby copy. Members tell what they hold in their join metadata.
+aiokafka accepts assignor *classes*; ``assignor_for`` makes one bound to a worker's view of
+what it holds.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+from typing import Any, Callable, Mapping
+
+import orjson
+from aiokafka.coordinator.assignors.abstract import AbstractPartitionAssignor
+from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment, ConsumerProtocolMemberMetadata
+
+log = logging.getLogger("streamflow.assignor")
+
+Task = tuple[int, int]  # (partition count of the topic group, partition number)
+
+
+def assign_tasks(members: Mapping[str, dict[str, set[Task]]], tasks: list[Task]) -> dict[str, list[Task]]:
+    """``members``: id -> {"active": tasks held, "standby": tasks with a warm copy}.
+
+    Returns id -> tasks. Deterministic for the same input.
+    """
+    ids = sorted(members)
+    out: dict[str, list[Task]] = {m: [] for m in ids}
+    if not ids:
+        return out
+    tasks = sorted(set(tasks))
+    base, extra = divmod(len(tasks), len(ids))
+    # Members that already hold more get the "+1" slots first, so fewer tasks move.
+    held = {m: len(members[m].get("active", set()) & set(tasks)) for m in ids}
+    by_holding = sorted(ids, key=lambda m: (-held[m], m))
+    capacity = {m: base + (1 if i < extra else 0) for i, m in enumerate(by_holding)}
+    unassigned = []
+    for task in tasks:
+        owner = next((m for m in ids if task in members[m].get("active", ()) and len(out[m]) < capacity[m]), None)
+        if owner is None:
+            unassigned.append(task)
+        else:
+            out[owner].append(task)
+    rest = []
+    for task in unassigned:
+        standby = next((m for m in ids if task in members[m].get("standby", ()) and len(out[m]) < capacity[m]), None)
+        if standby is None:
+            rest.append(task)
+        else:
+            out[standby].append(task)
+    for task in rest:
+        target = min((m for m in ids if len(out[m]) < capacity[m]), key=lambda m: (len(out[m]), m))
+        out[target].append(task)
+    return out
+
+
+def encode_holdings(active: set[Task], standby: set[Task]) -> bytes:
+    return orjson.dumps({"active": sorted(active), "standby": sorted(standby)})
+
+
+def decode_holdings(data: bytes) -> dict[str, set[Task]]:
+    try:
+        obj = orjson.loads(data) if data else {}
+        return {k: {(int(a), int(b)) for a, b in obj.get(k, [])} for k in ("active", "standby")}
+    except (ValueError, TypeError):
+        return {"active": set(), "standby": set()}
+
+
+class CopartitionedAssignor(AbstractPartitionAssignor):
+    """aiokafka adapter for :func:`assign_tasks`. Subclassed per worker by ``assignor_for``."""
+
+    name = "streamflow-copartitioned"
+    version = 0
+    holdings: Callable[[], tuple[set[Task], set[Task]]] = staticmethod(lambda: (set(), set()))  # type: ignore[assignment]
+
+    @classmethod
+    def metadata(cls, topics: Any) -> ConsumerProtocolMemberMetadata:
+        active, standby = cls.holdings()
+        return ConsumerProtocolMemberMetadata(cls.version, list(topics), encode_holdings(active, standby))
+
+    @classmethod
+    def on_assignment(cls, assignment: Any) -> None:
+        pass
+
+    @classmethod
+    def on_generation_assignment(cls, generation: int) -> None:
+        pass
+
+    @classmethod
+    def assign(cls, cluster: Any, members: Mapping[str, ConsumerProtocolMemberMetadata]) -> dict[str, ConsumerProtocolMemberAssignment]:
+        counts: dict[str, int] = {}
+        for meta in members.values():
+            for topic in meta.subscription:
+                parts = cluster.partitions_for_topic(topic)
+                if parts:
+                    counts[topic] = len(parts)
+        tasks = sorted({(n, p) for n in counts.values() for p in range(n)})
+        holdings = {m: decode_holdings(meta.user_data) for m, meta in members.items()}
+        plan = assign_tasks(holdings, tasks)
+        result = {}
+        for member, member_tasks in plan.items():
+            subscription = set(members[member].subscription)
+            per_topic: dict[str, list[int]] = collections.defaultdict(list)
+            for n, p in member_tasks:
+                for topic, count in counts.items():
+                    if count == n and topic in subscription:
+                        per_topic[topic].append(p)
+            result[member] = ConsumerProtocolMemberAssignment(
+                cls.version, sorted((t, sorted(ps)) for t, ps in per_topic.items()), b"")
+        log.info("assigned %d tasks to %d members", len(tasks), len(members))
+        return result
+
+
+def assignor_for(holdings: Callable[[], tuple[set[Task], set[Task]]]) -> type[CopartitionedAssignor]:
+    """An assignor class whose join metadata reports ``holdings()`` of this worker."""
+    return type("CopartitionedAssignor", (CopartitionedAssignor,), {"holdings": staticmethod(holdings)})

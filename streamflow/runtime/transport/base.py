@@ -1,0 +1,104 @@
+"""The transport interface between the runtime and a broker.
+
+The runtime only ever moves *batches*: a consumer returns every record it fetched per topic
+partition, a producer takes a list of already-encoded records for one partition. Keeping the
+interface this narrow is what lets ``memory://`` and Kafka behave the same to the worker.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Protocol, Sequence
+
+from ...types import TP
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic to create when missing."""
+
+    name: str
+    partitions: int
+    replication_factor: int = 1
+    config: dict[str, str] = field(default_factory=dict)
+
+
+class RawRecord(Protocol):
+    """A fetched record (aiokafka's ConsumerRecord has these attributes)."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
+
+# (key, value, timestamp_ms, headers)
+OutRecord = tuple[bytes | None, bytes | None, int | None, Sequence[tuple[str, bytes]] | None]
+
+RebalanceCallback = Callable[[set[TP]], Awaitable[None]]
+
+
+class Consumer(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def getmany(self, timeout: float, max_records: int) -> dict[TP, list[RawRecord]]: ...
+
+    async def commit(self, offsets: dict[TP, int]) -> None:
+        """Commit ``offsets``: the next offset to read per partition."""
+
+    async def committed(self, tp: TP) -> int | None: ...
+
+    def assignment(self) -> set[TP]: ...
+
+    def pause(self, tps: set[TP]) -> None: ...
+
+    def resume(self, tps: set[TP]) -> None: ...
+
+
+class Producer(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send_batch(self, topic: str, partition: int,
+                         records: list[OutRecord]) -> list[Awaitable[int]]:
+        """Hand records for one partition to the broker client; each awaitable resolves to the
+        offset of the *last* record of a chunk once the broker acknowledged it."""
+
+
+class ChangelogReader(Protocol):
+    """Reads a partition from an offset to its end, without a consumer group (recovery)."""
+
+    async def end_offsets(self, tps: list[TP]) -> dict[TP, int]: ...
+
+    async def read(self, tp: TP, start: int, end: int, max_records: int) -> list[RawRecord]: ...
+
+    async def stop(self) -> None: ...
+
+
+class Transport(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def ensure_topics(self, specs: list[TopicSpec]) -> None:
+        """Create the topics that do not exist yet."""
+
+    async def partition_count(self, topic: str) -> int | None:
+        """Partitions of ``topic``, or None when it does not exist."""
+
+    def consumer(self, group: str, topics: list[str], on_revoked: RebalanceCallback,
+                 on_assigned: RebalanceCallback, holdings: Any = None) -> Consumer:
+        """A group consumer; ``holdings()`` tells the assignor which tasks this worker holds."""
+
+    def producer(self) -> Producer: ...
+
+    def changelog_reader(self) -> ChangelogReader: ...
+
+    def describe(self) -> str: ...
+
+    extra: dict[str, Any]

@@ -1,0 +1,357 @@
+"""The worker: the one run loop. Fetch a batch, decode it, hand it to the agents, wait until
+they processed it, and every ``commit_interval`` commit.
+
+The commit path is the spine that tables and, later, exactly-once hang on:
+
+1. quiesce: every agent has processed what it was given (``take`` buffers flushed);
+2. state: each participant (table partitions) turns its per-commit batch into changelog
+   records in the output buffer;
+3. output: flush everything to the broker and wait for its acknowledgements;
+4. state: write each store's batch together with the changelog offset it reached;
+5. offsets: commit the input offsets of what was processed.
+
+With exactly-once, 3 and 5 become one Kafka transaction and 4 follows its commit (a local batch
+is simply dropped on abort), without changing the order.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..exceptions import AgentError, ConfigError, DecodeError, StreamflowError
+from ..streams import FLUSH
+from ..types import TP, Event
+from .clock import WallClock
+from .output import OutputBuffer
+from .runners import AgentRunner, TaskRunner, TimerRunner
+from .transport import transport_for
+from .transport.base import Consumer, RawRecord, TopicSpec, Transport
+
+if TYPE_CHECKING:
+    from ..app import App
+    from ..topics import Topic
+
+log = logging.getLogger("streamflow.worker")
+
+
+class CommitParticipant(Protocol):
+    """Something with per-commit state (a table): see the module docstring for the order."""
+
+    async def prepare_commit(self, output: OutputBuffer) -> None: ...
+
+    def finish_commit(self, acked: dict[TP, int]) -> None: ...
+
+    async def on_assigned(self, tps: set[TP]) -> None: ...
+
+    async def on_revoked(self, tps: set[TP]) -> None: ...
+
+
+class Worker:
+    """Runs an app against a broker until stopped."""
+
+    def __init__(self, app: "App", transport: Transport | None = None,
+                 clock: WallClock | None = None) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.transport = transport or transport_for(self.settings)
+        self.clock = clock or WallClock()
+        self.output: OutputBuffer = None  # type: ignore[assignment]  # set in start()
+        self.consumer: Consumer | None = None
+        self.participants: list[CommitParticipant] = []
+        self._partitions: dict[str, int] = {}
+        self._runners: list[AgentRunner] = []
+        self._by_topic: dict[str, list[AgentRunner]] = {}
+        self._background: list[Any] = []
+        self._positions: dict[TP, int] = {}
+        self._committed: dict[TP, int] = {}
+        self._lock = asyncio.Lock()
+        self._stop_requested = False
+        self._stopped = asyncio.Event()
+        self._fatal: BaseException | None = None
+        self._fatal_event: asyncio.Event | None = None
+        self._producer = None
+        self._started = False
+        self.events_processed = 0
+        self.decode_errors_skipped = 0
+        self.commits = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def partition_count(self, topic: str) -> int:
+        try:
+            return self._partitions[topic]
+        except KeyError:
+            raise ConfigError(f"unknown topic {topic!r}: declare it with app.topic({topic!r})") from None
+
+    def request_stop(self) -> None:
+        """Ask the loop to stop after the batch in progress (signal handlers call this)."""
+        self._stop_requested = True
+        if self._fatal_event is not None:
+            self._fatal_event.set()
+
+    async def run(self) -> None:
+        """Start, loop until stopped, shut down cleanly. Re-raises what stopped it abnormally."""
+        try:
+            await self.start()
+            await self._loop()
+        finally:
+            await self.shutdown()
+        if self._fatal is not None:
+            raise self._fatal
+
+    async def start(self) -> None:
+        app = self.app
+        if app._runtime is not None:
+            raise StreamflowError(f"app {app.id} is already running in this process")
+        app._runtime = self  # type: ignore[assignment]
+        self._fatal_event = asyncio.Event()
+        await self.transport.start()
+        await self._ensure_topics()
+        self._producer = self.transport.producer()
+        await self._producer.start()
+        self.output = OutputBuffer(self._producer, self.partition_count)
+        for spec in app.agents:
+            runner = AgentRunner(spec, self._on_failure)
+            self._runners.append(runner)
+            for topic in spec.topic_names:
+                self._by_topic.setdefault(topic, []).append(runner)
+            runner.start()
+        sources = sorted(self._by_topic)
+        if sources:
+            self.consumer = self.transport.consumer(app.id, sources, self._on_revoked,
+                                                    self._on_assigned, self._holdings)
+            await self.consumer.start()
+        for timer in app.timers:
+            self._background.append(TimerRunner(timer, self.clock, self._on_failure))
+        for task in app.tasks:
+            self._background.append(TaskRunner(task, self._on_failure))
+        for runner in self._background:
+            runner.start()
+        self._started = True
+        log.info("worker %s started on %s: %d agent(s) consuming %s; %d timer(s), %d task(s)",
+                 app.id, self.transport.describe(), len(self._runners), ", ".join(sources) or "nothing",
+                 len(app.timers), len(app.tasks))
+
+    async def _ensure_topics(self) -> None:
+        specs = [TopicSpec(t.name, t.declared_partitions or self.settings.topic_partitions,
+                           self.settings.replication_factor, t.config)
+                 for t in self.app.topics.values()]
+        specs += self._extra_topic_specs()
+        await self.transport.ensure_topics(specs)
+        for spec in specs:
+            count = await self.transport.partition_count(spec.name)
+            if count is None:
+                raise ConfigError(f"topic {spec.name!r} does not exist and could not be created")
+            self._partitions[spec.name] = count
+
+    def _extra_topic_specs(self) -> list[TopicSpec]:
+        """Internal topics (changelogs, repartition topics) of participants."""
+        return []
+
+    def _holdings(self) -> tuple[set, set]:
+        """Tasks whose state this worker holds (for the sticky assignor)."""
+        return set(), set()
+
+    async def shutdown(self) -> None:
+        """Stop timers, drain, flush, commit, leave the group. Safe to call twice."""
+        if not self._started and self.app._runtime is not self:
+            return
+        for runner in self._background:
+            await runner.stop()
+        try:
+            if self._started and self._producer is not None:
+                async with self._lock:
+                    await self._commit(final=True)
+        except Exception as exc:  # noqa: BLE001
+            log.error("final commit failed: %s", exc)
+            if self._fatal is None:
+                self._fatal = exc
+        try:
+            if self.consumer is not None:
+                await self.consumer.stop()
+        finally:
+            for runner in self._runners:
+                await runner.stop()
+            if self._producer is not None:
+                try:
+                    await self._producer.stop()
+                except Exception as exc:  # noqa: BLE001
+                    log.error("producer did not stop cleanly: %s", exc)
+            await self.transport.stop()
+            self._started = False
+            self.app._runtime = None
+            self._stopped.set()
+            log.info("worker %s stopped: %d events processed, %d commits", self.app.id,
+                     self.events_processed, self.commits)
+
+    # -- failures ------------------------------------------------------------------------------
+    def _on_failure(self, where: str, exc: BaseException, event: Event | None) -> None:
+        at = f" while processing {event.coordinates}" if event is not None else ""
+        log.error("%s raised %s%s: %s", where if " " in where else f"agent {where}",
+                  type(exc).__name__, at, exc, exc_info=exc)
+        if self._fatal is None:
+            err = AgentError(f"{where if ' ' in where else 'agent ' + where} failed{at}: "
+                             f"{type(exc).__name__}: {exc}")
+            err.__cause__ = exc
+            self._fatal = err
+        self.request_stop()
+
+    def _check_fatal(self) -> None:
+        if self._fatal is not None:
+            self._stop_requested = True
+
+    # -- the loop -----------------------------------------------------------------------------
+    async def _loop(self) -> None:
+        interval = self.settings.commit_interval
+        next_commit = time.monotonic() + interval
+        consumer = self.consumer
+        while not self._stop_requested:
+            if consumer is None:
+                await self._wait_or_stop(min(interval, 0.2))
+                records: dict = {}
+            else:
+                timeout = max(0.0, min(next_commit - time.monotonic(), 0.2))
+                records = await consumer.getmany(timeout, self.settings.batch_size)
+            if self._stop_requested:
+                # Records fetched but not processed are not committed: they come again.
+                break
+            async with self._lock:
+                if records:
+                    await self._process(records)
+                await self.output.flush()
+                if time.monotonic() >= next_commit and not self._stop_requested:
+                    await self._commit()
+                    next_commit = time.monotonic() + interval
+
+    async def _wait_or_stop(self, seconds: float) -> None:
+        assert self._fatal_event is not None
+        try:
+            await asyncio.wait_for(self._fatal_event.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _process(self, records: dict[TP, list[RawRecord]]) -> None:
+        assert self.consumer is not None
+        assigned = self.consumer.assignment()
+        per_runner: dict[AgentRunner, list[Event]] = {}
+        done_positions: dict[TP, int] = {}
+        decode_failure: DecodeError | None = None
+        for tp, recs in records.items():
+            if tp not in assigned or not recs:
+                continue
+            events, failure = self._decode(tp, recs)
+            if failure is not None and decode_failure is None:
+                decode_failure = failure
+            for runner in self._by_topic.get(tp.topic, ()):
+                per_runner.setdefault(runner, []).extend(events)
+            done_positions[TP(tp.topic, tp.partition)] = (
+                failure.offset if failure is not None else recs[-1].offset + 1)
+            self.events_processed += len(events)
+        await self._deliver(per_runner)
+        if self._fatal is not None:
+            return  # an agent failed on this batch: its offsets are not committed
+        self._positions.update(done_positions)
+        if decode_failure is not None:
+            self._fatal = decode_failure
+            self.request_stop()
+
+    async def _deliver(self, per_runner: dict[AgentRunner, list]) -> None:
+        futures = [runner.channel.deliver(batch) for runner, batch in per_runner.items()]
+        if futures:
+            await asyncio.gather(*futures)
+
+    def _decode(self, tp: TP, recs: list[RawRecord]) -> tuple[list[Event], DecodeError | None]:
+        topic = self.app.topics.get(tp.topic)
+        if topic is None:
+            raise ConfigError(f"records from undeclared topic {tp.topic}")
+        kloads, vloads = topic.key_codec.loads, topic.value_codec.loads
+        name, partition = tp.topic, tp.partition
+        try:
+            return [Event(name, partition, r.offset, r.timestamp,
+                          None if r.key is None else kloads(r.key),
+                          None if r.value is None else vloads(r.value),
+                          r.headers, r.key) for r in recs], None
+        except Exception:  # noqa: BLE001 - find the bad record(s) below, one by one
+            pass
+        events: list[Event] = []
+        for r in recs:
+            try:
+                key = None if r.key is None else kloads(r.key)
+            except Exception as exc:  # noqa: BLE001
+                failure = DecodeError(name, partition, r.offset, "key", _reason(exc))
+            else:
+                try:
+                    value = None if r.value is None else vloads(r.value)
+                except Exception as exc:  # noqa: BLE001
+                    failure = DecodeError(name, partition, r.offset, "value", _reason(exc))
+                else:
+                    events.append(Event(name, partition, r.offset, r.timestamp, key, value, r.headers, r.key))
+                    continue
+            if self.settings.on_decode_error == "skip":
+                self.decode_errors_skipped += 1
+                log.error("%s; skipped (on_decode_error=skip)", failure)
+                continue
+            log.error("%s; stopping (on_decode_error=stop: fix the producer or set "
+                      "on_decode_error=skip)", failure)
+            return events, failure
+        return events, None
+
+    # -- commits ------------------------------------------------------------------------------
+    async def _quiesce(self) -> None:
+        """Make every agent hand back what it holds (``take`` buffers) before a commit."""
+        live = [r for r in self._runners if r.task is not None and not r.task.done()]
+        futures = [r.channel.deliver(FLUSH) for r in live]
+        if futures:
+            await asyncio.gather(*futures)
+
+    async def _commit(self, final: bool = False) -> None:
+        if self._fatal is None:
+            await self._quiesce()
+        for participant in self.participants:
+            await participant.prepare_commit(self.output)
+        acked = await self.output.wait_acks()
+        for participant in self.participants:
+            participant.finish_commit(acked)
+        if self.consumer is None:
+            return
+        assigned = self.consumer.assignment()
+        offsets = {tp: pos for tp, pos in self._positions.items()
+                   if tp in assigned and self._committed.get(tp) != pos}
+        if offsets:
+            await self.consumer.commit(offsets)
+            self._committed.update(offsets)
+            self.commits += 1
+            log.debug("committed %s", ", ".join(f"{tp}@{o}" for tp, o in sorted(offsets.items())))
+
+    async def _on_revoked(self, tps: set[TP]) -> None:
+        async with self._lock:
+            if self._started and self._fatal is None:
+                await self._commit()
+            for participant in self.participants:
+                await participant.on_revoked(tps)
+            for tp in tps:
+                self._positions.pop(tp, None)
+                self._committed.pop(tp, None)
+        if tps:
+            log.info("partitions revoked: %s", _fmt_tps(tps))
+
+    async def _on_assigned(self, tps: set[TP]) -> None:
+        for participant in self.participants:
+            await participant.on_assigned(tps)
+        log.info("partitions assigned: %s", _fmt_tps(tps) or "none")
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 300 else text[:300] + "..."
+
+
+def _fmt_tps(tps: set[TP]) -> str:
+    by_topic: dict[str, list[int]] = {}
+    for tp in tps:
+        by_topic.setdefault(tp.topic, []).append(tp.partition)
+    return "; ".join(f"{t}{sorted(ps)}" for t, ps in sorted(by_topic.items()))
+
+
+__all__ = ["Worker", "CommitParticipant"]

@@ -1,0 +1,167 @@
+"""Streams: what an agent iterates.
+
+A stream moves *batches*. Its source hands over a list of events per fetch; ``map``, ``filter``
+and ``flat_map`` are applied to the whole list at once (a list comprehension, no task switch per
+event) and only the final loop yields events one by one to the agent's ``async for``. Asking for
+the item after the last one of a batch tells the source that the batch is processed, which is
+what the worker waits for before it commits offsets.
+
+Operators keep two aligned lists, the events and the items derived from them, so that the
+current event (its partition, its timestamp) is known for every item the agent sees: tables
+and ``Topic.send`` rely on it.
+"""
+from __future__ import annotations
+
+import inspect
+import time
+from typing import Any, AsyncIterator, Callable, Iterable, Protocol
+
+from .context import ProcessingContext
+from .types import Event
+
+
+class FlushBatch(list):
+    """An empty batch the worker sends before a commit: ``take`` emits what it holds."""
+
+
+FLUSH = FlushBatch()
+
+
+class BatchSource(Protocol):
+    """Where a stream's batches come from (the worker's per-agent channel)."""
+
+    ctx: ProcessingContext
+
+    async def next_batch(self, timeout: float | None = None) -> list[Event] | None:
+        """The next batch (marking the previous one processed), or None on timeout."""
+
+
+_Op = Callable[[list, list], Any]
+
+
+class Stream:
+    """An async-iterable, chainable stream of values (or of events after ``events()``)."""
+
+    def __init__(self, source: BatchSource, ops: tuple[_Op, ...] = (), events: bool = False,
+                 name: str = "stream") -> None:
+        self._source = source
+        self._ops = ops
+        self._events = events
+        self.name = name
+
+    # -- operators -----------------------------------------------------------------------
+    def _with(self, op: _Op) -> "Stream":
+        return Stream(self._source, self._ops + (op,), self._events, self.name)
+
+    def events(self) -> "Stream":
+        """Iterate whole :class:`Event` objects (key, value, headers, timestamp, coordinates)."""
+        if self._ops:
+            raise TypeError("call events() on the agent's stream before map/filter/flat_map")
+        return Stream(self._source, (), True, self.name)
+
+    def map(self, fn: Callable[[Any], Any]) -> "Stream":
+        """Apply ``fn`` to every item (``fn`` may be async)."""
+        if inspect.iscoroutinefunction(fn):
+            async def amap(events: list, items: list) -> tuple[list, list]:
+                return events, [await fn(x) for x in items]
+            return self._with(amap)
+        return self._with(lambda events, items: (events, [fn(x) for x in items]))
+
+    def filter(self, predicate: Callable[[Any], Any]) -> "Stream":
+        """Keep the items for which ``predicate`` is true (``predicate`` may be async)."""
+        if inspect.iscoroutinefunction(predicate):
+            async def afilter(events: list, items: list) -> tuple[list, list]:
+                keep = [bool(await predicate(x)) for x in items]
+                return ([e for e, k in zip(events, keep) if k], [x for x, k in zip(items, keep) if k])
+            return self._with(afilter)
+
+        def filter_op(events: list, items: list) -> tuple[list, list]:
+            keep = [i for i, x in enumerate(items) if predicate(x)]
+            if len(keep) == len(items):
+                return events, items
+            return [events[i] for i in keep], [items[i] for i in keep]
+        return self._with(filter_op)
+
+    def flat_map(self, fn: Callable[[Any], Iterable[Any]]) -> "Stream":
+        """Replace every item by the items of the iterable ``fn`` returns."""
+        def flat_map_op(events: list, items: list) -> tuple[list, list]:
+            out_events: list = []
+            out_items: list = []
+            for e, x in zip(events, items):
+                for y in fn(x):
+                    out_events.append(e)
+                    out_items.append(y)
+            return out_events, out_items
+        return self._with(flat_map_op)
+
+    def take(self, n: int, within: float | None = None) -> "BatchedStream":
+        """Yield lists of up to ``n`` items; a partial list after ``within`` seconds."""
+        if n < 1:
+            raise ValueError("take(n): n must be >= 1")
+        return BatchedStream(self, n, within)
+
+    # -- iteration -----------------------------------------------------------------------
+    async def batches(self, timeout: float | None = None) -> AsyncIterator[tuple[list, list]]:
+        """Internal: (events, items) per source batch after the operators; flush batches pass
+        through as ``(FLUSH, [])``. With ``timeout``, yields ``(None, None)`` when no batch came."""
+        source, ops, as_events = self._source, self._ops, self._events
+        while True:
+            batch = await source.next_batch(timeout)
+            if batch is None:
+                yield None, None  # type: ignore[misc]
+                continue
+            if batch is FLUSH or not batch:
+                yield batch, []
+                continue
+            events = batch
+            items = batch if as_events else [e.value for e in batch]
+            for op in ops:
+                res = op(events, items)
+                if inspect.isawaitable(res):
+                    res = await res
+                events, items = res
+            yield events, items
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        ctx = self._source.ctx
+        async for events, items in self.batches():
+            for ctx.event, item in zip(events, items):
+                yield item
+        # (unreachable: the source never ends; the worker cancels the agent at shutdown)
+
+
+class BatchedStream:
+    """``stream.take(n, within)``: lists of items instead of single items."""
+
+    def __init__(self, upstream: Stream, n: int, within: float | None) -> None:
+        self.upstream, self.n, self.within = upstream, n, within
+
+    async def __aiter__(self) -> AsyncIterator[list[Any]]:
+        ctx = self.upstream._source.ctx
+        n, within = self.n, self.within
+        buf_events: list = []
+        buf_items: list = []
+        deadline = None
+        it = self.upstream.batches(timeout=within).__aiter__()
+        while True:
+            events, items = await it.__anext__()
+            flush = events is FLUSH
+            if events:
+                if not buf_items and within is not None:
+                    deadline = time.monotonic() + within
+                buf_events.extend(events)
+                buf_items.extend(items)
+            while len(buf_items) >= n:
+                chunk, buf_items = buf_items[:n], buf_items[n:]
+                ctx.event, buf_events = buf_events[n - 1], buf_events[n:]
+                yield chunk
+                deadline = time.monotonic() + within if (buf_items and within is not None) else None
+            timed_out = deadline is not None and time.monotonic() >= deadline
+            if buf_items and (flush or events is None or timed_out):
+                ctx.event = buf_events[-1]
+                chunk, buf_items, buf_events = buf_items, [], []
+                deadline = None
+                yield chunk
+
+
+__all__ = ["Stream", "BatchedStream", "FLUSH", "FlushBatch", "BatchSource"]

@@ -1,0 +1,1 @@
+"""Testing helpers: the throwaway Kafka broker and the pytest plugin."""
