@@ -13,10 +13,10 @@ from ..app import App
 
 def load_app(spec: str) -> App:
     if ":" not in spec:
-        raise click.UsageError(f"{spec!r}: give MODULE:ATTR, e.g. examples.wordcount:app")
+        raise click.ClickException(f"{spec!r}: give MODULE:ATTR, e.g. examples.wordcount:app")
     module_name, attr = spec.split(":", 1)
     if not module_name or not attr:
-        raise click.UsageError(f"{spec!r}: give MODULE:ATTR, e.g. examples.wordcount:app")
+        raise click.ClickException(f"{spec!r}: give MODULE:ATTR, e.g. examples.wordcount:app")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
