@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from .agents import AgentSpec, TaskSpec, TimerSpec
 from .config import Settings
 from .exceptions import ConfigError, StreamflowError
+from .tables import GlobalTable, Table
 from .topics import Topic
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class App:
         self.agents: list[AgentSpec] = []
         self.timers: list[TimerSpec] = []
         self.tasks: list[TaskSpec] = []
+        self.tables: dict[str, Table] = {}
         self._runtime: "Worker | None" = None
 
     def configure(self, **overrides: Any) -> Settings:
@@ -62,6 +64,36 @@ class App:
                       partitions=partitions, config=config)
         self.topics[name] = topic
         return topic
+
+    def table(self, name: str, *, default: Callable[[], Any] | None = None, key_type: Any = None,
+              value_type: Any = None, partitions: int | None = None,
+              store: str | None = None) -> Table:
+        """Declare a table backed by the compacted topic ``{app id}-{name}-changelog``.
+
+        ``partitions`` defaults to the app's ``topic_partitions``; it must equal the partition
+        count of the stream that updates the table (checked at start).
+        """
+        self._check_table_name(name)
+        table = Table(self, name, key_type=key_type, value_type=value_type, default=default,
+                      partitions=partitions, store=store)
+        self.tables[name] = table
+        return table
+
+    def global_table(self, name: str, *, topic: Topic | str | None = None,
+                     default: Callable[[], Any] | None = None, store: str | None = None) -> GlobalTable:
+        """Declare a read-only table that every worker holds in full, fed from ``topic``
+        (default: a topic named ``name``). For lookups that need no co-partitioning."""
+        self._check_table_name(name)
+        source = topic if isinstance(topic, Topic) else self.topic(topic or name)
+        table = GlobalTable(self, name, topic=source, default=default, store=store)
+        self.tables[name] = table
+        return table
+
+    def _check_table_name(self, name: str) -> None:
+        if name in self.tables:
+            raise ConfigError(f"table {name!r} declared twice")
+        if not _ID.match(name):
+            raise ConfigError(f"table name {name!r}: use letters, digits, '.', '_' and '-'")
 
     def agent(self, *topics: Topic | str, sink: Iterable[Topic] | Topic | None = None,
               name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -26,6 +26,7 @@ from ..types import TP, Event
 from .clock import WallClock
 from .output import OutputBuffer
 from .runners import AgentRunner, TaskRunner, TimerRunner
+from .tables import TableManager
 from .transport import transport_for
 from .transport.base import Consumer, RawRecord, TopicSpec, Transport
 
@@ -60,6 +61,7 @@ class Worker:
         self.output: OutputBuffer = None  # type: ignore[assignment]  # set in start()
         self.consumer: Consumer | None = None
         self.participants: list[CommitParticipant] = []
+        self.tables = TableManager(self, list(app.tables.values()))
         self._partitions: dict[str, int] = {}
         self._runners: list[AgentRunner] = []
         self._by_topic: dict[str, list[AgentRunner]] = {}
@@ -118,6 +120,9 @@ class Worker:
                 self._by_topic.setdefault(topic, []).append(runner)
             runner.start()
         sources = sorted(self._by_topic)
+        self.tables.check_copartitioning(sources)
+        self.participants.append(self.tables)
+        await self.tables.start()
         if sources:
             self.consumer = self.transport.consumer(app.id, sources, self._on_revoked,
                                                     self._on_assigned, self._holdings)
@@ -151,7 +156,7 @@ class Worker:
 
     def _holdings(self) -> tuple[set, set]:
         """Tasks whose state this worker holds (for the sticky assignor)."""
-        return set(), set()
+        return self.tables.holdings()
 
     async def shutdown(self) -> None:
         """Stop timers, drain, flush, commit, leave the group. Safe to call twice."""
@@ -173,6 +178,7 @@ class Worker:
         finally:
             for runner in self._runners:
                 await runner.stop()
+            await self.tables.stop()
             if self._producer is not None:
                 try:
                     await self._producer.stop()

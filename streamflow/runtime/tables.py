@@ -1,0 +1,245 @@
+"""The worker's table manager: stores per table partition, changelogs, recovery.
+
+It takes part in the worker's commit (see ``runtime.worker``): ``prepare_commit`` turns every
+dirty partition transaction into changelog records (latest value per key), ``finish_commit``
+writes each store's batch together with the changelog offset the broker acknowledged.
+
+Partitions follow the assignment: when partition p of a source topic with N partitions is
+assigned, partition p of every table with N partitions is opened and restored from its
+changelog *before* the worker hands any event of it to an agent (the consumer calls
+``on_assigned`` before it returns records of the new assignment). Global tables are opened
+in full at start and kept up to date by a background task.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..exceptions import CopartitioningError, StreamflowError
+from ..state import MemoryStore, PartitionTransaction, StoreResources, open_rocksdb_store, restore
+from ..tables import GlobalTable, Table
+from ..types import TP
+
+if TYPE_CHECKING:
+    from ..state import Store
+    from .output import OutputBuffer
+    from .transport.base import ChangelogReader
+    from .worker import Worker
+
+log = logging.getLogger("streamflow.tables")
+
+RESTORE_BATCH = 50_000
+
+
+class TablePartition:
+    __slots__ = ("table", "partition", "store", "txn", "changelog_tp", "committing")
+
+    def __init__(self, table: Table, partition: int, store: "Store") -> None:
+        self.table, self.partition, self.store = table, partition, store
+        self.txn = PartitionTransaction(store, table.value_codec.dumps, table.value_codec.loads)
+        self.changelog_tp = TP(table.changelog.name, partition) if table.changelog else None
+        self.committing = False
+
+
+class TableManager:
+    def __init__(self, worker: "Worker", tables: list[Table]) -> None:
+        self.worker = worker
+        self.settings = worker.settings
+        self.tables = [t for t in tables if not isinstance(t, GlobalTable)]
+        self.global_tables = [t for t in tables if isinstance(t, GlobalTable)]
+        self.root = Path(self.settings.data_dir) / worker.app.id / "tables"
+        budget = max(16, self.settings.rocksdb_memory_mb)
+        self.resources: StoreResources | None = None
+        self._budget = budget
+        self.active: dict[tuple[str, int], TablePartition] = {}
+        self._reader: "ChangelogReader | None" = None
+        self._global_task: asyncio.Task | None = None
+        self._global_positions: dict[tuple[str, int], int] = {}
+        self.restored_records = 0
+
+    # -- access from tables -------------------------------------------------------------------
+    def transaction(self, table: Table, partition: int) -> PartitionTransaction:
+        try:
+            return self.active[(table.name, partition)].txn
+        except KeyError:
+            held = sorted(p for (name, p) in self.active if name == table.name)
+            raise StreamflowError(f"table {table.name} partition {partition} is not held by this "
+                                  f"worker (it holds {held or 'none'})") from None
+
+    def transactions(self, table: Table) -> list[PartitionTransaction]:
+        return [tp.txn for (name, _), tp in sorted(self.active.items(), key=lambda kv: kv[0])
+                if name == table.name]
+
+    # -- start and stop -------------------------------------------------------------------------
+    def check_copartitioning(self, source_topics: list[str]) -> None:
+        """Every table must share its partition count with a source topic that updates it."""
+        counts = {t: self.worker.partition_count(t) for t in source_topics}
+        for table in self.tables:
+            n = table.partitions
+            if source_topics and n not in counts.values():
+                listing = ", ".join(f"{t} ({c})" for t, c in sorted(counts.items()))
+                raise CopartitioningError(
+                    f"table {table.name} has {n} partitions but no topic the agents consume has "
+                    f"{n} (they have: {listing}). A table is updated from the partition of the "
+                    f"event being processed, so it must be co-partitioned with its stream: "
+                    f"declare the table with the stream's partition count, or re-key the stream "
+                    f"with stream.group_by(key_fn, name=..., partitions={n})")
+
+    async def start(self) -> None:
+        if self.global_tables:
+            for table in self.global_tables:
+                for p in range(table.partitions):
+                    part = self._open(table, p)
+                    self.active[(table.name, p)] = part
+                    await self._restore(part, TP(table.source.name, p))
+            self._global_task = asyncio.create_task(self._tail_globals(), name="global-tables")
+
+    async def stop(self) -> None:
+        if self._global_task is not None:
+            self._global_task.cancel()
+            try:
+                await self._global_task
+            except (asyncio.CancelledError, Exception):
+                pass
+        for part in self.active.values():
+            part.store.close()
+        self.active.clear()
+        if self._reader is not None:
+            await self._reader.stop()
+            self._reader = None
+
+    # -- stores ---------------------------------------------------------------------------------
+    def store_path(self, table: Table, partition: int) -> Path:
+        return self.root / table.name / str(partition)
+
+    def _open(self, table: Table, partition: int) -> TablePartition:
+        kind = table.store_kind or self.settings.store
+        if kind == "memory":
+            return TablePartition(table, partition, MemoryStore())
+        if self.resources is None:
+            self.resources = StoreResources(cache_mb=self._budget, write_buffer_mb=max(4, self._budget // 4))
+        path = self.store_path(table, partition)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store, rebuilt = open_rocksdb_store(path, self.resources)
+        if rebuilt:
+            log.warning("table %s[%d] will be rebuilt from its changelog", table.name, partition)
+        return TablePartition(table, partition, store)
+
+    def holdings(self) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+        """(tasks with open stores, tasks with a store on disk): for the sticky assignor."""
+        active = {(t.partitions, p) for (name, p), part in self.active.items()
+                  for t in [part.table] if not isinstance(t, GlobalTable)}
+        on_disk: set[tuple[int, int]] = set()
+        for table in self.tables:
+            folder = self.root / table.name
+            if folder.is_dir():
+                for entry in os.listdir(folder):
+                    if entry.isdigit():
+                        on_disk.add((table.partitions, int(entry)))
+        return active, on_disk - active
+
+    # -- rebalance ------------------------------------------------------------------------------
+    async def on_assigned(self, tps: set[TP]) -> None:
+        tasks = {(self.worker.partition_count(tp.topic), tp.partition) for tp in tps}
+        for table in self.tables:
+            for n, p in sorted(tasks):
+                if n == table.partitions and (table.name, p) not in self.active:
+                    part = self._open(table, p)
+                    self.active[(table.name, p)] = part
+                    assert part.changelog_tp is not None
+                    await self._restore(part, part.changelog_tp)
+
+    async def on_revoked(self, tps: set[TP]) -> None:
+        assigned = self.worker.consumer.assignment() if self.worker.consumer else set()
+        remaining = {(self.worker.partition_count(tp.topic), tp.partition) for tp in assigned - tps}
+        for key, part in list(self.active.items()):
+            if isinstance(part.table, GlobalTable):
+                continue
+            if (part.table.partitions, part.partition) not in remaining:
+                part.txn.abort()  # the worker committed before revoking; nothing is pending
+                part.store.close()
+                del self.active[key]
+
+    # -- commit ---------------------------------------------------------------------------------
+    async def prepare_commit(self, output: "OutputBuffer") -> None:
+        for part in self.active.values():
+            if part.txn.dirty and part.changelog_tp is not None:
+                topic, p = part.changelog_tp
+                for key, value in part.txn.changes():
+                    output.add_nowait(topic, key, value, p, None, None)
+                part.committing = True
+
+    def finish_commit(self, acked: dict[TP, int]) -> None:
+        for part in self.active.values():
+            if part.committing:
+                part.txn.commit(acked.get(part.changelog_tp))  # type: ignore[arg-type]
+                part.committing = False
+
+    # -- recovery -------------------------------------------------------------------------------
+    async def _reader_(self) -> "ChangelogReader":
+        if self._reader is None:
+            self._reader = self.worker.transport.changelog_reader()
+        return self._reader
+
+    async def _restore(self, part: TablePartition, tp: TP) -> int:
+        reader = await self._reader_()
+        stored = part.store.changelog_offset()
+        start = 0 if stored is None else stored + 1
+        end = (await reader.end_offsets([tp]))[tp]
+        if start >= end:
+            log.info("table %s[%d] is up to date (changelog offset %s)", part.table.name,
+                     part.partition, stored)
+            self._global_positions[(part.table.name, part.partition)] = start
+            return 0
+        began = last_log = time.monotonic()
+        count = 0
+        log.info("restoring table %s[%d] from %s offsets %d..%d", part.table.name, part.partition,
+                 tp, start, end)
+        while start < end:
+            records = await reader.read(tp, start, end, RESTORE_BATCH)
+            if not records:
+                break
+            restore(part.store, [(r.key, r.value, r.offset) for r in records])
+            count += len(records)
+            start = records[-1].offset + 1
+            now = time.monotonic()
+            if now - last_log > 2:
+                last_log = now
+                log.info("restoring table %s[%d]: %d records, %.0f records/s, %d offsets to go",
+                         part.table.name, part.partition, count, count / (now - began), end - start)
+        elapsed = max(time.monotonic() - began, 1e-6)
+        self.restored_records += count
+        self._global_positions[(part.table.name, part.partition)] = start
+        log.info("restored table %s[%d]: %d records in %.2fs (%.0f records/s)", part.table.name,
+                 part.partition, count, elapsed, count / elapsed)
+        return count
+
+    async def _tail_globals(self) -> None:
+        """Keep global tables current: apply new records of their source topics."""
+        reader = self.worker.transport.changelog_reader()
+        try:
+            while True:
+                applied = 0
+                for table in self.global_tables:
+                    tps = [TP(table.source.name, p) for p in range(table.partitions)]
+                    ends = await reader.end_offsets(tps)
+                    for tp in tps:
+                        pos = self._global_positions.get((table.name, tp.partition), 0)
+                        if pos < ends[tp]:
+                            records = await reader.read(tp, pos, ends[tp], RESTORE_BATCH)
+                            if records:
+                                restore(self.active[(table.name, tp.partition)].store,
+                                        [(r.key, r.value, r.offset) for r in records])
+                                self._global_positions[(table.name, tp.partition)] = records[-1].offset + 1
+                                applied += len(records)
+                if not applied:
+                    await asyncio.sleep(0.05)
+        finally:
+            await reader.stop()
+
+
+__all__ = ["TableManager", "TablePartition"]

@@ -1,0 +1,227 @@
+"""Tables as agents use them: a dict per key, partitioned like the stream that updates it.
+
+``counts[click.user] += 1`` inside an agent reads and writes table partition p, where p is
+the partition of the event being processed. That is only right when the table is
+*co-partitioned* with the stream (same partition count, same keys): the worker checks the
+partition counts, and ``stream.group_by`` re-keys a stream through a repartition topic when the
+stream's key is not the table's. Outside an agent (a timer, a task), a key's partition is
+computed with Kafka's partitioner.
+
+Writes go to the partition's per-commit transaction (see ``streamflow.state.transaction``) and
+reach RocksDB and the changelog topic at the next commit. This module holds no state itself:
+the worker's table manager owns the stores.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from .context import current_context
+from .exceptions import ConfigError, CopartitioningError, StreamflowError
+from .partitioner import partition_for
+from .serialization import Codec, codec_for
+from .topics import Topic
+
+if TYPE_CHECKING:
+    from .app import App
+    from .state import PartitionTransaction
+
+_MISSING: Any = object()
+_MUTABLE = (list, dict, set, bytearray)
+
+
+class Table:
+    """A changelog-backed key/value table (RocksDB by default).
+
+    ``default`` is a factory for missing keys, as in ``collections.defaultdict``, except that a
+    read alone does not insert. A mutable value (list, dict) read through ``table[key]`` is
+    marked written, so ``table[k].append(x)`` is persisted.
+    """
+
+    kind = "table"
+
+    def __init__(self, app: "App", name: str, *, key_type: Any = None, value_type: Any = None,
+                 default: Callable[[], Any] | None = None, partitions: int | None = None,
+                 store: str | None = None, changelog: bool = True) -> None:
+        self.app = app
+        self.name = name
+        self.key_codec: Codec = codec_for(key_type)
+        self.value_codec: Codec = codec_for(value_type)
+        self.default = default
+        self.declared_partitions = partitions
+        self.store_kind = store
+        if store not in (None, "rocksdb", "memory"):
+            raise ConfigError(f"table {name}: store must be 'rocksdb' or 'memory'")
+        self.changelog: Topic | None = None
+        if changelog:
+            self.changelog = app.topic(f"{app.id}-{name}-changelog", key_type=bytes, value_type=bytes,
+                                       partitions=partitions,
+                                       config={"cleanup.policy": "compact"})
+            self.changelog.internal = True
+        self._copartitioned: dict[str, bool] = {}
+        self._last_key: Any = _MISSING
+        self._last_raw = b""
+
+    # -- where a key lives ------------------------------------------------------------------
+    @property
+    def partitions(self) -> int:
+        runtime = self.app._runtime
+        if runtime is not None and self.changelog is not None:
+            return runtime.partition_count(self.changelog.name)
+        return self.declared_partitions or self.app.settings.topic_partitions
+
+    def _raw(self, key: Any) -> bytes:
+        # Keys repeat between the read and the write of ``t[k] += 1``: encode once.
+        if key is self._last_key and type(key) in (str, int, bytes):
+            return self._last_raw
+        raw = self.key_codec.dumps(key)
+        self._last_key, self._last_raw = key, raw
+        return raw
+
+    def _txn(self, raw_key: bytes) -> "PartitionTransaction":
+        runtime = self.app._require_runtime(f"table {self.name}")
+        ctx = current_context.get()
+        event = ctx.event if ctx is not None else None
+        if event is not None:
+            ok = self._copartitioned.get(event.topic)
+            if ok is None:
+                ok = self._copartitioned[event.topic] = (
+                    runtime.partition_count(event.topic) == self.partitions)
+            if not ok:
+                raise CopartitioningError(
+                    f"table {self.name} has {self.partitions} partitions but is updated from "
+                    f"{event.topic}, which has {runtime.partition_count(event.topic)}: an "
+                    f"update made while processing partition p must land in table partition p. "
+                    f"Re-key the stream with stream.group_by(key_fn, name=...) so it goes "
+                    f"through a repartition topic with {self.partitions} partitions, or declare "
+                    f"the table with partitions={runtime.partition_count(event.topic)}")
+            partition = event.partition
+        else:
+            partition = partition_for(raw_key, self.partitions)
+        return runtime.tables.transaction(self, partition)
+
+    # -- dict interface ---------------------------------------------------------------------
+    def __getitem__(self, key: Any) -> Any:
+        raw = self._raw(key)
+        txn = self._txn(raw)
+        value = txn.get(raw, _MISSING)
+        if value is _MISSING:
+            if self.default is None:
+                raise KeyError(key)
+            value = self.default()
+            if isinstance(value, _MUTABLE):
+                txn.set(raw, value)
+        elif isinstance(value, _MUTABLE):
+            txn.set(raw, value)
+        return value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if value is None:
+            raise ValueError(f"table {self.name}: None is not a value (it is a tombstone); use del")
+        raw = self._raw(key)
+        self._txn(raw).set(raw, value)
+
+    def __delitem__(self, key: Any) -> None:
+        raw = self._raw(key)
+        txn = self._txn(raw)
+        if not txn.contains(raw):
+            raise KeyError(key)
+        txn.delete(raw)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        raw = self._raw(key)
+        return self._txn(raw).get(raw, default)
+
+    def __contains__(self, key: Any) -> bool:
+        raw = self._raw(key)
+        return self._txn(raw).contains(raw)
+
+    def pop(self, key: Any, default: Any = _MISSING) -> Any:
+        raw = self._raw(key)
+        txn = self._txn(raw)
+        value = txn.get(raw, _MISSING)
+        if value is _MISSING:
+            if default is _MISSING:
+                raise KeyError(key)
+            return default
+        txn.delete(raw)
+        return value
+
+    def items(self) -> Iterator[tuple[Any, Any]]:
+        """Every key and value in the partitions this worker holds (pending writes included)."""
+        runtime = self.app._require_runtime(f"table {self.name}")
+        loads = self.key_codec.loads
+        for txn in runtime.tables.transactions(self):
+            for raw, value in txn.iter_range(None, None):
+                yield loads(raw), value
+
+    def keys(self) -> Iterator[Any]:
+        return (k for k, _ in self.items())
+
+    def values(self) -> Iterator[Any]:
+        return (v for _, v in self.items())
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.keys()
+
+    def as_dict(self) -> dict[Any, Any]:
+        return dict(self.items())
+
+    def __repr__(self) -> str:
+        return f"<Table {self.name}>"
+
+
+class GlobalTable(Table):
+    """A read-only table every worker holds in full, fed from ``topic``.
+
+    Lookups need no co-partitioning: a key is looked up in the partition Kafka's partitioner
+    puts it in, and, if absent there (a producer with another partitioner), in the others.
+    """
+
+    kind = "global"
+
+    def __init__(self, app: "App", name: str, *, topic: Topic, **kwargs: Any) -> None:
+        super().__init__(app, name, key_type=topic.key_type, value_type=topic.value_type,
+                         changelog=False, **kwargs)
+        self.source = topic
+        self.key_codec, self.value_codec = topic.key_codec, topic.value_codec
+
+    @property
+    def partitions(self) -> int:
+        return self.source.partitions
+
+    def _txn(self, raw_key: bytes) -> "PartitionTransaction":
+        runtime = self.app._require_runtime(f"global table {self.name}")
+        return runtime.tables.transaction(self, partition_for(raw_key, self.partitions))
+
+    def _find(self, raw: bytes) -> Any:
+        runtime = self.app._require_runtime(f"global table {self.name}")
+        first = partition_for(raw, self.partitions)
+        value = runtime.tables.transaction(self, first).get(raw, _MISSING)
+        if value is _MISSING:
+            for p in range(self.partitions):
+                if p != first:
+                    value = runtime.tables.transaction(self, p).get(raw, _MISSING)
+                    if value is not _MISSING:
+                        break
+        return value
+
+    def __getitem__(self, key: Any) -> Any:
+        value = self._find(self._raw(key))
+        if value is _MISSING:
+            if self.default is None:
+                raise KeyError(key)
+            return self.default()
+        return value
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        value = self._find(self._raw(key))
+        return default if value is _MISSING else value
+
+    def __contains__(self, key: Any) -> bool:
+        return self._find(self._raw(key)) is not _MISSING
+
+    def _read_only(self, *args: Any) -> None:
+        raise StreamflowError(f"global table {self.name} is read-only: write to its topic "
+                              f"{self.source.name} instead")
+
+    __setitem__ = __delitem__ = pop = _read_only  # type: ignore[assignment]
