@@ -35,6 +35,10 @@ class BatchSource(Protocol):
     async def next_batch(self, timeout: float | None = None) -> list[Event] | None:
         """The next batch (marking the previous one processed), or None on timeout."""
 
+    def repartition(self, upstream: "Stream", key_fn: Callable[[Any], Any], name: str,
+                    partitions: int | None, value_type: Any) -> "BatchSource":
+        """Re-key ``upstream`` through an internal topic; the source of the re-keyed events."""
+
 
 _Op = Callable[[list, list], Any]
 
@@ -93,6 +97,20 @@ class Stream:
                     out_items.append(y)
             return out_events, out_items
         return self._with(flat_map_op)
+
+    def group_by(self, key_fn: Callable[[Any], Any], *, name: str, partitions: int | None = None,
+                 value_type: Any = None) -> "Stream":
+        """Re-key the stream by ``key_fn(item)`` through the topic ``{app}-{name}-repartition``.
+
+        Events are sent to that topic keyed by the new key (so they land on the partition a
+        table keyed that way uses) with their original timestamp and headers; the returned
+        stream consumes it. ``partitions`` defaults to the app's ``topic_partitions``, the
+        same default as tables, so a table updated from the re-keyed stream is co-partitioned
+        with it. Source offsets are committed only once the re-keyed events are acknowledged.
+        Call it before iterating, at the top of the agent.
+        """
+        source = self._source.repartition(self, key_fn, name, partitions, value_type)
+        return Stream(source, (), self._events, f"{self.name}.group_by({name})")
 
     def take(self, n: int, within: float | None = None) -> "BatchedStream":
         """Yield lists of up to ``n`` items; a partial list after ``within`` seconds."""

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from typing import Any, Callable
 
 from ..context import ProcessingContext
 from ..types import Event
 
 
+Repartitioner = Callable[..., "Channel"]
+
+
 class Channel:
-    def __init__(self, ctx: ProcessingContext) -> None:
+    def __init__(self, ctx: ProcessingContext, repartitioner: Repartitioner | None = None) -> None:
         self.ctx = ctx
+        self._repartitioner = repartitioner
         self._queue: deque[tuple[list[Event], asyncio.Future]] = deque()
         self._waiter: asyncio.Future | None = None
         self._current: asyncio.Future | None = None
@@ -60,3 +65,9 @@ class Channel:
             _, done = self._queue.popleft()
             if not done.done():
                 done.set_result(None)
+
+    def repartition(self, upstream: Any, key_fn: Callable[[Any], Any], name: str,
+                    partitions: int | None, value_type: Any) -> "Channel":
+        if self._repartitioner is None:
+            raise RuntimeError("this stream cannot be re-keyed")
+        return self._repartitioner(upstream, key_fn, name, partitions, value_type)

@@ -23,10 +23,13 @@ FailureHandler = Callable[[str, BaseException, Any], None]
 class AgentRunner:
     """Runs one agent function over its channel; sends what an async-generator agent yields."""
 
-    def __init__(self, spec: AgentSpec, on_failure: FailureHandler) -> None:
+    def __init__(self, spec: AgentSpec, on_failure: FailureHandler,
+                 repartitioner: Callable[..., Channel] | None = None) -> None:
         self.spec = spec
         self.ctx = ProcessingContext(spec.name)
-        self.channel = Channel(self.ctx)
+        self.channel = Channel(self.ctx, repartitioner)
+        self.channels = [self.channel]  # plus one per group_by
+        self.helpers: list[asyncio.Task] = []  # group_by forwarders
         self._on_failure = on_failure
         self.task: asyncio.Task | None = None
 
@@ -46,11 +49,13 @@ class AgentRunner:
             else:
                 await self.spec.fn(stream)
             log.warning("agent %s returned; it gets no more events", self.name)
-            self.channel.fail_pending()
+            for channel in self.channels:
+                channel.fail_pending()
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # noqa: BLE001 - reported to the worker, which stops
-            self.channel.fail_pending()
+            for channel in self.channels:
+                channel.fail_pending()
             self._on_failure(self.name, exc, self.ctx.event)
 
     async def _drive_generator(self, gen: Any) -> None:
@@ -67,13 +72,19 @@ class AgentRunner:
             for sink in sinks:
                 await sink.send(key=key, value=value, headers=headers, timestamp=ts)
 
+    @property
+    def ready(self) -> bool:
+        """Parked on its input (so every group_by of it is known), or finished."""
+        return self.task is None or self.task.done() or self.channels[-1].waiting
+
     async def stop(self) -> None:
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
-            try:
-                await self.task
-            except (asyncio.CancelledError, Exception):
-                pass
+        for task in [self.task, *self.helpers]:
+            if task is not None and not task.done():
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):
+                    pass
 
 
 class TimerRunner:

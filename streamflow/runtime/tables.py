@@ -129,6 +129,16 @@ class TableManager:
             log.warning("table %s[%d] will be rebuilt from its changelog", table.name, partition)
         return TablePartition(table, partition, store)
 
+    def _reopen_empty(self, part: TablePartition) -> TablePartition:
+        part.store.close()
+        path = part.store.path
+        if path:
+            import shutil
+            shutil.rmtree(path, ignore_errors=True)
+        fresh = self._open(part.table, part.partition)
+        self.active[(part.table.name, part.partition)] = fresh
+        return fresh
+
     def holdings(self) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
         """(tasks with open stores, tasks with a store on disk): for the sticky assignor."""
         active = {(t.partitions, p) for (name, p), part in self.active.items()
@@ -190,6 +200,14 @@ class TableManager:
         stored = part.store.changelog_offset()
         start = 0 if stored is None else stored + 1
         end = (await reader.end_offsets([tp]))[tp]
+        if start > end:
+            # The changelog is shorter than what the store reflects: the topic was deleted and
+            # recreated. The store cannot be trusted against it; rebuild from the changelog.
+            log.warning("table %s[%d]: store is at changelog offset %d but %s ends at %d (topic "
+                        "recreated?); discarding the local store and rebuilding",
+                        part.table.name, part.partition, stored, tp, end)
+            part = self._reopen_empty(part)
+            start = 0
         if start >= end:
             log.info("table %s[%d] is up to date (changelog offset %s)", part.table.name,
                      part.partition, stored)

@@ -24,7 +24,9 @@ from ..exceptions import AgentError, ConfigError, DecodeError, StreamflowError
 from ..streams import FLUSH
 from ..types import TP, Event
 from .clock import WallClock
+from .channel import Channel
 from .output import OutputBuffer
+from .repartition import forward
 from .runners import AgentRunner, TaskRunner, TimerRunner
 from .tables import TableManager
 from .transport import transport_for
@@ -64,8 +66,9 @@ class Worker:
         self.tables = TableManager(self, list(app.tables.values()))
         self._partitions: dict[str, int] = {}
         self._runners: list[AgentRunner] = []
-        self._by_topic: dict[str, list[AgentRunner]] = {}
+        self._by_topic: dict[str, list[Channel]] = {}
         self._background: list[Any] = []
+        self._pending_topics: list[Any] = []
         self._positions: dict[TP, int] = {}
         self._committed: dict[TP, int] = {}
         self._lock = asyncio.Lock()
@@ -115,10 +118,13 @@ class Worker:
         self.output = OutputBuffer(self._producer, self.partition_count)
         for spec in app.agents:
             runner = AgentRunner(spec, self._on_failure)
+            runner.channel._repartitioner = self._repartitioner(runner)
             self._runners.append(runner)
             for topic in spec.topic_names:
-                self._by_topic.setdefault(topic, []).append(runner)
+                self._by_topic.setdefault(topic, []).append(runner.channel)
             runner.start()
+        await self._wait_agents_parked()
+        await self._ensure_topics()  # repartition topics declared by group_by
         sources = sorted(self._by_topic)
         self.tables.check_copartitioning(sources)
         self.participants.append(self.tables)
@@ -150,9 +156,50 @@ class Worker:
                 raise ConfigError(f"topic {spec.name!r} does not exist and could not be created")
             self._partitions[spec.name] = count
 
+    async def _wait_agents_parked(self, timeout: float = 10.0) -> None:
+        """Let every agent run up to its first wait for input, so that the repartition topics
+        its ``group_by`` calls declare exist before the consumer subscribes."""
+        deadline = time.monotonic() + timeout
+        while not all(r.ready for r in self._runners):
+            if time.monotonic() > deadline:
+                slow = ", ".join(r.name for r in self._runners if not r.ready)
+                log.warning("agent(s) %s did not start iterating within %.0fs; a group_by they "
+                            "call later will fail", slow, timeout)
+                return
+            await asyncio.sleep(0.001)
+
+    def _repartitioner(self, runner: AgentRunner) -> Any:
+        def repartition(upstream: Any, key_fn: Any, name: str, partitions: int | None,
+                        value_type: Any) -> Channel:
+            if self.consumer is not None:
+                raise ConfigError(f"agent {runner.name}: group_by({name!r}) must be called before "
+                                  "the agent starts iterating its stream")
+            sources = runner.spec.topics
+            if value_type is None and len(sources) == 1:
+                value_type = sources[0].value_type
+            topic = self.app.topic(f"{self.app.id}-{name}-repartition", value_type=value_type,
+                                   partitions=partitions)
+            topic.internal = True
+            self._partitions.setdefault(topic.name, partitions or self.settings.topic_partitions)
+            channel = Channel(runner.ctx, self._repartitioner(runner))
+            runner.channels.append(channel)
+            self._by_topic.setdefault(topic.name, []).append(channel)
+            self._pending_topics.append(topic)
+            task = asyncio.create_task(forward(upstream, key_fn, topic, lambda: self.output),
+                                       name=f"group_by:{runner.name}:{name}")
+            task.add_done_callback(lambda t: t.cancelled() or t.exception() is None or
+                                   self._on_failure(f"group_by {name} of agent {runner.name}",
+                                                    t.exception(), runner.ctx.event))
+            runner.helpers.append(task)
+            return channel
+        return repartition
+
     def _extra_topic_specs(self) -> list[TopicSpec]:
-        """Internal topics (changelogs, repartition topics) of participants."""
-        return []
+        """Internal topics declared while agents started (repartition topics)."""
+        specs = [TopicSpec(t.name, t.declared_partitions or self.settings.topic_partitions,
+                           self.settings.replication_factor, t.config) for t in self._pending_topics]
+        self._pending_topics = []
+        return specs
 
     def _holdings(self) -> tuple[set, set]:
         """Tasks whose state this worker holds (for the sticky assignor)."""
@@ -240,7 +287,7 @@ class Worker:
     async def _process(self, records: dict[TP, list[RawRecord]]) -> None:
         assert self.consumer is not None
         assigned = self.consumer.assignment()
-        per_runner: dict[AgentRunner, list[Event]] = {}
+        per_channel: dict[Channel, list[Event]] = {}
         done_positions: dict[TP, int] = {}
         decode_failure: DecodeError | None = None
         for tp, recs in records.items():
@@ -249,12 +296,12 @@ class Worker:
             events, failure = self._decode(tp, recs)
             if failure is not None and decode_failure is None:
                 decode_failure = failure
-            for runner in self._by_topic.get(tp.topic, ()):
-                per_runner.setdefault(runner, []).extend(events)
+            for channel in self._by_topic.get(tp.topic, ()):
+                per_channel.setdefault(channel, []).extend(events)
             done_positions[TP(tp.topic, tp.partition)] = (
                 failure.offset if failure is not None else recs[-1].offset + 1)
             self.events_processed += len(events)
-        await self._deliver(per_runner)
+        await self._deliver(per_channel)
         if self._fatal is not None:
             return  # an agent failed on this batch: its offsets are not committed
         self._positions.update(done_positions)
@@ -262,8 +309,8 @@ class Worker:
             self._fatal = decode_failure
             self.request_stop()
 
-    async def _deliver(self, per_runner: dict[AgentRunner, list]) -> None:
-        futures = [runner.channel.deliver(batch) for runner, batch in per_runner.items()]
+    async def _deliver(self, per_channel: dict[Channel, list]) -> None:
+        futures = [channel.deliver(batch) for channel, batch in per_channel.items()]
         if futures:
             await asyncio.gather(*futures)
 
@@ -307,7 +354,9 @@ class Worker:
     async def _quiesce(self) -> None:
         """Make every agent hand back what it holds (``take`` buffers) before a commit."""
         live = [r for r in self._runners if r.task is not None and not r.task.done()]
-        futures = [r.channel.deliver(FLUSH) for r in live]
+        # Upstream channels first: a forwarder's flush may produce into a later channel, which
+        # is fine, those records are acknowledged before offsets are committed.
+        futures = [c.deliver(FLUSH) for r in live for c in r.channels]
         if futures:
             await asyncio.gather(*futures)
 

@@ -168,3 +168,28 @@ async def test_global_table_holds_every_partition_and_follows_its_topic(tmp_path
         await orders.send(key="o1", value={"id": 1, "customer": "bob"})
         await wait_until(lambda: enriched, what="enriched order")
     assert enriched == [(1, "BOB")]
+
+
+async def test_group_by_rekeys_through_a_repartition_topic(tmp_path) -> None:
+    app = streamflow.App("rekey", commit_interval=0.05, data_dir=str(tmp_path), topic_partitions=4)
+    views = app.topic("views", partitions=3)   # keyed by session, not by page
+    per_page = app.table("per-page", default=int)
+    seen: list[int] = []
+
+    @app.agent(views)
+    async def count(stream):
+        async for view in stream.group_by(lambda v: v["page"], name="by-page"):
+            per_page[view["page"]] += 1
+            seen.append(1)
+
+    pages = ["home", "about", "home", "pricing", "home", "about"]
+    async with running(app):
+        for i, page in enumerate(pages):
+            await views.send(key=f"session-{i}", value={"page": page})
+        await wait_until(lambda: len(seen) == len(pages), what="all views counted")
+        assert per_page.as_dict() == {"home": 3, "about": 2, "pricing": 1}
+    repartitioned = memory_log(app, "rekey-by-page-repartition")
+    from streamflow.partitioner import partition_for
+    assert len(repartitioned) == len(pages)
+    for partition, _, key, _ in repartitioned:
+        assert partition == partition_for(f'"{key}"'.encode(), 4)

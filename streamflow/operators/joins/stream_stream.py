@@ -1,0 +1,211 @@
+"""Stream-stream windowed join (inner, left, outer) of one partition, exact and replayable.
+
+Owns the join's state in one table partition: both sides' buffered records, the records still
+waiting to be emitted unmatched, and the stream time shared by both inputs. It never reads a
+clock and never emits anything a later record could contradict. Semantics: SEMANTICS.md,
+"Stream-stream windowed join"; where that text is silent we do what Kafka Streams 4.1's
+``KStreamKStreamJoin`` does. The decisions, in order of a record's processing:
+
+1. Stream time = the largest timestamp of any record handed to either side, null key or
+   null value included (Kafka advances it before dropping those). Only a non-null value
+   with a non-null key is joined or buffered; a null key on a left/outer side is emitted at
+   once unmatched (KIP-962), on any other side dropped.
+2. Unmatched records are emitted when stream time *strictly* passes their deadline,
+   ``ts + after + grace`` for left records and ``ts + before + grace`` for right records
+   (Kafka keeps the window open while ``ts + lookback + grace >= stream_time``). The check
+   runs when a joinable record that is not out of order (``ts >= stream time``) arrives,
+   before that record is joined, as Kafka does; a deadline passed only through a null
+   record waits for the next such record. Several are emitted in Kafka's outer-store order:
+   timestamp, then right before left, then key bytes, then arrival.
+3. Matches of the arriving record come next, one per buffered record of the other side in
+   timestamp then arrival order, stamped with the larger timestamp. A buffered record that
+   matches is no longer waiting to be emitted unmatched.
+4. An arriving record with no match waits for its deadline, or is emitted at once if stream
+   time has already passed it. Kafka 4.1 skips the grace period in that test
+   (``ts + after < stream_time``) and so may emit a record unmatched that a record arriving
+   within grace then matches; SEMANTICS.md says "that late" (grace included): we follow it.
+5. The record is then buffered for later matches on its own side. As in Kafka's join window
+   stores, a side's buffer ages by that side's own stream time: a record stays joinable
+   while ``ts + before + after + grace >= max timestamp seen on its side``. That keeps every
+   partner of a record that is not late, and lets a late record still join whatever the
+   other side has retained. Kafka's store drops a record one millisecond earlier (at
+   ``==``), which loses a match the inclusive window promises; we keep it.
+
+Kafka also throttles the unmatched check by wall-clock time, and after a scan it may skip the
+next check for records its ``minTime`` shortcut misjudges, delaying their emission; both are
+non-semantic (performance), and we emit as soon as rule 2 allows.
+
+State layout (one partition; ``lp(k)`` = 4-byte length + key, ``i64`` order-preserving):
+  ``00``                                   [stream_time, left_time, right_time, next_seq]
+  ``01|02`` lp(key) i64(ts) u64(seq)       left | right buffered value
+  ``03|04`` i64(ts) lp(key) u64(seq)       0: the same records by time, for expiry
+  ``05`` i64(ts) side lp(key) u64(seq)     value waiting to be emitted unmatched
+                                           (side: 00 right, 01 left)
+``seq`` numbers records in arrival order, so duplicates at one timestamp are all kept.
+"""
+from __future__ import annotations
+
+import struct
+from typing import Any, Literal
+
+from streamflow.state.keys import decode_i64
+
+from ._common import JoinResult, Joiner, JoinState, encode_i64, length_prefixed, pair
+
+__all__ = ["StreamStreamJoin"]
+
+LEFT, RIGHT = "left", "right"
+_OTHER = {LEFT: RIGHT, RIGHT: LEFT}
+_META = b"\x00"
+_BUFFER = {LEFT: b"\x01", RIGHT: b"\x02"}
+_BY_TIME = {LEFT: b"\x03", RIGHT: b"\x04"}
+_UNMATCHED = b"\x05"
+_SIDE_BYTE = {RIGHT: b"\x00", LEFT: b"\x01"}
+_SIDE_OF_BYTE = {0: RIGHT, 1: LEFT}
+_TIME_SLOT = {LEFT: 1, RIGHT: 2}
+_SEQ = struct.Struct(">Q")
+_LEN = struct.Struct(">I")
+_UNMATCHED_SIDES = {"inner": (), "left": (LEFT,), "outer": (LEFT, RIGHT)}
+
+
+class StreamStreamJoin:
+    """Joins two co-partitioned streams on key within ``left.ts - before <= right.ts <=
+    left.ts + after`` (inclusive), keeping late records up to ``grace`` after the window.
+
+    ``process_left``/``process_right`` take one record each and return its results in the
+    order Kafka Streams emits them; all state lives in the ``txn`` passed in.
+    """
+
+    def __init__(self, before: int, after: int, grace: int = 0,
+                 kind: Literal["inner", "left", "outer"] = "inner",
+                 joiner: Joiner = pair) -> None:
+        for name, value in (("before", before), ("after", after), ("grace", grace)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"{name} must be an int of milliseconds, got {value!r}")
+        if before + after < 0:
+            raise ValueError(f"join window is empty: before ({before}) + after ({after}) < 0")
+        if grace < 0:
+            raise ValueError(f"grace must not be negative, got {grace}")
+        if kind not in _UNMATCHED_SIDES:
+            raise ValueError(f"stream-stream join kind must be 'inner', 'left' or 'outer', "
+                             f"not {kind!r}")
+        self.before, self.after, self.grace, self.kind = before, after, grace, kind
+        self.joiner = joiner
+        self._unmatched_sides = _UNMATCHED_SIDES[kind]
+        # How far each side's window reaches into the future: its unmatched deadline.
+        self._lookahead = {LEFT: after, RIGHT: before}
+        # Window reach of an arriving record into the other side's timestamps.
+        self._reach = {LEFT: (before, after), RIGHT: (after, before)}
+        self._retention = before + after + grace
+
+    def process_left(self, txn: JoinState, key: bytes | None, value: Any,
+                     ts: int) -> list[JoinResult]:
+        return self._process(LEFT, txn, key, value, ts)
+
+    def process_right(self, txn: JoinState, key: bytes | None, value: Any,
+                      ts: int) -> list[JoinResult]:
+        return self._process(RIGHT, txn, key, value, ts)
+
+    # -- one record ---------------------------------------------------------------------------
+
+    def _process(self, side: str, txn: JoinState, key: bytes | None, value: Any,
+                 ts: int) -> list[JoinResult]:
+        meta = txn.get(_META)
+        meta = [None, None, None, 0] if meta is None else list(meta)
+        previous = meta[0]
+        stream_time = ts if previous is None or ts > previous else previous
+        meta[0] = stream_time
+        out: list[JoinResult] = []
+        if value is None or key is None:
+            if value is not None and side in self._unmatched_sides:
+                out.append(JoinResult(None, self._unmatched(side, value), ts))
+            if stream_time != previous:
+                txn.set(_META, meta)
+            return out
+
+        if self._unmatched_sides and (previous is None or ts >= previous):
+            out.extend(self._emit_expired(txn, stream_time))
+
+        seq = _SEQ.pack(meta[3])
+        meta[3] += 1
+        kp = length_prefixed(key)
+        matched = self._match(side, txn, key, kp, value, ts, out)
+        if not matched and side in self._unmatched_sides:
+            if ts + self._lookahead[side] + self.grace < stream_time:
+                out.append(JoinResult(key, self._unmatched(side, value), ts))
+            else:
+                txn.set(_UNMATCHED + encode_i64(ts) + _SIDE_BYTE[side] + kp + seq, value)
+
+        slot = _TIME_SLOT[side]
+        side_previous = meta[slot]
+        side_time = ts if side_previous is None or ts > side_previous else side_previous
+        meta[slot] = side_time
+        if ts + self._retention >= side_time:
+            txn.set(_BUFFER[side] + kp + encode_i64(ts) + seq, value)
+            txn.set(_BY_TIME[side] + encode_i64(ts) + kp + seq, 0)
+        if side_previous is not None and side_time > side_previous:
+            self._expire(txn, side, side_time)
+        txn.set(_META, meta)
+        return out
+
+    def _match(self, side: str, txn: JoinState, key: bytes, kp: bytes, value: Any, ts: int,
+               out: list[JoinResult]) -> bool:
+        other = _OTHER[side]
+        reach_back, reach_ahead = self._reach[side]
+        prefix = _BUFFER[other] + kp
+        begin = prefix + encode_i64(ts - reach_back)
+        end = prefix + encode_i64(ts + reach_ahead + 1)
+        found = list(txn.iter_range(begin, end))
+        at = len(prefix)
+        other_waits = other in self._unmatched_sides
+        joiner = self.joiner
+        for buffered_key, other_value in found:
+            other_ts = decode_i64(buffered_key[at:at + 8])
+            joined = (joiner(value, other_value) if side == LEFT
+                      else joiner(other_value, value))
+            out.append(JoinResult(key, joined, ts if ts > other_ts else other_ts))
+            if other_waits:
+                waiting = (_UNMATCHED + buffered_key[at:at + 8] + _SIDE_BYTE[other] + kp
+                           + buffered_key[at + 8:])
+                if txn.contains(waiting):
+                    txn.delete(waiting)
+        return bool(found)
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def _emit_expired(self, txn: JoinState, stream_time: int) -> list[JoinResult]:
+        """Emit, unmatched, every waiting record whose deadline stream time has passed."""
+        cutoff = {side: stream_time - self._lookahead[side] - self.grace
+                  for side in self._unmatched_sides}  # expired iff ts < cutoff
+        end = _UNMATCHED + encode_i64(max(cutoff.values()))
+        expired = []
+        for waiting, value in txn.iter_range(_UNMATCHED, end):
+            ts = decode_i64(waiting[1:9])
+            side = _SIDE_OF_BYTE[waiting[9]]
+            if side in cutoff and ts < cutoff[side]:
+                size = _LEN.unpack_from(waiting, 10)[0]
+                key = waiting[14:14 + size]
+                expired.append((ts, waiting[9], key, waiting[14 + size:], side, waiting, value))
+        expired.sort(key=lambda item: item[:4])  # Kafka's order: ts, right first, key, arrival
+        out = []
+        for ts, _, key, _, side, waiting, value in expired:
+            out.append(JoinResult(key, self._unmatched(side, value), ts))
+            txn.delete(waiting)
+        return out
+
+    def _expire(self, txn: JoinState, side: str, side_time: int) -> None:
+        """Forget the buffered records of ``side`` that no later record may join."""
+        begin = _BY_TIME[side]
+        end = begin + encode_i64(side_time - self._retention)
+        doomed = list(txn.iter_range(begin, end))
+        if not doomed:
+            return
+        buffer = _BUFFER[side]
+        for indexed, _ in doomed:
+            size = _LEN.unpack_from(indexed, 9)[0]
+            kp, seq = indexed[9:13 + size], indexed[13 + size:]
+            txn.delete(buffer + kp + indexed[1:9] + seq)
+        txn.delete_range(begin, end)
+
+    def _unmatched(self, side: str, value: Any) -> Any:
+        return self.joiner(value, None) if side == LEFT else self.joiner(None, value)

@@ -1,0 +1,216 @@
+"""The per-commit batch of one table partition, and changelog restoration.
+
+A :class:`PartitionTransaction` collects a commit interval's writes as Python objects, answers
+reads from them first, and at commit encodes each key once and hands the store one atomic
+batch together with the changelog offset. Aborting drops the writes, which is how local state
+rolls back with an aborted Kafka transaction. Nothing reaches the store before ``commit``.
+
+This module knows nothing of Kafka or of the runtime: codecs come in as callables, and the
+changelog is only described (``changes()``), never produced here.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from heapq import merge
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator
+
+from streamflow.state.store import Store, StoreBatch
+
+__all__ = ["PartitionTransaction", "restore"]
+
+_DELETED: Any = object()  # pending value of a deleted key
+_MISSING: Any = object()
+
+
+def _first(item: tuple[bytes, Any]) -> bytes:
+    return item[0]
+
+
+class PartitionTransaction:
+    """Pending writes of one table partition between two commits.
+
+    Keys are bytes (encoded by the caller, so key order is the store's order); values are
+    Python objects, encoded with ``dumps`` once per key at commit. Reads see pending writes
+    first, then the store (decoded with ``loads``).
+
+    Values are not copied: an object returned by :meth:`get` and mutated in place without a
+    :meth:`set` is the caller's concern. If it was pending, the mutation will be committed;
+    if it came from the store, it is lost. Call ``set`` after mutating.
+
+    The object is reusable: :meth:`commit` and :meth:`abort` leave it empty.
+    """
+
+    __slots__ = ("_store", "_dumps", "_loads", "_updates", "_ranges", "_range_deleted",
+                 "_index", "_encoded")
+
+    def __init__(self, store: Store, dumps: Callable[[Any], bytes],
+                 loads: Callable[[bytes], Any]) -> None:
+        self._store = store
+        self._dumps = dumps
+        self._loads = loads
+        self._clear()
+
+    def _clear(self) -> None:
+        # key -> latest value or _DELETED. Keys leave it only through delete_range, which is
+        # what lets _sorted_keys() treat dict order past len(_index) as "keys added since".
+        self._updates: dict[bytes, Any] = {}
+        self._ranges: list[tuple[bytes, bytes]] = []  # delete_range calls, in order
+        self._range_deleted: set[bytes] = set()  # pending keys a delete_range dropped
+        self._index: list[bytes] | None = None  # sorted pending keys, for scans
+        self._encoded: dict[bytes, bytes | None] | None = None  # memo shared by changes/commit
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def get(self, key: bytes, default: Any = None) -> Any:
+        value = self._updates.get(key, _MISSING)
+        if value is not _MISSING:
+            return default if value is _DELETED else value
+        if self._ranges and self._range_deleted_in_store(key):
+            return default
+        raw = self._store.get(key)
+        return default if raw is None else self._loads(raw)
+
+    def contains(self, key: bytes) -> bool:
+        value = self._updates.get(key, _MISSING)
+        if value is not _MISSING:
+            return value is not _DELETED
+        if self._ranges and self._range_deleted_in_store(key):
+            return False
+        return self._store.get(key) is not None
+
+    def iter_range(self, begin: bytes | None, end: bytes | None,
+                   reverse: bool = False) -> Iterator[tuple[bytes, Any]]:
+        """Items with ``begin <= key < end`` in key order: pending writes merged over the store.
+
+        The view is taken when called; writes made while iterating are not seen.
+        """
+        keys = self._sorted_keys()
+        lo = 0 if begin is None else bisect_left(keys, begin)
+        hi = len(keys) if end is None else bisect_left(keys, end)
+        updates = self._updates
+        pending = [(k, updates[k]) for k in keys[lo:hi]]
+        shadowed = {k for k, _ in pending}  # pending keys, deleted or not, hide the store's
+        live = [item for item in pending if item[1] is not _DELETED]
+        if reverse:
+            live.reverse()
+        stored = self._store.iter_range(begin, end, reverse)
+        from_store = self._decoded(stored, shadowed, tuple(self._ranges))
+        return merge(live, from_store, key=_first, reverse=reverse)
+
+    def _decoded(self, stored: Iterator[tuple[bytes, bytes]], shadowed: set[bytes],
+                 ranges: tuple[tuple[bytes, bytes], ...]) -> Iterator[tuple[bytes, Any]]:
+        loads = self._loads
+        for key, raw in stored:
+            if key in shadowed or (ranges and any(b <= key < e for b, e in ranges)):
+                continue
+            yield key, loads(raw)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def set(self, key: bytes, value: Any) -> None:
+        self._updates[key] = value
+        self._encoded = None
+
+    def delete(self, key: bytes) -> None:
+        self._updates[key] = _DELETED
+        self._encoded = None
+
+    def delete_range(self, begin: bytes, end: bytes) -> None:
+        """Delete every key with ``begin <= key < end``; later writes in this batch survive."""
+        if not begin < end:
+            return
+        doomed = [k for k in self._updates if begin <= k < end]
+        for key in doomed:
+            del self._updates[key]
+        self._range_deleted.update(doomed)
+        self._ranges.append((begin, end))
+        self._index = None
+        self._encoded = None
+
+    # -- commit -----------------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._updates or self._ranges)
+
+    def changes(self) -> list[tuple[bytes, bytes | None]]:
+        """What the changelog must receive: the latest value per key, or None for a delete.
+
+        A ``delete_range`` becomes one tombstone per key it removed from the store or from
+        the pending writes (the changelog is compacted per key; it has no range delete).
+        Encoded values are kept for :meth:`commit`, so each key is encoded once.
+        """
+        out: dict[bytes, bytes | None] = {}
+        for begin, end in self._ranges:
+            for key, _ in self._store.iter_range(begin, end):
+                out[key] = None
+        out.update(dict.fromkeys(self._range_deleted))
+        out.update(self._encode())  # later writes win over the range deletes
+        return list(out.items())
+
+    def commit(self, changelog_offset: int | None) -> None:
+        """Write everything to the store in one batch with ``changelog_offset``, then clear.
+
+        With nothing pending, a given offset is still recorded. If the store write raises,
+        the pending writes are kept: the caller decides between retrying and :meth:`abort`.
+        """
+        ops: list[tuple[str, bytes, bytes | None]] = [
+            ("delete_range", begin, end) for begin, end in self._ranges]
+        for key, raw in self._encode().items():
+            ops.append(("put", key, raw) if raw is not None else ("delete", key, None))
+        if ops or changelog_offset is not None:
+            self._store.write(StoreBatch(ops), changelog_offset)
+        self._clear()
+
+    def abort(self) -> None:
+        """Forget every pending write; the store is untouched."""
+        self._clear()
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _encode(self) -> dict[bytes, bytes | None]:
+        if self._encoded is not None:
+            return self._encoded
+        dumps, encoded = self._dumps, {}
+        key = None
+        try:
+            for key, value in self._updates.items():
+                encoded[key] = None if value is _DELETED else dumps(value)
+        except Exception as exc:
+            raise ValueError(f"cannot encode the value of key {key!r} for commit: {exc}"
+                             ) from exc
+        self._encoded = encoded
+        return encoded
+
+    def _range_deleted_in_store(self, key: bytes) -> bool:
+        return any(begin <= key < end for begin, end in self._ranges)
+
+    def _sorted_keys(self) -> list[bytes]:
+        index = self._index
+        if index is None:
+            index = self._index = sorted(self._updates)
+        elif len(index) < len(self._updates):
+            # Dicts keep insertion order and only delete_range removes keys (resetting the
+            # index), so the keys past len(index) are exactly the ones added since.
+            for key in islice(self._updates, len(index), None):
+                insort(index, key)
+        return index
+
+
+def restore(store: Store, records: Iterable[tuple[bytes, bytes | None, int]]) -> int | None:
+    """Apply changelog records ``(key, value or None for a tombstone, offset)`` in one batch.
+
+    The store's changelog offset becomes the last record's, atomically with the data, so a
+    crash mid-recovery resumes after the last applied batch. The caller chooses the batch
+    size (thousands of records per call keep recovery fast). Returns the offset written, or
+    None if ``records`` was empty.
+    """
+    ops: list[tuple[str, bytes, bytes | None]] = []
+    append = ops.append
+    offset: int | None = None
+    for key, value, offset in records:
+        append(("put", key, value) if value is not None else ("delete", key, None))
+    if offset is not None:
+        store.write(StoreBatch(ops), offset)
+    return offset
