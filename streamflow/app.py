@@ -67,15 +67,16 @@ class App:
 
     def table(self, name: str, *, default: Callable[[], Any] | None = None, key_type: Any = None,
               value_type: Any = None, partitions: int | None = None,
-              store: str | None = None) -> Table:
+              store: str | None = None, changelog_config: dict[str, str] | None = None) -> Table:
         """Declare a table backed by the compacted topic ``{app id}-{name}-changelog``.
 
         ``partitions`` defaults to the app's ``topic_partitions``; it must equal the partition
-        count of the stream that updates the table (checked at start).
+        count of the stream that updates the table (checked at start). ``changelog_config``
+        adds topic configs to the changelog (e.g. ``{"segment.ms": "600000"}``).
         """
         self._check_table_name(name)
         table = Table(self, name, key_type=key_type, value_type=value_type, default=default,
-                      partitions=partitions, store=store)
+                      partitions=partitions, store=store, changelog_config=changelog_config)
         self.tables[name] = table
         return table
 

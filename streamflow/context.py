@@ -12,11 +12,14 @@ from typing import Any
 
 
 class ProcessingContext:
-    __slots__ = ("agent", "event")
+    __slots__ = ("agent", "event", "batch")
 
     def __init__(self, agent: str) -> None:
         self.agent = agent
         self.event: Any = None
+        # True while the agent holds a take() chunk: ``event`` is then the chunk's last event,
+        # which does not say where each item of the chunk came from.
+        self.batch = False
 
 
 current_context: ContextVar[ProcessingContext | None] = ContextVar("streamflow_context", default=None)

@@ -172,14 +172,18 @@ class BatchedStream:
             while len(buf_items) >= n:
                 chunk, buf_items = buf_items[:n], buf_items[n:]
                 ctx.event, buf_events = buf_events[n - 1], buf_events[n:]
+                ctx.batch = True
                 yield chunk
+                ctx.batch = False
                 deadline = time.monotonic() + within if (buf_items and within is not None) else None
             timed_out = deadline is not None and time.monotonic() >= deadline
             if buf_items and (flush or events is None or timed_out):
                 ctx.event = buf_events[-1]
                 chunk, buf_items, buf_events = buf_items, [], []
                 deadline = None
+                ctx.batch = True
                 yield chunk
+                ctx.batch = False
 
 
 __all__ = ["Stream", "BatchedStream", "FLUSH", "FlushBatch", "BatchSource"]

@@ -4,8 +4,9 @@
 the partition of the event being processed. That is only right when the table is
 *co-partitioned* with the stream (same partition count, same keys): the worker checks the
 partition counts, and ``stream.group_by`` re-keys a stream through a repartition topic when the
-stream's key is not the table's. Outside an agent (a timer, a task), a key's partition is
-computed with Kafka's partitioner.
+stream's key is not the table's. Outside an agent (a timer, a task) and inside a ``take()``
+chunk (whose items may come from several partitions), a key's partition is computed with
+Kafka's partitioner, which agrees with the event's partition when the key codecs agree.
 
 Writes go to the partition's per-commit transaction (see ``streamflow.state.transaction``) and
 reach RocksDB and the changelog topic at the next commit. This module holds no state itself:
@@ -41,7 +42,8 @@ class Table:
 
     def __init__(self, app: "App", name: str, *, key_type: Any = None, value_type: Any = None,
                  default: Callable[[], Any] | None = None, partitions: int | None = None,
-                 store: str | None = None, changelog: bool = True) -> None:
+                 store: str | None = None, changelog: bool = True,
+                 changelog_config: dict[str, str] | None = None) -> None:
         self.app = app
         self.name = name
         self.key_codec: Codec = codec_for(key_type)
@@ -55,7 +57,7 @@ class Table:
         if changelog:
             self.changelog = app.topic(f"{app.id}-{name}-changelog", key_type=bytes, value_type=bytes,
                                        partitions=partitions,
-                                       config={"cleanup.policy": "compact"})
+                                       config={"cleanup.policy": "compact", **(changelog_config or {})})
             self.changelog.internal = True
         self._copartitioned: dict[str, bool] = {}
         self._last_key: Any = _MISSING
@@ -80,7 +82,7 @@ class Table:
     def _txn(self, raw_key: bytes) -> "PartitionTransaction":
         runtime = self.app._require_runtime(f"table {self.name}")
         ctx = current_context.get()
-        event = ctx.event if ctx is not None else None
+        event = ctx.event if ctx is not None and not ctx.batch else None
         if event is not None:
             ok = self._copartitioned.get(event.topic)
             if ok is None:

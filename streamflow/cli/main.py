@@ -68,6 +68,36 @@ def _stop_on_signal(worker: Any, sig: signal.Signals) -> None:
     worker.request_stop()
 
 
+@main.command()
+@click.argument("app_spec", metavar="MODULE:ATTR")
+@click.option("--data-dir", help="the worker's data dir (default: the app's setting)")
+@click.option("--dump", metavar="TABLE", help="print the committed contents of TABLE as JSON lines")
+def tables(app_spec: str, data_dir: str | None, dump: str | None) -> None:
+    """List the app's tables on this machine's data dir: partitions, sizes, offsets."""
+    import orjson
+
+    from ..inspect import describe_tables, read_table
+    app = load_app(app_spec)
+    try:
+        if dump:
+            for key, value in read_table(app, dump, data_dir).items():
+                click.echo(orjson.dumps({"key": key, "value": value}, default=str).decode())
+            return
+        infos = describe_tables(app, data_dir)
+    except StreamflowError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - e.g. a store RocksDB cannot read
+        raise click.ClickException(f"cannot read the stores: {exc}") from None
+    found = {i.table for i in infos}
+    click.echo(f"{'table':<28} {'partition':>9} {'keys~':>10} {'bytes':>12} {'changelog offset':>17}")
+    for i in infos:
+        click.echo(f"{i.table:<28} {i.partition:>9} {i.keys_estimate:>10} {i.bytes_on_disk:>12} "
+                   f"{'-' if i.changelog_offset is None else i.changelog_offset:>17}")
+    for name, table in app.tables.items():
+        if name not in found:
+            click.echo(f"{name:<28} {'(no partitions on this data dir)'}")
+
+
 def _settings_table() -> str:
     rows = []
     for f in Settings.__dataclass_fields__.values():

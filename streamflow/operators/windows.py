@@ -114,7 +114,9 @@ class SlidingWindows:
     grace: int = 0
 
     def __post_init__(self) -> None:
-        _check_int("time_difference", self.time_difference, 0)
+        # Kafka accepts 0, but then a window holds one instant and retention 2*D+grace can be
+        # 0, hiding every window: refused as almost certainly a mistake.
+        _check_int("time_difference", self.time_difference, 1)
         _check_int("grace", self.grace, 0)
 
     def left_window(self, ts: int) -> Window:

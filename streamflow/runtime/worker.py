@@ -70,6 +70,7 @@ class Worker:
         self._background: list[Any] = []
         self._pending_topics: list[Any] = []
         self._positions: dict[TP, int] = {}
+        self._ready: set[TP] = set()  # assigned and restored: its records may be processed
         self._committed: dict[TP, int] = {}
         self._lock = asyncio.Lock()
         self._stop_requested = False
@@ -148,7 +149,8 @@ class Worker:
         specs = [TopicSpec(t.name, t.declared_partitions or self.settings.topic_partitions,
                            self.settings.replication_factor, t.config)
                  for t in self.app.topics.values()]
-        specs += self._extra_topic_specs()
+        known = {spec.name for spec in specs}
+        specs += [spec for spec in self._extra_topic_specs() if spec.name not in known]
         await self.transport.ensure_topics(specs)
         for spec in specs:
             count = await self.transport.partition_count(spec.name)
@@ -293,6 +295,11 @@ class Worker:
         for tp, recs in records.items():
             if tp not in assigned or not recs:
                 continue
+            if tp not in self._ready:
+                # Fetched while its state was being restored (aiokafka fetches as soon as it
+                # is assigned): not processed now, fetched again once the partition is ready.
+                self.consumer.seek(TP(tp.topic, tp.partition), recs[0].offset)
+                continue
             events, failure = self._decode(tp, recs)
             if failure is not None and decode_failure is None:
                 decode_failure = failure
@@ -380,6 +387,7 @@ class Worker:
             log.debug("committed %s", ", ".join(f"{tp}@{o}" for tp, o in sorted(offsets.items())))
 
     async def _on_revoked(self, tps: set[TP]) -> None:
+        self._ready -= tps
         async with self._lock:
             if self._started and self._fatal is None:
                 await self._commit()
@@ -392,8 +400,14 @@ class Worker:
             log.info("partitions revoked: %s", _fmt_tps(tps))
 
     async def _on_assigned(self, tps: set[TP]) -> None:
-        for participant in self.participants:
-            await participant.on_assigned(tps)
+        """Restore state for ``tps`` before any of their events is processed."""
+        assert self.consumer is not None
+        self.consumer.pause(tps)
+        async with self._lock:
+            for participant in self.participants:
+                await participant.on_assigned(tps)
+            self._ready |= tps
+            self.consumer.resume(tps)
         log.info("partitions assigned: %s", _fmt_tps(tps) or "none")
 
 

@@ -343,8 +343,14 @@ class KafkaBroker:
     def is_running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    def start(self, timeout: float = 60) -> "KafkaBroker":
+    def start(self, timeout: float = 60, warm_up: bool = True) -> "KafkaBroker":
         """Start the broker and return once it answers metadata requests.
+
+        With ``warm_up`` (default) it also waits until the group and transaction coordinators
+        answer FindCoordinator, which makes the broker create ``__consumer_offsets`` and
+        ``__transaction_state`` now rather than on the first test's first group join or
+        transaction (that costs ~0.5 s once, and aiokafka logs a
+        GroupCoordinatorNotAvailableError at ERROR level while it happens).
 
         Raises RuntimeError (with the tail of the broker log) if the JVM exits early or the
         broker does not answer within ``timeout`` seconds (jar download time not included).
@@ -359,7 +365,7 @@ class KafkaBroker:
         attempts = 1 if self._requested_port and self._requested_controller_port else 3
         for attempt in range(1, attempts + 1):
             try:
-                self._start_once(libs, timeout)
+                self._start_once(libs, timeout, warm_up)
                 return self
             except _PortClash:
                 if attempt == attempts:
@@ -368,7 +374,7 @@ class KafkaBroker:
                     ) from None
         return self  # unreachable
 
-    def _start_once(self, libs: Path, timeout: float) -> None:
+    def _start_once(self, libs: Path, timeout: float, warm_up: bool) -> None:
         started = time.monotonic()
         self.port = self._requested_port or _free_port()
         self.controller_port = self._requested_controller_port or _free_port()
@@ -406,6 +412,8 @@ class KafkaBroker:
             self._atexit_registered = True
         try:
             self._wait_ready(started + timeout)
+            if warm_up:
+                self._warm_up(started + timeout)
         except BaseException:
             self._kill_now()
             raise
@@ -437,6 +445,15 @@ class KafkaBroker:
                 except Exception as exc:  # noqa: BLE001 - keep polling until the deadline
                     last_error = exc
             time.sleep(min(0.1, max(deadline - time.monotonic(), 0)))  # poll interval
+
+    def _warm_up(self, deadline: float) -> None:
+        try:
+            _run_sync(lambda: _warm_up(self.bootstrap, deadline))
+        except TimeoutError:
+            raise RuntimeError(
+                f"Kafka broker at {self.bootstrap} answers, but its group/transaction "
+                f"coordinators did not come up in time. Last lines of its log:\n{self.log_tail()}"
+            ) from None
 
     def probe(self, timeout: float = 5.0) -> bool:
         """True if the broker answers a metadata request listing itself as a live broker."""
@@ -599,6 +616,33 @@ async def _probe(bootstrap: str, timeout: float) -> bool:
             await admin.start()
             info = await admin.describe_cluster()
         return any(b.get("node_id") == NODE_ID for b in info.get("brokers", []))
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
+        logger.setLevel(old_level)
+
+
+async def _warm_up(bootstrap: str, deadline: float) -> None:
+    """Poll FindCoordinator (group, then transaction) until both answer without error; the
+    broker creates the internal topics on the first such request."""
+    import logging
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    logger = logging.getLogger("aiokafka")
+    old_level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="streamflow-broker-probe")
+    try:
+        async with asyncio.timeout(max(deadline - time.monotonic(), 0.1)):
+            await admin.start()
+            for coordinator_type in (0, 1):  # 0: consumer group, 1: transaction
+                while True:
+                    try:
+                        await admin.find_coordinator("streamflow-warm-up", coordinator_type)
+                        break
+                    except Exception:  # noqa: BLE001 - retriable until the deadline
+                        await asyncio.sleep(0.05)
     finally:
         with contextlib.suppress(Exception):
             await admin.close()

@@ -2,7 +2,7 @@
 
 Owns the join's state in one table partition: both sides' buffered records, the records still
 waiting to be emitted unmatched, and the stream time shared by both inputs. It never reads a
-clock and never emits anything a later record could contradict. Semantics: SEMANTICS.md,
+clock: the same inputs always give the same outputs. Semantics: SEMANTICS.md,
 "Stream-stream windowed join"; where that text is silent we do what Kafka Streams 4.1's
 ``KStreamKStreamJoin`` does. The decisions, in order of a record's processing:
 
@@ -24,6 +24,10 @@ clock and never emits anything a later record could contradict. Semantics: SEMAN
    time has already passed it. Kafka 4.1 skips the grace period in that test
    (``ts + after < stream_time``) and so may emit a record unmatched that a record arriving
    within grace then matches; SEMANTICS.md says "that late" (grace included): we follow it.
+   A record emitted at once is still buffered (rule 5), so a yet later record of the other
+   side may join it and both results stand, as in Kafka: SEMANTICS.md asks for the
+   immediate emission and for every match, and only a record that was *waiting* is
+   guaranteed never to be emitted unmatched once matched.
 5. The record is then buffered for later matches on its own side. As in Kafka's join window
    stores, a side's buffer ages by that side's own stream time: a record stays joinable
    while ``ts + before + after + grace >= max timestamp seen on its side``. That keeps every
@@ -36,7 +40,8 @@ next check for records its ``minTime`` shortcut misjudges, delaying their emissi
 non-semantic (performance), and we emit as soon as rule 2 allows.
 
 State layout (one partition; ``lp(k)`` = 4-byte length + key, ``i64`` order-preserving):
-  ``00``                                   [stream_time, left_time, right_time, next_seq]
+  ``00``                                   [stream_time, left_time, right_time, next_seq,
+                                            3 lower bounds of the timestamps below]
   ``01|02`` lp(key) i64(ts) u64(seq)       left | right buffered value
   ``03|04`` i64(ts) lp(key) u64(seq)       0: the same records by time, for expiry
   ``05`` i64(ts) side lp(key) u64(seq)     value waiting to be emitted unmatched
@@ -62,10 +67,18 @@ _BY_TIME = {LEFT: b"\x03", RIGHT: b"\x04"}
 _UNMATCHED = b"\x05"
 _SIDE_BYTE = {RIGHT: b"\x00", LEFT: b"\x01"}
 _SIDE_OF_BYTE = {0: RIGHT, 1: LEFT}
-_TIME_SLOT = {LEFT: 1, RIGHT: 2}
+# Slots of the meta record. The floors are lower bounds of the timestamps stored in a
+# namespace (None: nothing stored yet), so that expiry scans run only when they may find.
+_STREAM_TIME, _NEXT_SEQ, _WAITING_FLOOR = 0, 3, 4
+_SIDE_TIME = {LEFT: 1, RIGHT: 2}
+_BUFFER_FLOOR = {LEFT: 5, RIGHT: 6}
 _SEQ = struct.Struct(">Q")
 _LEN = struct.Struct(">I")
 _UNMATCHED_SIDES = {"inner": (), "left": (LEFT,), "outer": (LEFT, RIGHT)}
+
+
+def _lower(floor: int | None, ts: int) -> int:
+    return ts if floor is None or ts < floor else floor
 
 
 class StreamStreamJoin:
@@ -111,10 +124,10 @@ class StreamStreamJoin:
     def _process(self, side: str, txn: JoinState, key: bytes | None, value: Any,
                  ts: int) -> list[JoinResult]:
         meta = txn.get(_META)
-        meta = [None, None, None, 0] if meta is None else list(meta)
-        previous = meta[0]
+        meta = [None, None, None, 0, None, None, None] if meta is None else list(meta)
+        previous = meta[_STREAM_TIME]
         stream_time = ts if previous is None or ts > previous else previous
-        meta[0] = stream_time
+        meta[_STREAM_TIME] = stream_time
         out: list[JoinResult] = []
         if value is None or key is None:
             if value is not None and side in self._unmatched_sides:
@@ -124,10 +137,10 @@ class StreamStreamJoin:
             return out
 
         if self._unmatched_sides and (previous is None or ts >= previous):
-            out.extend(self._emit_expired(txn, stream_time))
+            self._emit_expired(txn, meta, stream_time, out)
 
-        seq = _SEQ.pack(meta[3])
-        meta[3] += 1
+        seq = _SEQ.pack(meta[_NEXT_SEQ])
+        meta[_NEXT_SEQ] += 1
         kp = length_prefixed(key)
         matched = self._match(side, txn, key, kp, value, ts, out)
         if not matched and side in self._unmatched_sides:
@@ -135,16 +148,19 @@ class StreamStreamJoin:
                 out.append(JoinResult(key, self._unmatched(side, value), ts))
             else:
                 txn.set(_UNMATCHED + encode_i64(ts) + _SIDE_BYTE[side] + kp + seq, value)
+                meta[_WAITING_FLOOR] = _lower(meta[_WAITING_FLOOR], ts)
 
-        slot = _TIME_SLOT[side]
+        slot = _SIDE_TIME[side]
         side_previous = meta[slot]
         side_time = ts if side_previous is None or ts > side_previous else side_previous
         meta[slot] = side_time
         if ts + self._retention >= side_time:
             txn.set(_BUFFER[side] + kp + encode_i64(ts) + seq, value)
             txn.set(_BY_TIME[side] + encode_i64(ts) + kp + seq, 0)
-        if side_previous is not None and side_time > side_previous:
-            self._expire(txn, side, side_time)
+            meta[_BUFFER_FLOOR[side]] = _lower(meta[_BUFFER_FLOOR[side]], ts)
+        floor = meta[_BUFFER_FLOOR[side]]
+        if floor is not None and floor < side_time - self._retention:
+            meta[_BUFFER_FLOOR[side]] = self._expire(txn, side, side_time - self._retention)
         txn.set(_META, meta)
         return out
 
@@ -173,39 +189,44 @@ class StreamStreamJoin:
 
     # -- time ---------------------------------------------------------------------------------
 
-    def _emit_expired(self, txn: JoinState, stream_time: int) -> list[JoinResult]:
+    def _emit_expired(self, txn: JoinState, meta: list, stream_time: int,
+                      out: list[JoinResult]) -> None:
         """Emit, unmatched, every waiting record whose deadline stream time has passed."""
         cutoff = {side: stream_time - self._lookahead[side] - self.grace
                   for side in self._unmatched_sides}  # expired iff ts < cutoff
-        end = _UNMATCHED + encode_i64(max(cutoff.values()))
-        expired = []
-        for waiting, value in txn.iter_range(_UNMATCHED, end):
+        last_cutoff = max(cutoff.values())
+        floor = meta[_WAITING_FLOOR]  # no waiting record is older: skip the scan if we can
+        if floor is None or floor >= last_cutoff:
+            return
+        # Scan only what may be due (a transaction materialises the pending part of a scan);
+        # whatever lies beyond is at least last_cutoff old.
+        expired, floor = [], last_cutoff
+        for waiting, value in txn.iter_range(_UNMATCHED, _UNMATCHED + encode_i64(last_cutoff)):
             ts = decode_i64(waiting[1:9])
             side = _SIDE_OF_BYTE[waiting[9]]
-            if side in cutoff and ts < cutoff[side]:
-                size = _LEN.unpack_from(waiting, 10)[0]
-                key = waiting[14:14 + size]
-                expired.append((ts, waiting[9], key, waiting[14 + size:], side, waiting, value))
+            if ts >= cutoff[side]:
+                floor = _lower(floor, ts)
+                continue
+            size = _LEN.unpack_from(waiting, 10)[0]
+            key = waiting[14:14 + size]
+            expired.append((ts, waiting[9], key, waiting[14 + size:], side, waiting, value))
+        meta[_WAITING_FLOOR] = floor
         expired.sort(key=lambda item: item[:4])  # Kafka's order: ts, right first, key, arrival
-        out = []
         for ts, _, key, _, side, waiting, value in expired:
             out.append(JoinResult(key, self._unmatched(side, value), ts))
             txn.delete(waiting)
-        return out
 
-    def _expire(self, txn: JoinState, side: str, side_time: int) -> None:
-        """Forget the buffered records of ``side`` that no later record may join."""
-        begin = _BY_TIME[side]
-        end = begin + encode_i64(side_time - self._retention)
-        doomed = list(txn.iter_range(begin, end))
-        if not doomed:
-            return
-        buffer = _BUFFER[side]
-        for indexed, _ in doomed:
+    def _expire(self, txn: JoinState, side: str, cutoff: int) -> int:
+        """Forget the buffered records of ``side`` older than ``cutoff``, which no later record
+        may join; return the new floor of the side's timestamps."""
+        buffer, begin = _BUFFER[side], _BY_TIME[side]
+        # Key by key, not delete_range: the keys are at hand, and a transaction's pending
+        # range deletes slow every later read of the commit interval.
+        for indexed, _ in txn.iter_range(begin, begin + encode_i64(cutoff)):
             size = _LEN.unpack_from(indexed, 9)[0]
-            kp, seq = indexed[9:13 + size], indexed[13 + size:]
-            txn.delete(buffer + kp + indexed[1:9] + seq)
-        txn.delete_range(begin, end)
+            txn.delete(buffer + indexed[9:13 + size] + indexed[1:9] + indexed[13 + size:])
+            txn.delete(indexed)
+        return cutoff
 
     def _unmatched(self, side: str, value: Any) -> Any:
         return self.joiner(value, None) if side == LEFT else self.joiner(None, value)

@@ -98,6 +98,9 @@ class KafkaConsumer:
     def resume(self, tps: set[TP]) -> None:
         self._consumer.resume(*(TopicPartition(*tp) for tp in tps))
 
+    def seek(self, tp: TP, offset: int) -> None:
+        self._consumer.seek(TopicPartition(*tp), offset)
+
 
 class KafkaProducer:
     def __init__(self, settings: Settings, **extra: Any) -> None:

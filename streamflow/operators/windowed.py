@@ -1,0 +1,490 @@
+"""Windowed aggregation of one partition, with its state in a :class:`PartitionTransaction`.
+
+:class:`WindowedAggregation` executes a window definition from :mod:`.windows` the way Kafka
+Streams 4.1 does (``shared/SEMANTICS.md``), and reproduces Kafka's output exactly: the same
+records, values, timestamps and order. It owns the state layout below and nothing else: it never
+produces to a topic, never commits, and holds no state outside the transaction, so everything
+goes through the changelog and survives recovery. The user's ``adder(aggregate, value)`` and
+``merger(aggregate, other)`` must return a new value and not mutate their arguments (emitted
+results and stored aggregates share objects).
+
+State layout (keys are bytes; ``BE`` = 8-byte big-endian unsigned; ``K`` = the record key):
+
+- ``00 "stream_time"`` -> int, the largest timestamp seen (moved only forward, before the
+  lateness check). ``00 "store_time"`` -> int, the largest *segment time* written (see expiry).
+- ``01 len(K) (4 bytes BE) K start(BE)`` -> ``[aggregate, max_timestamp]`` for tumbling, hopping
+  and sliding windows (a sliding window's end is always ``start + D``, so it is not stored).
+- ``01 len(K) K end(BE) start(BE)`` -> ``[aggregate, end]`` for sessions: end first, as in
+  Kafka's session key schema, so "sessions of K ending at or after t" is one forward scan and
+  expiry is a prefix of the key's range. The length prefix keeps one key's windows contiguous.
+- ``02 end(BE) K start(BE)`` (sessions: ``02 end K end start``, Kafka's order) -> 1: final mode
+  only, windows not emitted yet, so closing windows is one range scan in (end, key) order.
+- ``03 bucket(BE) K`` -> 1: "K has windows whose segment time falls in this bucket"; the
+  expiry sweep reads the expired buckets and deletes, per key, one range of windows.
+
+Decisions where SEMANTICS.md is silent, all taken from Kafka Streams 4.1's code:
+
+- *Retention is visibility.* Kafka's window and session stores hide a window once its segment
+  time (window start; session end) is below ``store_time - retention + 1``, where
+  ``store_time`` is the largest segment time written to the store (all keys). This is part of
+  the results: a record never merges into a session (or reads a sliding window) the store no
+  longer shows. Defaults and minimums are Kafka's: ``size + grace`` (tumbling/hopping),
+  ``2 * D + grace`` (sliding), ``gap + grace`` (session). Physical deletion runs one ms behind
+  visibility, in ranges, whenever a bucket of ``max(1, retention // 2)`` ms expires.
+- Sliding windows follow Kafka's algorithm step by step (``KStreamSlidingWindowAggregate``),
+  including the order of updates and one quirk: when the previous record is exactly ``D + 1``
+  ms earlier, its right window is the new record's left window and update mode emits that
+  window twice with the same value, as Kafka does. A None value is dropped before stream time
+  moves, as in Kafka.
+- A record at the timestamp of a one-record session ``[t, t]`` updates it without a tombstone
+  (Kafka skips the tombstone when the merged session equals ``[ts, ts]``).
+- Final mode is Kafka's ``suppress(untilWindowCloses)``: a window is emitted at the first
+  moment ``end <= stream_time - grace`` (sessions ``- gap``) is true after one of its updates,
+  with its value at that moment, and never again ("final means once"; Kafka 4.1 re-emits
+  sliding/session windows updated on that boundary). Emission happens after each update, as
+  the suppression buffer does, so the order is Kafka's. Stream time does not move at end of
+  input: :meth:`WindowedAggregation.advance` moves it (the replay driver's ``advance``), and
+  :meth:`WindowedAggregation.flush` emits every pending window at shutdown of a bounded input.
+- An aggregate of None is refused (Kafka reads a null aggregate as a delete).
+"""
+from __future__ import annotations
+
+import copy
+import struct
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Literal, NamedTuple
+
+from streamflow.operators.windows import (
+    HoppingWindows,
+    SessionWindows,
+    SlidingWindows,
+    Window,
+    WindowDefinition,
+)
+from streamflow.state.keys import prefix_end
+
+__all__ = ["ProcessResult", "WindowResult", "WindowedAggregation"]
+
+_STREAM_TIME = b"\x00stream_time"
+_STORE_TIME = b"\x00store_time"
+_NS_WINDOW = b"\x01"
+_NS_PENDING = b"\x02"
+_NS_EXPIRY = b"\x03"
+_U64 = struct.Struct(">Q")
+_U32 = struct.Struct(">I")
+_pack = _U64.pack
+_MAX_TIME = (1 << 64) - 1
+
+
+class WindowResult(NamedTuple):
+    """One output record: ``value`` None is a tombstone (a session merged away)."""
+
+    key: bytes
+    window: Window
+    value: Any
+    timestamp: int
+
+
+@dataclass(slots=True)
+class ProcessResult:
+    """What one input record produced.
+
+    ``results`` are the output records in Kafka's order. ``late_windows`` are the windows that
+    rejected the record as late; ``late`` is True when the record updated no window at all.
+    """
+
+    results: list[WindowResult] = field(default_factory=list)
+    late: bool = False
+    late_windows: list[Window] = field(default_factory=list)
+
+
+class _Run:
+    """Scratch state of one ``process`` call."""
+
+    __slots__ = ("txn", "key", "prefix", "results", "late_windows", "applied", "stream_time",
+                 "emit_time", "store_time")
+
+    def __init__(self, txn: Any, key: bytes, stream_time: int, emit_time: int,
+                 store_time: int) -> None:
+        self.txn = txn
+        self.key = key
+        self.prefix = _NS_WINDOW + _U32.pack(len(key)) + key
+        self.results: list[WindowResult] = []
+        self.late_windows: list[Window] = []
+        self.applied = False
+        self.stream_time = stream_time
+        self.emit_time = emit_time  # the suppression buffer's clock: max update timestamp
+        self.store_time = store_time
+
+
+class WindowedAggregation:
+    """The processor of one partition of a windowed aggregation."""
+
+    def __init__(self, windows: WindowDefinition, *, initializer: Callable[[], Any],
+                 adder: Callable[[Any, Any], Any],
+                 merger: Callable[[Any, Any], Any] | None = None,
+                 emit: Literal["update", "final"] = "update",
+                 retention: int | None = None) -> None:
+        if emit not in ("update", "final"):
+            raise ValueError(f"emit must be 'update' or 'final', got {emit!r}")
+        if isinstance(windows, HoppingWindows):
+            minimum, self._kind = windows.size + windows.grace, "time"
+            name = "window size plus grace"
+        elif isinstance(windows, SlidingWindows):
+            minimum, self._kind = 2 * windows.time_difference + windows.grace, "sliding"
+            name = "twice the time difference plus grace"
+        elif isinstance(windows, SessionWindows):
+            minimum, self._kind = windows.gap + windows.grace, "session"
+            name = "session gap plus grace"
+            if merger is None:
+                raise ValueError("session windows need a merger(aggregate, other) to combine "
+                                 "the aggregates of sessions that one record bridges")
+        else:
+            raise TypeError(f"unknown window definition {windows!r}")
+        if merger is not None and self._kind != "session":
+            raise ValueError("merger is only used by session windows")
+        if retention is None:
+            retention = minimum
+        elif isinstance(retention, bool) or not isinstance(retention, int):
+            raise TypeError(f"retention must be an int number of ms, got {retention!r}")
+        elif retention < minimum:
+            raise ValueError(f"retention ({retention} ms) must be at least the {name} "
+                             f"({minimum} ms), or windows would vanish while still open")
+        self.windows = windows
+        self.initializer = initializer
+        self.adder = adder
+        self.merger = merger
+        self.emit = emit
+        self.retention = retention
+        self._final = emit == "final"
+        self._close_after = windows.close_after
+        self._bucket = max(1, retention // 2)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def process(self, txn: Any, key: bytes, value: Any, timestamp: int) -> ProcessResult:
+        """Aggregate one record; return what Kafka Streams would emit for it, in order."""
+        if key is None:
+            return ProcessResult()  # Kafka drops null keys before stream time moves
+        if isinstance(timestamp, bool) or not isinstance(timestamp, int) or timestamp < 0:
+            raise ValueError(f"record timestamps must be ints >= 0 ms, got {timestamp!r} "
+                             f"(key {key!r})")
+        if value is None and self._kind == "sliding":
+            return ProcessResult()  # dropped before stream time moves, as in Kafka
+        old_stream_time = txn.get(_STREAM_TIME)
+        stream_time = timestamp if old_stream_time is None else max(old_stream_time, timestamp)
+        if stream_time != old_stream_time:
+            txn.set(_STREAM_TIME, stream_time)
+        store_time = txn.get(_STORE_TIME, -1)
+        run = _Run(txn, key, stream_time, -1 if old_stream_time is None else old_stream_time,
+                   store_time)
+        if self._kind == "time":
+            self._process_time(run, value, timestamp)
+        elif self._kind == "sliding":
+            self._process_sliding(run, value, timestamp)
+        else:
+            self._process_session(run, value, timestamp)
+        if run.store_time != store_time:
+            txn.set(_STORE_TIME, run.store_time)
+            self._sweep(txn, store_time, run.store_time)
+        return ProcessResult(run.results, not run.applied, run.late_windows)
+
+    def get(self, txn: Any, key: bytes, window_start: int) -> Any | None:
+        """The aggregate of ``key``'s window starting at ``window_start``, or None."""
+        for window, aggregate in self.windows_of(txn, key, window_start, window_start):
+            return aggregate
+        return None
+
+    def windows_of(self, txn: Any, key: bytes, time_from: int,
+                   time_to: int) -> list[tuple[Window, Any]]:
+        """``key``'s live windows with ``time_from <= start <= time_to``, by start."""
+        prefix = _NS_WINDOW + _U32.pack(len(key)) + key
+        visible_from = max(0, txn.get(_STORE_TIME, -1) - self.retention + 1)
+        out = []
+        if self._kind == "session":
+            for wkey, (aggregate, _) in txn.iter_range(prefix + _pack(visible_from),
+                                                       prefix_end(prefix)):
+                window = self._parse_window(wkey, len(prefix))
+                if time_from <= window.start <= time_to:
+                    out.append((window, aggregate))
+            out.sort()
+            return out
+        lo = max(time_from, visible_from, 0)
+        if lo > time_to:
+            return out
+        for wkey, (aggregate, _) in txn.iter_range(prefix + _pack(lo), prefix + _pack(time_to + 1)):
+            out.append((self._parse_window(wkey, len(prefix)), aggregate))
+        return out
+
+    def stream_time(self, txn: Any) -> int | None:
+        return txn.get(_STREAM_TIME)
+
+    def emit_closed(self, txn: Any) -> list[WindowResult]:
+        """Final mode: windows closed at the current stream time and not emitted yet."""
+        stream_time = txn.get(_STREAM_TIME)
+        if not self._final or stream_time is None:
+            return []
+        return self._evict(txn, stream_time - self._close_after)
+
+    def advance(self, txn: Any, timestamp: int) -> list[WindowResult]:
+        """Move stream time forward to ``timestamp`` without a record (end of input, idle
+        partitions); in final mode, return the windows that closed. Never moves it back."""
+        stream_time = txn.get(_STREAM_TIME)
+        if stream_time is None or timestamp > stream_time:
+            txn.set(_STREAM_TIME, timestamp)
+        return self.emit_closed(txn)
+
+    def flush(self, txn: Any) -> list[WindowResult]:
+        """Final mode: emit every window not emitted yet, closed or not, in (end, key) order.
+
+        For the end of a bounded input only: a flushed window is never emitted again, even if
+        later records update it.
+        """
+        return self._evict(txn, _MAX_TIME) if self._final else []
+
+    # -- tumbling and hopping ---------------------------------------------------------------
+
+    def _process_time(self, run: _Run, value: Any, ts: int) -> None:
+        windows: HoppingWindows = self.windows  # type: ignore[assignment]
+        close_time = run.stream_time - windows.grace
+        visible_from = run.store_time - self.retention + 1
+        txn = run.txn
+        for window in windows.windows_for(ts):
+            if window.end <= close_time:
+                run.late_windows.append(window)
+                continue
+            wkey = run.prefix + _pack(window.start)
+            old = txn.get(wkey) if window.start >= visible_from else None
+            if old is None:
+                aggregate, new_ts, existed = self.initializer(), ts, txn.contains(wkey)
+            else:
+                (aggregate, old_ts), existed = old, True
+                new_ts = max(ts, old_ts)
+            aggregate = self._add(run, aggregate, value, window)
+            self._put(run, wkey, window, window.start, aggregate, new_ts, existed)
+
+    # -- sliding (Kafka's KStreamSlidingWindowAggregate, step by step) -----------------------
+
+    def _process_sliding(self, run: _Run, value: Any, ts: int) -> None:
+        d = self.windows.time_difference  # type: ignore[union-attr]
+        close_time = run.stream_time - self.windows.grace
+        if ts + d < close_time:
+            run.late_windows.append(self.windows.left_window(ts))  # type: ignore[union-attr]
+            return
+        if ts < d:
+            self._sliding_early(run, value, ts, close_time)
+        else:
+            self._sliding_reverse(run, value, ts, close_time)
+
+    def _sliding_scan(self, run: _Run, lo: int, hi: int,
+                      reverse: bool) -> Iterator[tuple[int, list]]:
+        lo = max(lo, run.store_time - self.retention + 1, 0)
+        if lo > hi:
+            return iter(())
+        n = len(run.prefix)
+        items = run.txn.iter_range(run.prefix + _pack(lo), run.prefix + _pack(hi + 1), reverse)
+        return ((_U64.unpack_from(k, n)[0], v) for k, v in items)
+
+    def _sliding_reverse(self, run: _Run, value: Any, ts: int, close_time: int) -> None:
+        d = self.windows.time_difference  # type: ignore[union-attr]
+        starts: set[int] = set()
+        left_agg = right_agg = None
+        left_exists = right_exists = False
+        previous_ts = None
+        for start, stored in self._sliding_scan(run, ts - 2 * d, ts + 1, reverse=True):
+            starts.add(start)
+            end, max_ts = start + d, stored[1]
+            if start == ts + 1:
+                right_exists = True
+            elif end > ts:
+                if right_agg is None:
+                    right_agg = stored
+                self._update_sliding(run, start, stored, value, ts, close_time, False)
+            elif end == ts:
+                left_exists = True
+                self._update_sliding(run, start, stored, value, ts, close_time, False)
+                if max_ts < ts:
+                    previous_ts = max_ts
+                else:
+                    return  # Kafka returns here: every window this record needs exists
+            else:
+                left_agg, previous_ts = stored, max_ts
+                break
+        if previous_ts is not None:
+            start = previous_ts + 1
+            if start not in starts and start + d >= ts:  # the previous record's right window
+                self._update_sliding(run, start, [self.initializer(), ts], value, ts,
+                                     close_time, True)
+        if not left_exists:
+            if previous_ts is not None and ts - d <= previous_ts:
+                base = [copy.deepcopy(left_agg[0]), ts]  # type: ignore[index]
+            else:
+                base = [self.initializer(), ts]
+            self._update_sliding(run, ts - d, base, value, ts, close_time, True)
+        if not right_exists and right_agg is not None and right_agg[1] > ts:
+            self._create_right_window(run, ts, right_agg)
+
+    def _sliding_early(self, run: _Run, value: Any, ts: int, close_time: int) -> None:
+        """Kafka's ``processEarly``: records with ``ts < D`` share the window ``[0, D]``."""
+        combined = right_agg = None
+        right_exists = False
+        starts: set[int] = set()
+        previous_ts = None
+        for start, stored in self._sliding_scan(run, 0, ts + 1, reverse=False):
+            starts.add(start)
+            if start == 0:
+                combined = stored
+                if stored[1] < ts:
+                    previous_ts = stored[1]
+            elif start <= ts:
+                right_agg = stored
+                self._update_sliding(run, start, stored, value, ts, close_time, False)
+            else:  # start == ts + 1
+                right_exists = True
+        if right_agg is None and combined is not None and combined[1] > ts:
+            right_agg = combined
+        if not right_exists and right_agg is not None and right_agg[1] > ts:
+            self._create_right_window(run, ts, right_agg)
+        if previous_ts is not None and previous_ts + 1 not in starts:
+            self._update_sliding(run, previous_ts + 1, [self.initializer(), ts], value, ts,
+                                 close_time, True)
+        if combined is None:
+            self._update_sliding(run, 0, [self.initializer(), ts], value, ts, close_time, True)
+        else:
+            self._update_sliding(run, 0, combined, value, ts, close_time, False)
+
+    def _update_sliding(self, run: _Run, start: int, stored: list, value: Any, ts: int,
+                        close_time: int, creating: bool) -> None:
+        window = Window(start, start + self.windows.time_difference)  # type: ignore[union-attr]
+        if window.end < close_time:
+            run.late_windows.append(window)
+            return
+        wkey = run.prefix + _pack(start)
+        existed = run.txn.contains(wkey) if creating else True
+        aggregate = self._add(run, stored[0], value, window)
+        self._put(run, wkey, window, start, aggregate, max(ts, stored[1]), existed)
+
+    def _create_right_window(self, run: _Run, ts: int, source: list) -> None:
+        # A copy of the window that holds the records after ts; the record itself is not in it.
+        start = ts + 1
+        window = Window(start, start + self.windows.time_difference)  # type: ignore[union-attr]
+        wkey = run.prefix + _pack(start)
+        self._put(run, wkey, window, start, copy.deepcopy(source[0]), source[1],
+                  run.txn.contains(wkey))
+
+    # -- sessions (Kafka's KStreamSessionWindowAggregate) -----------------------------------
+
+    def _process_session(self, run: _Run, value: Any, ts: int) -> None:
+        windows: SessionWindows = self.windows  # type: ignore[assignment]
+        txn, prefix, n = run.txn, run.prefix, len(run.prefix)
+        close_time = run.stream_time - windows.grace - windows.gap
+        earliest_end = max(ts - windows.gap, run.store_time - self.retention + 1, 0)
+        found: list[tuple[bytes, Window, Any]] = []
+        aggregate = self.initializer()
+        merged = single = Window(ts, ts)
+        for wkey, (stored, _) in txn.iter_range(prefix + _pack(earliest_end), prefix_end(prefix)):
+            session = self._parse_window(wkey, n)
+            if session.start > ts + windows.gap:
+                break
+            found.append((wkey, session, stored))
+            aggregate = self.merger(aggregate, stored)  # type: ignore[misc]
+            merged = windows.merge(merged, session)
+        if merged.end < close_time:
+            run.late_windows.append(merged)
+            return
+        merged_key = prefix + _pack(merged.end) + _pack(merged.start)
+        existed = txn.contains(merged_key)
+        if merged != single:
+            threshold = run.emit_time - self._close_after
+            for wkey, session, _ in found:
+                txn.delete(wkey)
+                run.store_time = max(run.store_time, session.end)
+                if self._final:
+                    if session != merged and session.end > threshold:
+                        txn.delete(self._pending_key(run.key, session))
+                else:
+                    run.results.append(WindowResult(run.key, session, None, session.end))
+        aggregate = self._add(run, aggregate, value, merged)
+        self._put(run, merged_key, merged, merged.end, aggregate, merged.end, existed)
+
+    # -- writes, emission, expiry -----------------------------------------------------------
+
+    def _add(self, run: _Run, aggregate: Any, value: Any, window: Window) -> Any:
+        result = self.adder(aggregate, value)
+        if result is None:
+            raise ValueError(f"the adder returned None for key {run.key!r}, window "
+                             f"{tuple(window)}: return an aggregate (a None aggregate would "
+                             f"read as a delete downstream)")
+        run.applied = True
+        return result
+
+    def _put(self, run: _Run, wkey: bytes, window: Window, segment_time: int, aggregate: Any,
+             timestamp: int, existed: bool) -> None:
+        txn = run.txn
+        txn.set(wkey, [aggregate, timestamp])
+        if segment_time > run.store_time:
+            run.store_time = segment_time
+        if not existed:
+            marker = _NS_EXPIRY + _pack(segment_time // self._bucket) + run.key
+            if not txn.contains(marker):
+                txn.set(marker, 1)
+        if not self._final:
+            run.results.append(WindowResult(run.key, window, aggregate, timestamp))
+            return
+        if not existed:
+            txn.set(self._pending_key(run.key, window), 1)
+        emit_time = max(run.emit_time, timestamp)
+        if emit_time > run.emit_time or (
+                not existed and window.end <= emit_time - self._close_after):
+            run.emit_time = emit_time
+            run.results.extend(self._evict(txn, emit_time - self._close_after))
+
+    def _pending_key(self, key: bytes, window: Window) -> bytes:
+        if self._kind == "session":
+            return _NS_PENDING + _pack(window.end) + key + _pack(window.end) + _pack(window.start)
+        return _NS_PENDING + _pack(window.end) + key + _pack(window.start)
+
+    def _evict(self, txn: Any, threshold: int) -> list[WindowResult]:
+        """Emit and forget pending windows with ``end <= threshold``, in (end, key) order."""
+        if threshold < 0:
+            return []
+        out = []
+        session = self._kind == "session"
+        upper = _NS_PENDING + _pack(min(threshold, _MAX_TIME - 1) + 1)
+        for pkey, _ in list(txn.iter_range(_NS_PENDING, upper)):
+            end = _U64.unpack_from(pkey, 1)[0]
+            start = _U64.unpack_from(pkey, len(pkey) - 8)[0]
+            key = pkey[9:-16] if session else pkey[9:-8]
+            prefix = _NS_WINDOW + _U32.pack(len(key)) + key
+            wkey = prefix + _pack(end) + _pack(start) if session else prefix + _pack(start)
+            txn.delete(pkey)
+            stored = txn.get(wkey)
+            if stored is not None:
+                out.append(WindowResult(key, Window(start, end), stored[0], stored[1]))
+        return out
+
+    def _sweep(self, txn: Any, old_store_time: int, store_time: int) -> None:
+        """Delete windows whose segment time is below ``store_time - retention``, by ranges.
+
+        One ms behind visibility on purpose: a window exactly at the visibility edge may still
+        be rewritten (Kafka overwrites it blindly) and must stay known as emitted.
+        """
+        limit = store_time - self.retention
+        bucket_limit = limit // self._bucket  # buckets below it are wholly expired
+        if limit <= 0 or bucket_limit <= (old_store_time - self.retention) // self._bucket:
+            return
+        index_end = _NS_EXPIRY + _pack(bucket_limit)
+        keys = {marker[9:] for marker, _ in txn.iter_range(_NS_EXPIRY, index_end)}
+        for key in sorted(keys):
+            prefix = _NS_WINDOW + _U32.pack(len(key)) + key
+            txn.delete_range(prefix, prefix + _pack(limit))
+        if keys:
+            txn.delete_range(_NS_EXPIRY, index_end)
+
+    def _parse_window(self, wkey: bytes, n: int) -> Window:
+        first = _U64.unpack_from(wkey, n)[0]
+        if self._kind == "session":
+            return Window(_U64.unpack_from(wkey, n + 8)[0], first)
+        if self._kind == "sliding":
+            return Window(first, first + self.windows.time_difference)  # type: ignore[union-attr]
+        return Window(first, first + self.windows.size)  # type: ignore[union-attr]

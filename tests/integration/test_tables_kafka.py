@@ -1,0 +1,195 @@
+"""Tables against a real Apache Kafka broker: state survives killed workers, lost disks,
+rebalances and compaction of the changelog."""
+from __future__ import annotations
+
+import collections
+import random
+import re
+import shutil
+
+import orjson
+import pytest
+
+from .kafka_helpers import (WorkerProcess, committed, create_topic, end_offsets, produce,
+                            read_all, unique, wait_until)
+
+PARTITIONS = 4
+SPEC = "tests.integration.apps.counter:app"
+
+
+@pytest.fixture
+def env(kafka_broker):
+    return {"IT_APP": unique("it-cnt"), "IT_IN": unique("it-clicks"), "IT_PARTITIONS": str(PARTITIONS),
+            "STREAMFLOW_BROKER": kafka_broker.url, "STREAMFLOW_COMMIT_INTERVAL": "0.2"}
+
+
+@pytest.fixture
+def workers(tmp_path):
+    started: list[WorkerProcess] = []
+
+    def start(env: dict[str, str], data_dir: str) -> WorkerProcess:
+        w = WorkerProcess(SPEC, {**env, "STREAMFLOW_DATA_DIR": str(tmp_path / data_dir)},
+                          tmp_path / f"worker-{len(started)}-{data_dir}.log")
+        started.append(w)
+        return w
+
+    yield start
+    for w in started:
+        w.close()
+
+
+def clicks(n: int, users: int, seed: int = 1, keyed_by_user: bool = True) -> list[tuple]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        user = f"user-{rng.randrange(users)}"
+        out.append((user if keyed_by_user else f"click-{i}", {"user": user, "i": i}))
+    return out
+
+
+def truth(records: list[tuple]) -> collections.Counter:
+    return collections.Counter(v["user"] for _, v in records)
+
+
+async def all_committed(bootstrap: str, group: str, topic: str) -> bool:
+    return await committed(bootstrap, group, topic, PARTITIONS) == await end_offsets(bootstrap, topic, PARTITIONS)
+
+
+async def changelog_table(bootstrap: str, app_id: str) -> dict[str, int]:
+    """The table as its changelog says: the latest value per key."""
+    topic = f"{app_id}-counts-changelog"
+    total = sum((await end_offsets(bootstrap, topic, PARTITIONS)).values())
+    table: dict[str, int] = {}
+    for r in sorted(await read_all(bootstrap, topic, total, timeout=30), key=lambda r: (r.partition, r.offset)):
+        key = orjson.loads(r.key)
+        if r.value is None:
+            table.pop(key, None)
+        else:
+            table[key] = orjson.loads(r.value)
+    return table
+
+
+def restored(worker: WorkerProcess) -> int:
+    return sum(int(n) for n in re.findall(r"restored table counts\[\d+\]: (\d+) records", worker.log()))
+
+
+async def test_kill_and_lost_disk_rebuild_from_changelog_with_no_count_lost(kafka_broker, env, workers) -> None:
+    bootstrap = kafka_broker.bootstrap
+    data = clicks(50_000, 1_000)
+    await create_topic(bootstrap, env["IT_IN"], PARTITIONS)
+    await produce(bootstrap, env["IT_IN"], data)
+    first = workers({**env, "IT_SLOW_MS": "5"}, "disk-a")
+    await wait_until(lambda: _committed_at_least(bootstrap, env, 10_000), 120, "10,000 clicks committed")
+    first.kill()
+    shutil.rmtree(first.log_path.parent / "disk-a")
+    second = workers(env, "disk-b")
+    await wait_until(lambda: all_committed(bootstrap, env["IT_APP"], env["IT_IN"]), 180, "all clicks committed")
+    assert restored(second) > 0, second.log()
+    table = await changelog_table(bootstrap, env["IT_APP"])
+    expected = truth(data)
+    assert set(table) == set(expected)
+    short = {u: (table[u], c) for u, c in expected.items() if table[u] < c}
+    assert not short, f"counts lost: {list(short.items())[:5]}"
+    double = sum(table[u] - c for u, c in expected.items())
+    print(f"\nat-least-once after SIGKILL + lost disk: {double} of {len(data)} clicks counted twice")
+    assert await second.terminate() == 0
+
+
+async def test_restart_with_data_dir_restores_only_the_tail(kafka_broker, env, workers) -> None:
+    bootstrap = kafka_broker.bootstrap
+    first_batch = clicks(20_000, 1_000, seed=2)
+    await create_topic(bootstrap, env["IT_IN"], PARTITIONS)
+    await produce(bootstrap, env["IT_IN"], first_batch)
+    a = workers(env, "disk-a")
+    await wait_until(lambda: all_committed(bootstrap, env["IT_APP"], env["IT_IN"]), 120, "first batch")
+    assert await a.terminate() == 0
+    # the partitions move to a worker on another disk, which writes 50 more updates ...
+    b = workers(env, "disk-b")
+    await b.wait_assigned()
+    tail = clicks(50, 10, seed=3)
+    await produce(bootstrap, env["IT_IN"], tail)
+    await wait_until(lambda: all_committed(bootstrap, env["IT_APP"], env["IT_IN"]), 120, "tail")
+    assert restored(b) >= 1_000  # an empty disk rebuilds the whole table
+    assert await b.terminate() == 0
+    # ... and come back to the first disk, which replays only what b wrote
+    a2 = workers(env, "disk-a")
+    await a2.wait_for_log("partitions assigned:")
+    replayed = restored(a2)
+    assert 0 < replayed <= 50, a2.log()
+    table = await changelog_table(bootstrap, env["IT_APP"])
+    assert table == dict(truth(first_batch + tail))
+    assert await a2.terminate() == 0
+
+
+async def test_survivor_takes_over_a_killed_workers_partitions(kafka_broker, env, workers) -> None:
+    bootstrap = kafka_broker.bootstrap
+    data = clicks(30_000, 500, seed=4)
+    await create_topic(bootstrap, env["IT_IN"], PARTITIONS)
+    slow = {**env, "IT_SLOW_MS": "5"}
+    a, b = workers(slow, "disk-a"), workers(slow, "disk-b")
+    await wait_until(lambda: _both_hold(a, b), 60, "both workers holding partitions")
+    await produce(bootstrap, env["IT_IN"], data)
+    await wait_until(lambda: _committed_at_least(bootstrap, env, 5_000), 120, "5,000 clicks committed")
+    b.kill()
+    await wait_until(lambda: all_committed(bootstrap, env["IT_APP"], env["IT_IN"]), 180, "survivor finishing")
+    assert restored(a) > 0, "the survivor should have restored the killed worker's partitions"
+    table = await changelog_table(bootstrap, env["IT_APP"])
+    expected = truth(data)
+    assert all(table[u] >= c for u, c in expected.items())
+    assert await a.terminate() == 0
+
+
+async def test_group_by_counts_by_another_field_with_two_workers(kafka_broker, env, workers) -> None:
+    bootstrap = kafka_broker.bootstrap
+    data = clicks(20_000, 300, seed=5, keyed_by_user=False)
+    await create_topic(bootstrap, env["IT_IN"], PARTITIONS)
+    grouped = {**env, "IT_GROUP_BY": "1"}
+    a, b = workers(grouped, "disk-a"), workers(grouped, "disk-b")
+    await wait_until(lambda: _both_hold(a, b), 60, "both workers holding partitions")
+    await produce(bootstrap, env["IT_IN"], data)
+    repartition = f"{env['IT_APP']}-by-user-repartition"
+    await wait_until(lambda: all_committed(bootstrap, env["IT_APP"], env["IT_IN"]), 120, "input committed")
+    await wait_until(lambda: all_committed(bootstrap, env["IT_APP"], repartition), 120, "repartition committed")
+    assert await changelog_table(bootstrap, env["IT_APP"]) == dict(truth(data))
+    assert await a.terminate() == 0 and await b.terminate() == 0
+
+
+async def test_compacted_changelog_still_restores_latest_values(kafka_broker, env, workers) -> None:
+    bootstrap = kafka_broker.bootstrap
+    compacting = {**env, "IT_SEGMENT_MS": "100", "STREAMFLOW_COMMIT_INTERVAL": "0.02"}
+    await create_topic(bootstrap, env["IT_IN"], PARTITIONS)
+    a = workers(compacting, "disk-a")
+    await a.wait_assigned()
+    data = []
+    changelog = f"{env['IT_APP']}-counts-changelog"
+    # many updates to few keys, in waves so that segments roll and the cleaner can work
+    for wave in range(20):
+        batch = clicks(200, 8, seed=100 + wave)
+        data += batch
+        await produce(bootstrap, env["IT_IN"], batch)
+        await wait_until(lambda: all_committed(bootstrap, env["IT_APP"], env["IT_IN"]), 60, "wave committed")
+    written = sum((await end_offsets(bootstrap, changelog, PARTITIONS)).values())
+
+    async def compacted() -> bool:
+        await produce(bootstrap, env["IT_IN"], [])  # nothing; the cleaner runs on its own
+        return len(await read_all(bootstrap, changelog, written, timeout=2)) < written // 2
+
+    await wait_until(compacted, 120, f"compaction of {changelog} below half of {written} records")
+    assert await a.terminate() == 0
+    fresh = workers(env, "disk-fresh")
+    await fresh.wait_for_log("partitions assigned:")
+    assert 0 < restored(fresh) < written // 2
+    assert await changelog_table(bootstrap, env["IT_APP"]) == dict(truth(data))
+    assert await fresh.terminate() == 0
+
+
+async def _committed_at_least(bootstrap: str, env: dict, n: int) -> bool:
+    offsets = await committed(bootstrap, env["IT_APP"], env["IT_IN"], PARTITIONS)
+    return sum(o or 0 for o in offsets.values()) >= n
+
+
+def _both_hold(a: WorkerProcess, b: WorkerProcess) -> bool:
+    def holds(w: WorkerProcess) -> bool:
+        lines = [l for l in w.log().splitlines() if "partitions assigned:" in l]
+        return bool(lines) and "none" not in lines[-1]
+    return holds(a) and holds(b)
