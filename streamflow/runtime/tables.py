@@ -56,6 +56,8 @@ class TableManager:
         self.resources: StoreResources | None = None
         self._budget = budget
         self.active: dict[tuple[str, int], TablePartition] = {}
+        self.standby: dict[tuple[str, int], TablePartition] = {}
+        self._standby_task: asyncio.Task | None = None
         self._reader: "ChangelogReader | None" = None
         self._global_task: asyncio.Task | None = None
         self._global_positions: dict[tuple[str, int], int] = {}
@@ -99,15 +101,17 @@ class TableManager:
             self._global_task = asyncio.create_task(self._tail_globals(), name="global-tables")
 
     async def stop(self) -> None:
-        if self._global_task is not None:
-            self._global_task.cancel()
-            try:
-                await self._global_task
-            except (asyncio.CancelledError, Exception):
-                pass
-        for part in self.active.values():
+        for task in (self._global_task, self._standby_task):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):
+                    pass
+        for part in [*self.active.values(), *self.standby.values()]:
             part.store.close()
         self.active.clear()
+        self.standby.clear()
         if self._reader is not None:
             await self._reader.stop()
             self._reader = None
@@ -158,7 +162,8 @@ class TableManager:
         for table in self.tables:
             for n, p in sorted(tasks):
                 if n == table.partitions and (table.name, p) not in self.active:
-                    part = self._open(table, p)
+                    # A warm standby becomes active: only its lag is replayed below.
+                    part = self.standby.pop((table.name, p), None) or self._open(table, p)
                     self.active[(table.name, p)] = part
                     assert part.changelog_tp is not None
                     await self._restore(part, part.changelog_tp)
@@ -171,8 +176,53 @@ class TableManager:
                 continue
             if (part.table.partitions, part.partition) not in remaining:
                 part.txn.abort()  # the worker committed before revoking; nothing is pending
-                part.store.close()
                 del self.active[key]
+                part.store.close()
+
+    # -- standby replicas -----------------------------------------------------------------------
+    async def set_standbys(self, tasks: set[tuple[int, int]]) -> None:
+        """Keep warm copies of ``tasks`` (other workers' partitions) by tailing their changelogs."""
+        wanted = {(t.name, p) for t in self.tables for n, p in tasks
+                  if n == t.partitions and (t.name, p) not in self.active}
+        for key in list(self.standby):
+            if key not in wanted:
+                self.standby.pop(key).store.close()
+        by_name = {t.name: t for t in self.tables}
+        for name, p in sorted(wanted - set(self.standby)):
+            self.standby[(name, p)] = self._open(by_name[name], p)
+        if wanted:
+            log.info("standby replicas: %s", ", ".join(f"{n}[{p}]" for n, p in sorted(wanted)))
+        if self.standby and self._standby_task is None:
+            self._standby_task = asyncio.create_task(self._tail_standbys(), name="standby-tables")
+
+    async def _tail_standbys(self) -> None:
+        reader = self.worker.transport.changelog_reader()
+        warm: set[tuple[str, int]] = set()
+        try:
+            while True:
+                applied = 0
+                parts = list(self.standby.items())
+                if parts:
+                    tps = [part.changelog_tp for _, part in parts]
+                    ends = await reader.end_offsets(tps)  # type: ignore[arg-type]
+                    for key, part in parts:
+                        tp = part.changelog_tp
+                        stored = part.store.changelog_offset()
+                        start = 0 if stored is None else stored + 1
+                        if start < ends[tp]:
+                            records = await reader.read(tp, start, ends[tp], RESTORE_BATCH)
+                            # Promoted or dropped while we read: never write behind its back.
+                            if records and self.standby.get(key) is part:
+                                restore(part.store, [(r.key, r.value, r.offset) for r in records])
+                                applied += len(records)
+                        elif key not in warm and self.standby.get(key) is part:
+                            warm.add(key)
+                            log.info("standby table %s[%d] is warm (changelog offset %s)",
+                                     key[0], key[1], stored)
+                if not applied:
+                    await asyncio.sleep(0.05)
+        finally:
+            await reader.stop()
 
     # -- commit ---------------------------------------------------------------------------------
     async def prepare_commit(self, output: "OutputBuffer") -> None:

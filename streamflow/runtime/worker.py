@@ -71,6 +71,7 @@ class Worker:
         self._pending_topics: list[Any] = []
         self._positions: dict[TP, int] = {}
         self._ready: set[TP] = set()  # assigned and restored: its records may be processed
+        self._standby_tasks: set[tuple[int, int]] = set()
         self._committed: dict[TP, int] = {}
         self._lock = asyncio.Lock()
         self._stop_requested = False
@@ -132,7 +133,8 @@ class Worker:
         await self.tables.start()
         if sources:
             self.consumer = self.transport.consumer(app.id, sources, self._on_revoked,
-                                                    self._on_assigned, self._holdings)
+                                                    self._on_assigned, self._holdings,
+                                                    self._on_standby)
             await self.consumer.start()
         for timer in app.timers:
             self._background.append(TimerRunner(timer, self.clock, self._on_failure))
@@ -399,15 +401,26 @@ class Worker:
         if tps:
             log.info("partitions revoked: %s", _fmt_tps(tps))
 
+    def _on_standby(self, tasks: set[tuple[int, int]]) -> None:
+        self._standby_tasks = tasks
+
     async def _on_assigned(self, tps: set[TP]) -> None:
-        """Restore state for ``tps`` before any of their events is processed."""
+        """Restore state for ``tps`` before any of their events is processed.
+
+        aiokafka only logs an exception raised here, so a failure is made fatal explicitly.
+        """
         assert self.consumer is not None
         self.consumer.pause(tps)
-        async with self._lock:
-            for participant in self.participants:
-                await participant.on_assigned(tps)
-            self._ready |= tps
-            self.consumer.resume(tps)
+        try:
+            async with self._lock:
+                for participant in self.participants:
+                    await participant.on_assigned(tps)
+                await self.tables.set_standbys(self._standby_tasks)
+                self._ready |= tps
+                self.consumer.resume(tps)
+        except Exception as exc:  # noqa: BLE001
+            self._on_failure("restoring state", exc, None)
+            return
         log.info("partitions assigned: %s", _fmt_tps(tps) or "none")
 
 

@@ -199,6 +199,9 @@ class KafkaBroker:
     :param extra_properties: server.properties entries overriding the defaults.
     :param controller_port: the KRaft controller port; a free one is picked if None.
     :param heap: JVM heap size (``-Xms``/``-Xmx``).
+    :param die_with_parent: on Linux, have the kernel SIGTERM the JVM if this Python process
+        dies without stopping it (e.g. a test run killed with SIGKILL). Must be False for a
+        broker meant to outlive this process (see :meth:`detach`).
     """
 
     def __init__(
@@ -210,6 +213,7 @@ class KafkaBroker:
         *,
         controller_port: int | None = None,
         heap: str = "512m",
+        die_with_parent: bool = True,
     ) -> None:
         self.version = version
         self.workdir = Path(workdir).resolve() if workdir is not None else None
@@ -217,6 +221,7 @@ class KafkaBroker:
         self._requested_controller_port = controller_port
         self.extra_properties = {k: _prop_value(v) for k, v in (extra_properties or {}).items()}
         self.heap = heap
+        self.die_with_parent = die_with_parent
         self.port: int | None = port
         self.controller_port: int | None = controller_port
         self.cluster_id: str | None = None
@@ -405,7 +410,7 @@ class KafkaBroker:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # own process group: stop() signals the whole group
-                preexec_fn=_pdeathsig_preexec(),
+                preexec_fn=_pdeathsig_preexec() if self.die_with_parent else None,
             )
         if not self._atexit_registered:
             atexit.register(self._atexit_stop)
@@ -477,9 +482,12 @@ class KafkaBroker:
         self._proc = None
 
     def detach(self) -> int:
-        """Leave the broker running after this Python process exits; return its pid."""
+        """Leave the broker running after this Python process exits; return its pid.
+        Needs ``die_with_parent=False``."""
         if self._proc is None:
             raise RuntimeError("broker not started")
+        if self.die_with_parent:
+            raise RuntimeError("detach() needs KafkaBroker(..., die_with_parent=False)")
         if self._atexit_registered:
             atexit.unregister(self._atexit_stop)
             self._atexit_registered = False
@@ -557,10 +565,20 @@ class KafkaBroker:
                 if line.startswith("cluster.id="):
                     self.cluster_id = line.split("=", 1)[1].strip()
             return
-        base = [_java(), "-Xmx256m", *self._logging_flags(), f"-Dkafka.logs.dir={self.logs_dir}",
-                "-cp", str(libs / "*"), "kafka.tools.StorageTool"]
-        res = subprocess.run([*base, "random-uuid"], capture_output=True, text=True,
-                             stdin=subprocess.DEVNULL)
+        base = [
+            _java(),
+            "-Xmx256m",
+            "-XX:TieredStopAtLevel=1",  # short-lived tool: C1 only starts faster
+            "-XX:+UseSerialGC",
+            *self._logging_flags(),
+            f"-Dkafka.logs.dir={self.logs_dir}",
+            "-cp",
+            str(libs / "*"),
+            "kafka.tools.StorageTool",
+        ]
+        res = subprocess.run(
+            [*base, "random-uuid"], capture_output=True, text=True, stdin=subprocess.DEVNULL
+        )
         cluster_id = res.stdout.strip().splitlines()[-1] if res.stdout.strip() else ""
         if res.returncode != 0 or not cluster_id:
             raise RuntimeError(f"kafka StorageTool random-uuid failed:\n{res.stdout}{res.stderr}")
@@ -687,7 +705,7 @@ def _cli_start(args: argparse.Namespace, workdir: Path) -> int:
         previous = _read_int(port_file)
         if previous and _port_is_free(previous):
             port = previous
-    broker = KafkaBroker(workdir=workdir, version=args.version, port=port)
+    broker = KafkaBroker(workdir=workdir, version=args.version, port=port, die_with_parent=False)
     broker.start(timeout=args.timeout)
     pid = broker.detach()
     pid_file.write_text(f"{pid}\n")

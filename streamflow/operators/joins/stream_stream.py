@@ -160,7 +160,8 @@ class StreamStreamJoin:
             meta[_BUFFER_FLOOR[side]] = _lower(meta[_BUFFER_FLOOR[side]], ts)
         floor = meta[_BUFFER_FLOOR[side]]
         if floor is not None and floor < side_time - self._retention:
-            meta[_BUFFER_FLOOR[side]] = self._expire(txn, side, side_time - self._retention)
+            meta[_BUFFER_FLOOR[side]] = self._expire(txn, side, floor,
+                                                      side_time - self._retention)
         txn.set(_META, meta)
         return out
 
@@ -198,10 +199,12 @@ class StreamStreamJoin:
         floor = meta[_WAITING_FLOOR]  # no waiting record is older: skip the scan if we can
         if floor is None or floor >= last_cutoff:
             return
-        # Scan only what may be due (a transaction materialises the pending part of a scan);
-        # whatever lies beyond is at least last_cutoff old.
+        # Scan only from the floor to what may be due: a transaction materialises the pending
+        # part of a scan, deleted keys included. Whatever lies beyond is not older than the
+        # last cutoff.
+        begin, end = _UNMATCHED + encode_i64(floor), _UNMATCHED + encode_i64(last_cutoff)
         expired, floor = [], last_cutoff
-        for waiting, value in txn.iter_range(_UNMATCHED, _UNMATCHED + encode_i64(last_cutoff)):
+        for waiting, value in txn.iter_range(begin, end):
             ts = decode_i64(waiting[1:9])
             side = _SIDE_OF_BYTE[waiting[9]]
             if ts >= cutoff[side]:
@@ -216,13 +219,13 @@ class StreamStreamJoin:
             out.append(JoinResult(key, self._unmatched(side, value), ts))
             txn.delete(waiting)
 
-    def _expire(self, txn: JoinState, side: str, cutoff: int) -> int:
+    def _expire(self, txn: JoinState, side: str, floor: int, cutoff: int) -> int:
         """Forget the buffered records of ``side`` older than ``cutoff``, which no later record
         may join; return the new floor of the side's timestamps."""
-        buffer, begin = _BUFFER[side], _BY_TIME[side]
+        buffer, index = _BUFFER[side], _BY_TIME[side]
         # Key by key, not delete_range: the keys are at hand, and a transaction's pending
         # range deletes slow every later read of the commit interval.
-        for indexed, _ in txn.iter_range(begin, begin + encode_i64(cutoff)):
+        for indexed, _ in txn.iter_range(index + encode_i64(floor), index + encode_i64(cutoff)):
             size = _LEN.unpack_from(indexed, 9)[0]
             txn.delete(buffer + indexed[9:13 + size] + indexed[1:9] + indexed[13 + size:])
             txn.delete(indexed)

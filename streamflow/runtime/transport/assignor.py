@@ -27,7 +27,7 @@ Task = tuple[int, int]  # (partition count of the topic group, partition number)
 
 
 def assign_tasks(members: Mapping[str, dict[str, set[Task]]], tasks: list[Task]) -> dict[str, list[Task]]:
-    """``members``: id -> {"active": tasks held, "standby": tasks with a warm copy}.
+    """``members``: id -> {"active": tasks held, "standby": tasks with state on disk}.
 
     Returns id -> tasks. Deterministic for the same input.
     """
@@ -61,16 +61,37 @@ def assign_tasks(members: Mapping[str, dict[str, set[Task]]], tasks: list[Task])
     return out
 
 
-def encode_holdings(active: set[Task], standby: set[Task]) -> bytes:
-    return orjson.dumps({"active": sorted(active), "standby": sorted(standby)})
+def assign_standbys(members: Mapping[str, dict[str, set[Task]]], active: Mapping[str, list[Task]],
+                    replicas: int) -> dict[str, list[Task]]:
+    """Up to ``replicas`` warm copies of every task, never on its active member: members that
+    already have the task's state on disk first, then the least loaded."""
+    ids = sorted(active)
+    out: dict[str, list[Task]] = {m: [] for m in ids}
+    if replicas <= 0 or len(ids) < 2:
+        return out
+    owner = {task: m for m, tasks in active.items() for task in tasks}
+    for task in sorted(owner):
+        candidates = [m for m in ids if m != owner[task]]
+        candidates.sort(key=lambda m: (task not in members[m].get("standby", ())
+                                       and task not in members[m].get("active", ()),
+                                       len(out[m]) + len(active[m]), m))
+        for m in candidates[:replicas]:
+            out[m].append(task)
+    return out
 
 
-def decode_holdings(data: bytes) -> dict[str, set[Task]]:
+def encode_holdings(active: set[Task], standby: set[Task], replicas: int = 0) -> bytes:
+    return orjson.dumps({"active": sorted(active), "standby": sorted(standby), "replicas": replicas})
+
+
+def decode_holdings(data: bytes) -> dict[str, Any]:
     try:
         obj = orjson.loads(data) if data else {}
-        return {k: {(int(a), int(b)) for a, b in obj.get(k, [])} for k in ("active", "standby")}
+        out: dict[str, Any] = {k: {(int(a), int(b)) for a, b in obj.get(k, [])} for k in ("active", "standby")}
+        out["replicas"] = int(obj.get("replicas", 0))
+        return out
     except (ValueError, TypeError):
-        return {"active": set(), "standby": set()}
+        return {"active": set(), "standby": set(), "replicas": 0}
 
 
 class CopartitionedAssignor(AbstractPartitionAssignor):
@@ -79,15 +100,22 @@ class CopartitionedAssignor(AbstractPartitionAssignor):
     name = "streamflow-copartitioned"
     version = 0
     holdings: Callable[[], tuple[set[Task], set[Task]]] = staticmethod(lambda: (set(), set()))  # type: ignore[assignment]
+    replicas = 0
+    standby_listener: Callable[[set[Task]], None] = staticmethod(lambda tasks: None)  # type: ignore[assignment]
 
     @classmethod
     def metadata(cls, topics: Any) -> ConsumerProtocolMemberMetadata:
         active, standby = cls.holdings()
-        return ConsumerProtocolMemberMetadata(cls.version, list(topics), encode_holdings(active, standby))
+        return ConsumerProtocolMemberMetadata(cls.version, list(topics),
+                                              encode_holdings(active, standby, cls.replicas))
 
     @classmethod
     def on_assignment(cls, assignment: Any) -> None:
-        pass
+        try:
+            standby = orjson.loads(assignment.user_data or b"{}").get("standby", [])
+        except ValueError:
+            standby = []
+        cls.standby_listener({(int(n), int(p)) for n, p in standby})
 
     @classmethod
     def on_generation_assignment(cls, generation: int) -> None:
@@ -104,6 +132,8 @@ class CopartitionedAssignor(AbstractPartitionAssignor):
         tasks = sorted({(n, p) for n in counts.values() for p in range(n)})
         holdings = {m: decode_holdings(meta.user_data) for m, meta in members.items()}
         plan = assign_tasks(holdings, tasks)
+        replicas = max((h["replicas"] for h in holdings.values()), default=0)
+        standbys = assign_standbys(holdings, plan, replicas)
         result = {}
         for member, member_tasks in plan.items():
             subscription = set(members[member].subscription)
@@ -113,11 +143,17 @@ class CopartitionedAssignor(AbstractPartitionAssignor):
                     if count == n and topic in subscription:
                         per_topic[topic].append(p)
             result[member] = ConsumerProtocolMemberAssignment(
-                cls.version, sorted((t, sorted(ps)) for t, ps in per_topic.items()), b"")
+                cls.version, sorted((t, sorted(ps)) for t, ps in per_topic.items()),
+                orjson.dumps({"standby": standbys.get(member, [])}))
         log.info("assigned %d tasks to %d members", len(tasks), len(members))
         return result
 
 
-def assignor_for(holdings: Callable[[], tuple[set[Task], set[Task]]]) -> type[CopartitionedAssignor]:
-    """An assignor class whose join metadata reports ``holdings()`` of this worker."""
-    return type("CopartitionedAssignor", (CopartitionedAssignor,), {"holdings": staticmethod(holdings)})
+def assignor_for(holdings: Callable[[], tuple[set[Task], set[Task]]], replicas: int = 0,
+                 on_standby: Callable[[set[Task]], None] | None = None) -> type[CopartitionedAssignor]:
+    """An assignor class bound to one worker: its join metadata reports ``holdings()`` and the
+    standby replicas it wants; ``on_standby`` receives the standby tasks it is given."""
+    attrs: dict[str, Any] = {"holdings": staticmethod(holdings), "replicas": replicas}
+    if on_standby is not None:
+        attrs["standby_listener"] = staticmethod(on_standby)
+    return type("CopartitionedAssignor", (CopartitionedAssignor,), attrs)

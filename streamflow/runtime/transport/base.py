@@ -94,8 +94,10 @@ class Transport(Protocol):
         """Partitions of ``topic``, or None when it does not exist."""
 
     def consumer(self, group: str, topics: list[str], on_revoked: RebalanceCallback,
-                 on_assigned: RebalanceCallback, holdings: Any = None) -> Consumer:
-        """A group consumer; ``holdings()`` tells the assignor which tasks this worker holds."""
+                 on_assigned: RebalanceCallback, holdings: Any = None,
+                 on_standby: Any = None) -> Consumer:
+        """A group consumer; ``holdings()`` tells the assignor which tasks this worker holds,
+        ``on_standby(tasks)`` receives the standby tasks the group gives it."""
 
     def producer(self) -> Producer: ...
 

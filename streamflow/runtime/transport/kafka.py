@@ -56,7 +56,8 @@ class _Listener(ConsumerRebalanceListener):
 class KafkaConsumer:
     def __init__(self, settings: Settings, group: str, topics: list[str],
                  on_revoked: RebalanceCallback, on_assigned: RebalanceCallback,
-                 holdings: Callable[[], tuple[set[Task], set[Task]]] | None = None) -> None:
+                 holdings: Callable[[], tuple[set[Task], set[Task]]] | None = None,
+                 on_standby: Callable[[set[Task]], None] | None = None) -> None:
         self.settings, self.topics = settings, topics
         self._listener = _Listener(on_revoked, on_assigned)
         self._consumer = AIOKafkaConsumer(
@@ -69,7 +70,9 @@ class KafkaConsumer:
             max_poll_interval_ms=settings.max_poll_interval_ms,
             fetch_max_bytes=16 * 1024 * 1024,
             max_partition_fetch_bytes=4 * 1024 * 1024,
-            partition_assignment_strategy=(assignor_for(holdings or (lambda: (set(), set()))),),
+            partition_assignment_strategy=(assignor_for(holdings or (lambda: (set(), set())),
+                                                        settings.table_standby_replicas,
+                                                        on_standby),),
             **client_options(settings),
         )
 
@@ -260,8 +263,10 @@ class KafkaTransport:
 
     def consumer(self, group: str, topics: list[str], on_revoked: RebalanceCallback,
                  on_assigned: RebalanceCallback,
-                 holdings: Callable[[], tuple[set[Task], set[Task]]] | None = None) -> KafkaConsumer:
-        return KafkaConsumer(self.settings, group, topics, on_revoked, on_assigned, holdings)
+                 holdings: Callable[[], tuple[set[Task], set[Task]]] | None = None,
+                 on_standby: Callable[[set[Task]], None] | None = None) -> KafkaConsumer:
+        return KafkaConsumer(self.settings, group, topics, on_revoked, on_assigned, holdings,
+                             on_standby)
 
     def producer(self) -> KafkaProducer:
         return KafkaProducer(self.settings)

@@ -275,7 +275,8 @@ class MemoryTransport:
         return None if parts is None else len(parts)
 
     def consumer(self, group: str, topics: list[str], on_revoked: RebalanceCallback,
-                 on_assigned: RebalanceCallback, holdings: Any = None) -> MemoryConsumer:
+                 on_assigned: RebalanceCallback, holdings: Any = None,
+                 on_standby: Any = None) -> MemoryConsumer:
         return MemoryConsumer(self.broker, group, topics, self.settings, on_revoked, on_assigned)
 
     def producer(self) -> MemoryProducer:
