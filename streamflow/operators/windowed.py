@@ -28,14 +28,17 @@ Decisions where SEMANTICS.md is silent, all taken from Kafka Streams 4.1's code:
   time (window start; session end) is below ``store_time - retention + 1``, where
   ``store_time`` is the largest segment time written to the store (all keys). This is part of
   the results: a record never merges into a session (or reads a sliding window) the store no
-  longer shows. Defaults and minimums are Kafka's: ``size + grace`` (tumbling/hopping),
+  longer shows. With the default retention a session stops merging once stream time reaches
+  ``end + gap + grace``, and a record at a one-record session's own timestamp then replaces
+  it (Kafka overwrites the hidden session). Defaults and minimums are Kafka's: ``size + grace`` (tumbling/hopping),
   ``2 * D + grace`` (sliding), ``gap + grace`` (session). Physical deletion runs one ms behind
   visibility, in ranges, whenever a bucket of ``max(1, retention // 2)`` ms expires.
 - Sliding windows follow Kafka's algorithm step by step (``KStreamSlidingWindowAggregate``),
   including the order of updates and one quirk: when the previous record is exactly ``D + 1``
   ms earlier, its right window is the new record's left window and update mode emits that
-  window twice with the same value, as Kafka does. A None value is dropped before stream time
-  moves, as in Kafka.
+  window twice with the same value, as Kafka does. Kafka never looks records up: a new
+  window starts as a copy of one neighbouring window, so a record that was late for that
+  neighbour is missing from the copy too. A None value is dropped before stream time moves.
 - A record at the timestamp of a one-record session ``[t, t]`` updates it without a tombstone
   (Kafka skips the tombstone when the merged session equals ``[ts, ts]``).
 - Final mode is Kafka's ``suppress(untilWindowCloses)``: a window is emitted at the first

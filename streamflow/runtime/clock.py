@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Awaitable, Callable
 import time
 
 
@@ -16,3 +17,49 @@ class WallClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+class VirtualClock:
+    """Time that only moves when told to (the test driver's ``advance``).
+
+    ``sleep`` parks the caller until virtual time reaches its deadline; ``advance`` wakes
+    sleepers one deadline at a time, in deadline order (ties in the order they went to sleep),
+    calling ``on_wake`` after each so that whatever the woken task produced is processed before
+    time moves on. Nothing here reads the wall clock.
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        import heapq
+        import itertools
+        self._heapq = heapq
+        self._now = float(start)
+        self._sleepers: list[tuple[float, int, asyncio.Future]] = []
+        self._seq = itertools.count()
+
+    def now(self) -> float:
+        return self._now
+
+    def now_ms(self) -> int:
+        return int(round(self._now * 1000))
+
+    async def sleep(self, seconds: float) -> None:
+        fut = asyncio.get_running_loop().create_future()
+        self._heapq.heappush(self._sleepers, (self._now + max(0.0, seconds), next(self._seq), fut))
+        await fut
+
+    @property
+    def sleepers(self) -> int:
+        return sum(1 for _, _, f in self._sleepers if not f.done())
+
+    async def advance(self, seconds: float, on_wake: "Callable[[], Awaitable[None]]") -> None:
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        target = self._now + seconds
+        while self._sleepers and self._sleepers[0][0] <= target:
+            deadline, _, fut = self._heapq.heappop(self._sleepers)
+            if fut.done():
+                continue
+            self._now = max(self._now, deadline)
+            fut.set_result(None)
+            await on_wake()
+        self._now = target

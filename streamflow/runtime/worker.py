@@ -266,20 +266,32 @@ class Worker:
         while not self._stop_requested:
             if consumer is None:
                 await self._wait_or_stop(min(interval, 0.2))
-                records: dict = {}
+                async with self._lock:
+                    await self.output.flush()
             else:
-                timeout = max(0.0, min(next_commit - time.monotonic(), 0.2))
-                records = await consumer.getmany(timeout, self.settings.batch_size)
-            if self._stop_requested:
-                # Records fetched but not processed are not committed: they come again.
-                break
-            async with self._lock:
-                if records:
-                    await self._process(records)
-                await self.output.flush()
-                if time.monotonic() >= next_commit and not self._stop_requested:
-                    await self._commit()
-                    next_commit = time.monotonic() + interval
+                await self.poll_once(max(0.0, min(next_commit - time.monotonic(), 0.2)))
+            if time.monotonic() >= next_commit and not self._stop_requested:
+                await self.commit()
+                next_commit = time.monotonic() + interval
+
+    async def poll_once(self, timeout: float) -> int:
+        """Fetch once (waiting up to ``timeout`` s), process what came, flush the output.
+        Returns how many records were fetched. The run loop and the test driver use it."""
+        assert self.consumer is not None
+        records = await self.consumer.getmany(timeout, self.settings.batch_size)
+        if self._stop_requested:
+            return 0  # fetched but not processed, so not committed: they come again
+        async with self._lock:
+            if records:
+                await self._process(records)
+            await self.output.flush()
+        return sum(len(r) for r in records.values())
+
+    async def commit(self) -> None:
+        """Commit now (see the module docstring for what a commit does)."""
+        async with self._lock:
+            if not self._stop_requested:
+                await self._commit()
 
     async def _wait_or_stop(self, seconds: float) -> None:
         assert self._fatal_event is not None

@@ -294,6 +294,8 @@ class KafkaBroker:
             _flock(lock)
             if self._libs_complete(libs):
                 return libs
+            for stale in libs.parent.glob(".resolve-*"):  # left by a run killed with SIGKILL
+                shutil.rmtree(stale, ignore_errors=True)
             mvn = shutil.which("mvn")
             if not mvn:
                 raise RuntimeError("mvn (Apache Maven) not found: needed once to fetch the Kafka jars")
@@ -366,8 +368,12 @@ class KafkaBroker:
         workdir = self._workdir()
         workdir.mkdir(parents=True, exist_ok=True)
         self.logs_dir.mkdir(parents=True, exist_ok=True)
+        for name, wanted in (("port", self._requested_port), ("controller_port", self._requested_controller_port)):
+            if wanted is not None and not _port_is_free(wanted):
+                raise RuntimeError(f"Kafka broker {name} 127.0.0.1:{wanted} is already in use")
         # A port picked by us can be taken by someone else before the JVM binds it: retry then.
-        attempts = 1 if self._requested_port and self._requested_controller_port else 3
+        auto_ports = self._requested_port is None or self._requested_controller_port is None
+        attempts = 3 if auto_ports else 1
         for attempt in range(1, attempts + 1):
             try:
                 self._start_once(libs, timeout, warm_up)

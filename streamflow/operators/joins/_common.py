@@ -7,9 +7,7 @@ from __future__ import annotations
 import struct
 from typing import Any, Callable, Iterator, NamedTuple, Protocol
 
-from streamflow.state.keys import encode_i64
-
-__all__ = ["JoinResult", "Joiner", "JoinState", "pair", "length_prefixed", "encode_i64"]
+__all__ = ["JoinResult", "Joiner", "JoinState", "pair", "length_prefixed"]
 
 Joiner = Callable[[Any, Any], Any]
 """``joiner(left, right) -> value``; the missing side of a left/outer result is ``None``."""

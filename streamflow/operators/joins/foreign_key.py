@@ -8,10 +8,14 @@ join"; where it is silent we do what Kafka Streams 4.1's subscription protocol d
   from None to a value is an insert (a result only if the right row exists); an FK changing
   from one value to another emits exactly one record, a tombstone if the new right row is
   missing (even when the old FK did not join either: Kafka cannot tell, neither do we);
-- left, every left insert or update emits exactly one record;
+- left, every left insert, update or delete (of an existing row) emits exactly one record;
 - deleting a row (left or right) that does not exist emits nothing; every update emits, even
   one repeating the same value;
-- a right update emits one record per left row pointing at it, in left key byte order.
+- a right update emits one record per left row pointing at it, in left key byte order,
+  stamped with the right record's timestamp; a left-triggered result is stamped with the
+  larger of the left record's and the answering right row's, if any: the old FK's row when
+  an inner join's left row is deleted or its FK set to None, none for a left join's delete,
+  as in Kafka.
 
 The two tables' state is kept apart so that it can live in different partitions: left rows in
 ``left_txn``; right rows and the reverse index in ``right_txn`` (the index is keyed by FK, so it
@@ -63,10 +67,13 @@ class ForeignKeyJoin:
             if old is None:
                 return []
             left_txn.delete(_LEFT + key)
-            if old_fk is None:
-                return [] if self.kind == "inner" else [JoinResult(key, None, ts)]
-            right_txn.delete(_INDEX + length_prefixed(old_fk) + key)
-            return [JoinResult(key, None, ts)]
+            if old_fk is not None:
+                right_txn.delete(_INDEX + length_prefixed(old_fk) + key)
+            if self.kind == "left":  # Kafka answers a left join's delete without a lookup
+                return [JoinResult(key, None, ts)]
+            if old_fk is None:  # inner: this row never joined
+                return []
+            return [JoinResult(key, None, self._stamp(right_txn, old_fk, ts))]
 
         new_fk = self.extract_fk(value)
         if new_fk is not None and not isinstance(new_fk, bytes):
@@ -85,9 +92,18 @@ class ForeignKeyJoin:
             return [JoinResult(key, self.joiner(value, right_value), max(ts, right_ts))]
         if self.kind == "left":
             return [JoinResult(key, self.joiner(value, None), ts)]
-        if old_fk is not None and new_fk != old_fk:  # FK changed or set to None
+        if new_fk is None and old_fk is not None:  # FK set to None: answered by the old FK
+            return [JoinResult(key, None, self._stamp(right_txn, old_fk, ts))]
+        if old_fk is not None and new_fk != old_fk:  # FK changed: answered by the new FK
             return [JoinResult(key, None, ts)]
         return []
+
+    @staticmethod
+    def _stamp(right_txn: JoinState, fk: bytes, ts: int) -> int:
+        """A left-triggered result's timestamp: the larger of the left record's and that of
+        the right row that answers it (Kafka stamps the subscription's response so)."""
+        right = right_txn.get(_RIGHT + fk)
+        return ts if right is None else max(ts, right[1])
 
     def update_right(self, left_txn: JoinState, right_txn: JoinState, key: bytes | None,
                      value: Any, ts: int) -> list[JoinResult]:

@@ -53,9 +53,9 @@ from __future__ import annotations
 import struct
 from typing import Any, Literal
 
-from streamflow.state.keys import decode_i64
+from streamflow.state.keys import decode_i64, encode_i64
 
-from ._common import JoinResult, Joiner, JoinState, encode_i64, length_prefixed, pair
+from ._common import JoinResult, Joiner, JoinState, length_prefixed, pair
 
 __all__ = ["StreamStreamJoin"]
 

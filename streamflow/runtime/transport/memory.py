@@ -34,12 +34,16 @@ def reset_brokers() -> None:
 
 
 class MemoryRecord:
-    __slots__ = ("topic", "partition", "offset", "timestamp", "key", "value", "headers")
+    """A stored record. ``seq`` is its position in the broker's global append order, which
+    the test driver uses to list outputs in the order they were produced."""
+
+    __slots__ = ("topic", "partition", "offset", "timestamp", "key", "value", "headers", "seq")
 
     def __init__(self, topic: str, partition: int, offset: int, timestamp: int,
-                 key: bytes | None, value: bytes | None, headers: Any) -> None:
+                 key: bytes | None, value: bytes | None, headers: Any, seq: int = 0) -> None:
         self.topic, self.partition, self.offset = topic, partition, offset
         self.timestamp, self.key, self.value, self.headers = timestamp, key, value, headers or ()
+        self.seq = seq
 
     def __repr__(self) -> str:
         return f"MemoryRecord({self.topic}[{self.partition}]@{self.offset}, {self.key!r}, {self.value!r})"
@@ -52,6 +56,7 @@ class MemoryBroker:
         self.configs: dict[str, dict[str, str]] = {}
         self.groups: dict[str, _Group] = {}
         self._waiters: list[asyncio.Future] = []
+        self._seq = itertools.count()
 
     def create_topic(self, name: str, partitions: int, config: dict[str, str] | None = None) -> None:
         if name not in self.topics:
@@ -71,7 +76,7 @@ class MemoryBroker:
         base = len(log)
         for i, (key, value, ts, headers) in enumerate(records):
             log.append(MemoryRecord(topic, partition, base + i, now_ms if ts is None else ts,
-                                    key, value, tuple(headers or ())))
+                                    key, value, tuple(headers or ()), next(self._seq)))
         self._wake()
         return len(log) - 1
 
