@@ -5,6 +5,7 @@ the whole session by the ``kafka_broker`` fixture and stopped at the end. Set
 ``STREAMFLOW_TEST_KAFKA=host:port`` to run against an already running broker instead (for
 example one started with ``scripts/kafka start``); it needs the same settings as the throwaway
 broker for the timing-sensitive tests (see docs/kafka-dev-broker.md).
+``STREAMFLOW_TEST_KAFKA_VERSION`` picks another Apache Kafka version for the throwaway broker.
 
 Every test collected under tests/integration gets the ``kafka`` marker, so
 ``pytest -m "not kafka"`` skips them all.
@@ -19,7 +20,7 @@ from typing import Iterator
 
 import pytest
 
-from streamflow.testing.kafka_broker import KafkaBroker
+from streamflow.testing.kafka_broker import DEFAULT_VERSION, KafkaBroker
 
 _HERE = Path(__file__).resolve().parent
 
@@ -57,7 +58,8 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBrok
     if external is not None:
         yield external
         return
-    broker = KafkaBroker(workdir=tmp_path_factory.mktemp("kafka-broker"))
+    version = os.environ.get("STREAMFLOW_TEST_KAFKA_VERSION") or DEFAULT_VERSION
+    broker = KafkaBroker(workdir=tmp_path_factory.mktemp("kafka-broker"), version=version)
     broker.start(timeout=90)
     try:
         yield broker
