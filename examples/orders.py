@@ -10,6 +10,7 @@ and unchanged against Kafka:
 """
 from __future__ import annotations
 
+import os
 import random
 
 import streamflow
@@ -31,8 +32,11 @@ _next_id = 0
 
 @app.timer(0.5)
 async def make_up_orders() -> None:
-    """Stand-in for a real producer, so the example runs with nothing else installed."""
+    """Stand-in for a real producer, so the example runs with nothing else installed.
+    ``ORDERS_EXAMPLE_FEED=0`` turns it off (when real orders come from elsewhere)."""
     global _next_id
+    if os.environ.get("ORDERS_EXAMPLE_FEED", "1") == "0":
+        return
     for _ in range(5):
         _next_id += 1
         customer = f"customer-{_rng.randint(1, 20)}"

@@ -55,18 +55,27 @@ async def record_topic(app: App, topic: str, out: str | Path, *, from_beginning:
             for tp in tps:
                 consumer.seek(tp, found[tp].offset if found.get(tp) else ends[tp])
         elif from_beginning:
-            await consumer.seek_to_beginning(*tps)
+            # Explicit offsets: seek_to_beginning() was seen to land on the end offsets against
+            # Kafka 4.1 when the records' timestamps are old.
+            starts = await consumer.beginning_offsets(tps)
+            for tp in tps:
+                consumer.seek(tp, starts[tp])
         else:
-            await consumer.seek_to_end(*tps)
+            for tp in tps:
+                consumer.seek(tp, ends[tp])
+        # Our own positions: aiokafka's position() moves when it prefetches, before we see records.
+        done = {tp: await consumer.position(tp) for tp in tps}
         last_record = time.monotonic()
         with open(out, "wb") as f:
             while not stop.is_set() and (limit is None or written < limit):
-                if bounded and all([await consumer.position(tp) >= ends[tp] for tp in tps]):
+                if bounded and all(done[tp] >= ends[tp] for tp in tps):
                     break
                 if idle_timeout is not None and time.monotonic() - last_record > idle_timeout:
                     break
                 batch = await consumer.getmany(timeout_ms=200)
                 for tp, records in sorted(batch.items()):
+                    if records:
+                        done[tp] = records[-1].offset + 1
                     for r in records:
                         if bounded and r.offset >= ends[TopicPartition(r.topic, r.partition)]:
                             continue
