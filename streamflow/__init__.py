@@ -2,6 +2,7 @@
 
 Everything a user imports comes from here (or from ``streamflow.testing``).
 """
+from . import aggregations as agg
 from .app import App
 from .config import Settings
 from .exceptions import (AgentError, BrokerUnavailable, CodecError, ConfigError,
@@ -14,7 +15,7 @@ from .types import Event, Message
 __version__ = "0.1.0"
 
 __all__ = [
-    "App", "Settings", "Record", "Stream", "Topic", "Event", "Message",
+    "agg", "App", "Settings", "Record", "Stream", "Topic", "Event", "Message",
     "StreamflowError", "ConfigError", "CodecError", "DecodeError", "BrokerUnavailable",
     "AgentError", "CopartitioningError", "__version__",
 ]

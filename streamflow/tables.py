@@ -168,6 +168,28 @@ class Table:
     def as_dict(self) -> dict[Any, Any]:
         return dict(self.items())
 
+    # -- windowing ----------------------------------------------------------------------------
+    def tumbling(self, size: float, **kwargs: Any) -> Any:
+        """This table as tumbling windows of ``size`` seconds (``grace=``, ``retention=``,
+        ``agg=``, ``timestamp=``); see :mod:`streamflow.windowed_tables`."""
+        from .windowed_tables import tumbling
+        return tumbling(self, size, **kwargs)
+
+    def hopping(self, size: float, step: float, **kwargs: Any) -> Any:
+        """Windows of ``size`` seconds starting every ``step`` seconds."""
+        from .windowed_tables import hopping
+        return hopping(self, size, step, **kwargs)
+
+    def sliding(self, size: float, **kwargs: Any) -> Any:
+        """Kafka Streams' sliding windows: a window per record, ``size`` seconds long."""
+        from .windowed_tables import sliding
+        return sliding(self, size, **kwargs)
+
+    def session(self, gap: float, **kwargs: Any) -> Any:
+        """Sessions of activity separated by more than ``gap`` seconds of inactivity."""
+        from .windowed_tables import session
+        return session(self, gap, **kwargs)
+
     def __repr__(self) -> str:
         return f"<Table {self.name}>"
 

@@ -76,7 +76,7 @@ def tables(app_spec: str, data_dir: str | None, dump: str | None) -> None:
     """List the app's tables on this machine's data dir: partitions, sizes, offsets."""
     import orjson
 
-    from ..inspect import describe_tables, read_table
+    from ..inspection import describe_tables, read_table
     app = load_app(app_spec)
     try:
         if dump:

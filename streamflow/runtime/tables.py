@@ -179,6 +179,23 @@ class TableManager:
                 del self.active[key]
                 part.store.close()
 
+    # -- windows: time moving without records ---------------------------------------------------
+    def _windowed_parts(self) -> list[TablePartition]:
+        from ..windowed_tables import WindowedTable
+        return [p for _, p in sorted(self.active.items(), key=lambda kv: kv[0])
+                if isinstance(p.table, WindowedTable)]
+
+    def advance_windows(self, timestamp: int) -> None:
+        """Move every windowed table partition's stream time to ``timestamp`` (ms), emitting
+        the windows that close (final mode). The test driver's ``advance`` calls this."""
+        for part in self._windowed_parts():
+            part.table.advance(part.txn, timestamp)  # type: ignore[attr-defined]
+
+    def flush_windows(self) -> None:
+        """Emit every window not emitted yet (final mode), e.g. at the end of a bounded input."""
+        for part in self._windowed_parts():
+            part.table.flush(part.txn)  # type: ignore[attr-defined]
+
     # -- standby replicas -----------------------------------------------------------------------
     async def set_standbys(self, tasks: set[tuple[int, int]]) -> None:
         """Keep warm copies of ``tasks`` (other workers' partitions) by tailing their changelogs."""

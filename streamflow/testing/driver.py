@@ -149,8 +149,18 @@ class TestDriver:
 
     # -- time ------------------------------------------------------------------------------------
     async def advance(self, seconds: float) -> None:
-        """Move virtual time forward, running due timers in order, processing what they cause."""
+        """Move virtual time forward, running due timers in order, processing what they cause.
+
+        Windowed tables' stream time moves to the new virtual time too (never backwards), so
+        windows whose end + grace it passes are emitted in final mode, as if a record with that
+        timestamp had arrived; without ``advance``, as in Kafka Streams, only records move it."""
         await self.clock.advance(seconds, self._until_idle)
+        self.worker.tables.advance_windows(self.clock.now_ms())
+        await self._until_idle()
+
+    async def flush_windows(self) -> None:
+        """Emit every window not emitted yet (final mode): the end of a bounded input."""
+        self.worker.tables.flush_windows()
         await self._until_idle()
 
     # -- results ---------------------------------------------------------------------------------

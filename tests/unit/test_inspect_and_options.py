@@ -6,7 +6,7 @@ from click.testing import CliRunner
 import streamflow
 from streamflow.cli.main import main
 from streamflow.config import Settings
-from streamflow.inspect import describe_tables, read_table
+from streamflow.inspection import describe_tables, read_table
 from streamflow.runtime.transport.kafka import client_options
 
 from .test_tables_memory import counting_app, send_clicks

@@ -1,0 +1,271 @@
+"""Windowed tables: a table per (key, window), on event time, with Kafka Streams' semantics.
+
+```python
+views = app.table("views", default=int).tumbling(60, grace=10)   # sizes in seconds
+views.emit_to(app.topic("views-per-minute"), mode="final")
+
+@app.agent(pageviews)
+async def count(stream):
+    async for view in stream:
+        views[view["page"]] += 1          # or views.add(view["page"], 1)
+```
+
+The arithmetic and the state layout live in ``streamflow.operators`` (pure, tested against a
+brute-force model); this module is the DSL: it finds the event's time and partition, calls the
+processor with the partition's transaction, and sends what the processor emits. Durations are
+given in seconds (floats allowed) and kept in milliseconds; points in time are milliseconds
+since the epoch, like record timestamps.
+"""
+from __future__ import annotations
+
+import operator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from . import aggregations
+from .aggregations import Aggregation
+from .context import current_context
+from .exceptions import ConfigError, StreamflowError
+from .operators.windowed import WindowedAggregation, WindowResult
+from .operators.windows import (HoppingWindows, SessionWindows, SlidingWindows, TumblingWindows,
+                                Window)
+from .tables import Table
+from .topics import Topic
+
+if TYPE_CHECKING:
+    from .state import PartitionTransaction
+
+EMIT_MODES = ("update", "final")
+
+
+def ms(seconds: float, what: str) -> int:
+    value = int(round(seconds * 1000))
+    if seconds < 0:
+        raise ConfigError(f"{what} must be >= 0 seconds, got {seconds}")
+    return value
+
+
+class WindowedTable(Table):
+    """A table of window aggregates; see the module docstring."""
+
+    kind = "windowed"
+
+    def __init__(self, base: Table, windows: Any, *, agg: Aggregation | None,
+                 retention: float | None, timestamp: Callable[[Any], int] | None) -> None:
+        self.__dict__.update(base.__dict__)
+        from .serialization.codecs import JSON
+        self.value_codec = JSON  # window state is the processor's JSON layout, whatever value_type says
+        self.windows = windows
+        self.aggregation = agg or aggregations.add_default(base.default or int)
+        if isinstance(windows, SessionWindows) and self.aggregation.merger is None:
+            raise ConfigError(f"table {self.name}: session windows need an aggregation with a "
+                              "merger (count, sum, min, max, mean, reduce, or aggregate(..., merger=))")
+        self.retention_ms = None if retention is None else ms(retention, "retention")
+        self.timestamp_fn = timestamp
+        self.emit_topic: Topic | None = None
+        self.emit_mode = "update"
+        self.late_topic: Topic | None = None
+        self.late_events = 0
+        self._processor: WindowedAggregation | None = None
+        base.app.tables[base.name] = self
+
+    # -- declaration ---------------------------------------------------------------------------
+    def emit_to(self, topic: Topic, mode: str = "update") -> "WindowedTable":
+        """Send results to ``topic``: ``update`` (every change of a window, tombstones for merged
+        sessions) or ``final`` (each window once, when stream time passes end + grace)."""
+        if mode not in EMIT_MODES:
+            raise ConfigError(f"emit mode {mode!r}: use 'update' or 'final'")
+        if self._processor is not None:
+            raise ConfigError(f"table {self.name}: emit_to must be called before the app runs")
+        self.emit_topic, self.emit_mode = topic, mode
+        return self
+
+    def late_to(self, topic: Topic) -> "WindowedTable":
+        """Send events too late for every window they belong to ``topic``, as they came, with
+        headers ``streamflow.topic``, ``streamflow.partition`` and ``streamflow.offset``."""
+        self.late_topic = topic
+        return self
+
+    @property
+    def processor(self) -> WindowedAggregation:
+        if self._processor is None:
+            agg = self.aggregation
+            mode = self.emit_mode if self.emit_topic is not None else "update"
+            self._processor = WindowedAggregation(
+                self.windows, initializer=agg.initializer, adder=agg.adder,
+                merger=agg.merger if isinstance(self.windows, SessionWindows) else None,
+                emit=mode, retention=self.retention_ms)  # type: ignore[arg-type]
+        return self._processor
+
+    # -- updates ---------------------------------------------------------------------------------
+    def _event_time(self, value: Any) -> int:
+        if self.timestamp_fn is not None:
+            return int(self.timestamp_fn(value))
+        ctx = current_context.get()
+        if ctx is not None and ctx.event is not None:
+            if ctx.batch:
+                raise StreamflowError(f"windowed table {self.name}: inside a take() chunk the "
+                                      "event time of each item is unknown; iterate events one by "
+                                      "one or declare the table with timestamp=fn(value)")
+            return ctx.event.timestamp
+        runtime = self.app._require_runtime(f"table {self.name}")
+        return runtime.clock.now_ms()
+
+    def add(self, key: Any, value: Any = 1) -> None:
+        """Aggregate ``value`` into every window of ``key`` that holds the event's time."""
+        raw = self._raw(key)
+        txn = self._txn(raw)
+        ts = self._event_time(value)
+        result = self.processor.process(txn, raw, value, ts)
+        if result.results:
+            self._emit(result.results)
+        if result.late:
+            self._late(key, value, ts)
+
+    def __getitem__(self, key: Any) -> "WindowSet":
+        return WindowSet(self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if isinstance(value, WindowSet) and value.applied:
+            return  # ``table[k] += v`` already aggregated through WindowSet.__iadd__
+        raise TypeError(f"windowed table {self.name}: update it with table[key] += value or "
+                        "table.add(key, value)")
+
+    def __delitem__(self, key: Any) -> None:
+        raise TypeError(f"windowed table {self.name}: windows expire after retention; they are "
+                        "not deleted one by one")
+
+    def _emit(self, results: list[WindowResult]) -> None:
+        topic = self.emit_topic
+        if topic is None:
+            return
+        runtime = self.app._require_runtime(f"table {self.name}")
+        loads, show = self.key_codec.loads, self.aggregation.result
+        for r in results:
+            key = loads(r.key)
+            wkey = {"key": key, "start": r.window.start, "end": r.window.end}
+            value = None if r.value is None else {**wkey, "value": show(r.value)}
+            runtime.output.add_nowait(topic.name, topic.encode_key(wkey), topic.encode_value(value),
+                                      None, r.timestamp, None)
+
+    def _late(self, key: Any, value: Any, ts: int) -> None:
+        self.late_events += 1
+        topic = self.late_topic
+        if topic is None:
+            return
+        runtime = self.app._require_runtime(f"table {self.name}")
+        ctx = current_context.get()
+        event = ctx.event if ctx is not None else None
+        headers = None
+        if event is not None:
+            headers = [("streamflow.topic", event.topic.encode()),
+                       ("streamflow.partition", str(event.partition).encode()),
+                       ("streamflow.offset", str(event.offset).encode())]
+        raw_value = event.value if event is not None else value
+        runtime.output.add_nowait(topic.name, topic.encode_key(key), topic.encode_value(raw_value),
+                                  None, ts, headers)
+
+    # -- time moving without records ---------------------------------------------------------------
+    def advance(self, txn: "PartitionTransaction", timestamp: int) -> None:
+        self._emit(self.processor.advance(txn, timestamp))
+
+    def flush(self, txn: "PartitionTransaction") -> None:
+        self._emit(self.processor.flush(txn))
+
+    # -- reads -------------------------------------------------------------------------------------
+    def windows_of(self, key: Any, time_from: int, time_to: int) -> list[tuple[Window, Any]]:
+        """``key``'s windows whose start lies in ``[time_from, time_to]`` (ms), oldest first."""
+        raw = self._raw(key)
+        show = self.aggregation.result
+        return [(w, show(v)) for w, v in self.processor.windows_of(self._txn(raw), raw, time_from, time_to)]
+
+    def value_at(self, key: Any, timestamp: int) -> Any:
+        """The value of ``key``'s window that holds ``timestamp`` (ms): the latest-starting one
+        for hopping windows; None when there is none."""
+        w = self.windows
+        if isinstance(w, HoppingWindows):
+            lo = timestamp - w.size + 1
+        elif isinstance(w, SlidingWindows):
+            lo = timestamp - w.time_difference
+        else:
+            lo = 0
+        found = None
+        for window, value in self.windows_of(key, max(0, lo), timestamp):
+            if _holds(w, window, timestamp):
+                found = value
+        return found
+
+    def items(self) -> Iterator[tuple[Any, Any]]:
+        raise TypeError(f"windowed table {self.name}: read windows with table[key].range(...) "
+                        "or windows_of(key, from_ms, to_ms)")
+
+
+def _holds(definition: Any, window: Window, ts: int) -> bool:
+    if isinstance(definition, HoppingWindows):
+        return window.start <= ts < window.end
+    return window.start <= ts <= window.end
+
+
+class WindowSet:
+    """``table[key]`` of a windowed table: ``+=`` aggregates, the methods read."""
+
+    __slots__ = ("table", "key", "applied")
+
+    def __init__(self, table: WindowedTable, key: Any) -> None:
+        self.table, self.key, self.applied = table, key, False
+
+    def __iadd__(self, value: Any) -> "WindowSet":
+        self.table.add(self.key, value)
+        self.applied = True
+        return self
+
+    def current(self) -> Any:
+        """The window holding the event being processed."""
+        return self.table.value_at(self.key, self.table._event_time(None))
+
+    def now(self) -> Any:
+        """The window holding the current wall-clock time (virtual time under the test driver)."""
+        runtime = self.table.app._require_runtime(f"table {self.table.name}")
+        return self.table.value_at(self.key, runtime.clock.now_ms())
+
+    def value_at(self, timestamp: int) -> Any:
+        return self.table.value_at(self.key, timestamp)
+
+    def range(self, time_from: int, time_to: int) -> list[tuple[Window, Any]]:
+        return self.table.windows_of(self.key, time_from, time_to)
+
+    def delta(self, seconds: float) -> Any:
+        """Current window's value minus the value of the window ``seconds`` earlier (missing
+        windows count as the aggregation's initial value)."""
+        now = self.table._event_time(None)
+        initial = self.table.aggregation.result(self.table.aggregation.initializer())
+        current = self.value_at(now)
+        before = self.value_at(now - ms(seconds, "delta"))
+        return operator.sub(initial if current is None else current,
+                            initial if before is None else before)
+
+    def __repr__(self) -> str:
+        return f"<WindowSet {self.table.name}[{self.key!r}]>"
+
+
+def tumbling(table: Table, size: float, *, grace: float = 0, retention: float | None = None,
+             agg: Aggregation | None = None, timestamp: Callable[[Any], int] | None = None) -> WindowedTable:
+    return WindowedTable(table, TumblingWindows(ms(size, "size"), ms(grace, "grace")), agg=agg,
+                         retention=retention, timestamp=timestamp)
+
+
+def hopping(table: Table, size: float, step: float, *, grace: float = 0, retention: float | None = None,
+            agg: Aggregation | None = None, timestamp: Callable[[Any], int] | None = None) -> WindowedTable:
+    return WindowedTable(table, HoppingWindows(ms(size, "size"), ms(step, "step"), ms(grace, "grace")),
+                         agg=agg, retention=retention, timestamp=timestamp)
+
+
+def sliding(table: Table, size: float, *, grace: float = 0, retention: float | None = None,
+            agg: Aggregation | None = None, timestamp: Callable[[Any], int] | None = None) -> WindowedTable:
+    return WindowedTable(table, SlidingWindows(ms(size, "size"), ms(grace, "grace")), agg=agg,
+                         retention=retention, timestamp=timestamp)
+
+
+def session(table: Table, gap: float, *, grace: float = 0, retention: float | None = None,
+            agg: Aggregation | None = None, timestamp: Callable[[Any], int] | None = None) -> WindowedTable:
+    return WindowedTable(table, SessionWindows(ms(gap, "gap"), ms(grace, "grace")), agg=agg,
+                         retention=retention, timestamp=timestamp)
