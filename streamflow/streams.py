@@ -112,6 +112,41 @@ class Stream:
         source = self._source.repartition(self, key_fn, name, partitions, value_type)
         return Stream(source, (), self._events, f"{self.name}.group_by({name})")
 
+    def join(self, table: Any, *, kind: str = "inner", key: Callable[[Any], Any] | None = None,
+             joiner: Callable[[Any, Any], Any] | None = None) -> "Stream":
+        """Enrich every item with ``table``'s current value (a stream-table join).
+
+        The lookup key is the event's key, or ``key(item)`` (needed for global tables keyed by a
+        field). ``inner`` drops items without a match, ``left`` passes ``None``; items whose
+        value is None are dropped; with a None lookup key ``left`` passes ``None`` for the table
+        side. The result is ``joiner(item, table_value)``, by default the pair. Only stream
+        events produce results; table updates never do. A non-global table must be
+        co-partitioned with the stream (checked when the agent starts).
+        """
+        if kind not in ("inner", "left"):
+            raise ValueError(f"stream-table join kind must be 'inner' or 'left', not {kind!r}")
+        check = getattr(self._source, "check_join", None)
+        if check is not None:
+            check(table)
+        combine = joiner or (lambda item, row: (item, row))
+        lookup = table.lookup
+        left = kind == "left"
+
+        def join_op(events: list, items: list) -> tuple[list, list]:
+            out_events: list = []
+            out_items: list = []
+            for e, x in zip(events, items):
+                if x is None:
+                    continue
+                k = e.key if key is None else key(x)
+                row = None if k is None else lookup(k, e.partition)
+                if row is None and not left:
+                    continue
+                out_events.append(e)
+                out_items.append(combine(x, row))
+            return out_events, out_items
+        return self._with(join_op)
+
     def take(self, n: int, within: float | None = None) -> "BatchedStream":
         """Yield lists of up to ``n`` items; a partial list after ``within`` seconds."""
         if n < 1:

@@ -148,6 +148,13 @@ class Table:
         txn.delete(raw)
         return value
 
+    def lookup(self, key: Any, partition: int) -> Any:
+        """The value of ``key`` in table partition ``partition`` (None when absent): the
+        stream-table join's read, for an event of that partition."""
+        raw = self._raw(key)
+        runtime = self.app._require_runtime(f"table {self.name}")
+        return runtime.tables.transaction(self, partition).get(raw)
+
     def items(self) -> Iterator[tuple[Any, Any]]:
         """Every key and value in the partitions this worker holds (pending writes included)."""
         runtime = self.app._require_runtime(f"table {self.name}")
@@ -240,6 +247,11 @@ class GlobalTable(Table):
     def get(self, key: Any, default: Any = None) -> Any:
         value = self._find(self._raw(key))
         return default if value is _MISSING else value
+
+    def lookup(self, key: Any, partition: int) -> Any:
+        """Global tables ignore the event's partition: every worker holds every key."""
+        value = self._find(self._raw(key))
+        return None if value is _MISSING else value
 
     def __contains__(self, key: Any) -> bool:
         return self._find(self._raw(key)) is not _MISSING

@@ -21,6 +21,7 @@ class Channel:
     def __init__(self, ctx: ProcessingContext, repartitioner: Repartitioner | None = None) -> None:
         self.ctx = ctx
         self._repartitioner = repartitioner
+        self.join_checker: Callable[[Any], None] | None = None
         self._queue: deque[tuple[list[Event], asyncio.Future]] = deque()
         self._waiter: asyncio.Future | None = None
         self._current: asyncio.Future | None = None
@@ -71,3 +72,7 @@ class Channel:
         if self._repartitioner is None:
             raise RuntimeError("this stream cannot be re-keyed")
         return self._repartitioner(upstream, key_fn, name, partitions, value_type)
+
+    def check_join(self, table: Any) -> None:
+        if self.join_checker is not None:
+            self.join_checker(table)

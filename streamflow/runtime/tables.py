@@ -62,6 +62,8 @@ class TableManager:
         self._global_task: asyncio.Task | None = None
         self._global_positions: dict[tuple[str, int], int] = {}
         self.restored_records = 0
+        # The test driver turns this off and calls catch_up_globals() itself, deterministically.
+        self.follow_globals = True
 
     # -- access from tables -------------------------------------------------------------------
     def transaction(self, table: Table, partition: int) -> PartitionTransaction:
@@ -98,7 +100,8 @@ class TableManager:
                     part = self._open(table, p)
                     self.active[(table.name, p)] = part
                     await self._restore(part, TP(table.source.name, p))
-            self._global_task = asyncio.create_task(self._tail_globals(), name="global-tables")
+            if self.follow_globals:
+                self._global_task = asyncio.create_task(self._tail_globals(), name="global-tables")
 
     async def stop(self) -> None:
         for task in (self._global_task, self._standby_task):
@@ -303,25 +306,32 @@ class TableManager:
                  part.partition, count, elapsed, count / elapsed)
         return count
 
+    async def catch_up_globals(self, reader: "ChangelogReader | None" = None) -> int:
+        """Apply every record the global tables' topics have now; returns how many."""
+        reader = reader or await self._reader_()
+        applied = 0
+        for table in self.global_tables:
+            tps = [TP(table.source.name, p) for p in range(table.partitions)]
+            ends = await reader.end_offsets(tps)
+            for tp in tps:
+                pos = self._global_positions.get((table.name, tp.partition), 0)
+                while pos < ends[tp]:
+                    records = await reader.read(tp, pos, ends[tp], RESTORE_BATCH)
+                    if not records:
+                        break
+                    restore(self.active[(table.name, tp.partition)].store,
+                            [(r.key, r.value, r.offset) for r in records])
+                    pos = records[-1].offset + 1
+                    applied += len(records)
+                self._global_positions[(table.name, tp.partition)] = pos
+        return applied
+
     async def _tail_globals(self) -> None:
         """Keep global tables current: apply new records of their source topics."""
         reader = self.worker.transport.changelog_reader()
         try:
             while True:
-                applied = 0
-                for table in self.global_tables:
-                    tps = [TP(table.source.name, p) for p in range(table.partitions)]
-                    ends = await reader.end_offsets(tps)
-                    for tp in tps:
-                        pos = self._global_positions.get((table.name, tp.partition), 0)
-                        if pos < ends[tp]:
-                            records = await reader.read(tp, pos, ends[tp], RESTORE_BATCH)
-                            if records:
-                                restore(self.active[(table.name, tp.partition)].store,
-                                        [(r.key, r.value, r.offset) for r in records])
-                                self._global_positions[(table.name, tp.partition)] = records[-1].offset + 1
-                                applied += len(records)
-                if not applied:
+                if not await self.catch_up_globals(reader):
                     await asyncio.sleep(0.05)
         finally:
             await reader.stop()

@@ -20,7 +20,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..exceptions import AgentError, ConfigError, DecodeError, StreamflowError
+from ..exceptions import AgentError, ConfigError, CopartitioningError, DecodeError, StreamflowError
 from ..streams import FLUSH
 from ..types import TP, Event
 from .clock import WallClock
@@ -69,6 +69,7 @@ class Worker:
         self._by_topic: dict[str, list[Channel]] = {}
         self._background: list[Any] = []
         self._pending_topics: list[Any] = []
+        self._join_errors: list[CopartitioningError] = []
         self._positions: dict[TP, int] = {}
         self._ready: set[TP] = set()  # assigned and restored: its records may be processed
         self._standby_tasks: set[tuple[int, int]] = set()
@@ -121,11 +122,14 @@ class Worker:
         for spec in app.agents:
             runner = AgentRunner(spec, self._on_failure)
             runner.channel._repartitioner = self._repartitioner(runner)
+            runner.channel.join_checker = self._join_checker(spec.topic_names)
             self._runners.append(runner)
             for topic in spec.topic_names:
                 self._by_topic.setdefault(topic, []).append(runner.channel)
             runner.start()
         await self._wait_agents_parked()
+        if self._join_errors:
+            raise self._join_errors[0]
         await self._ensure_topics()  # repartition topics declared by group_by
         sources = sorted(self._by_topic)
         self.tables.check_copartitioning(sources)
@@ -172,6 +176,26 @@ class Worker:
                 return
             await asyncio.sleep(0.001)
 
+    def _join_checker(self, topics: list[str]) -> Any:
+        """Stream-table joins need the table co-partitioned with every topic of the stream.
+        Problems are collected while agents start and raised by ``start``."""
+        def check(table: Any) -> None:
+            from ..tables import GlobalTable
+            if isinstance(table, GlobalTable):
+                return
+            for topic in topics:
+                n = self._partitions.get(topic) or self.partition_count(topic)
+                if n != table.partitions:
+                    self._join_errors.append(CopartitioningError(
+                        f"cannot join {topic} ({n} partitions) with table {table.name} (changelog "
+                        f"{table.changelog.name if table.changelog else '-'}, {table.partitions} "
+                        f"partitions): a stream-table join looks a key up in the table partition "
+                        f"of the event, so both need the same partition count and the same key. "
+                        f"Re-key the stream with stream.group_by(key_fn, name=..., "
+                        f"partitions={table.partitions}), declare the table with partitions={n}, "
+                        f"or use a global table"))
+        return check
+
     def _repartitioner(self, runner: AgentRunner) -> Any:
         def repartition(upstream: Any, key_fn: Any, name: str, partitions: int | None,
                         value_type: Any) -> Channel:
@@ -186,6 +210,7 @@ class Worker:
             topic.internal = True
             self._partitions.setdefault(topic.name, partitions or self.settings.topic_partitions)
             channel = Channel(runner.ctx, self._repartitioner(runner))
+            channel.join_checker = self._join_checker([topic.name])
             runner.channels.append(channel)
             self._by_topic.setdefault(topic.name, []).append(channel)
             self._pending_topics.append(topic)

@@ -166,10 +166,12 @@ class RocksDBStore:
             read_opts.set_iterate_upper_bound(end)
         # The iterator is created here, eagerly: it pins RocksDB's view as of this call. The
         # lower-bound read option is not honoured by rocksdict, so we seek and stop ourselves.
+        # rocksdict does not keep ``read_opts`` (and so the bound) alive with the iterator: the
+        # generator below holds it for the iterator's lifetime, and checks ``end`` itself too.
         if not reverse:
-            return self._db.items(from_key=begin, read_opt=read_opts)
+            return _bounded(self._db.items(from_key=begin, read_opt=read_opts), read_opts, end)
         items = self._db.items(backwards=True, from_key=end, read_opt=read_opts)
-        return items if begin is None else _stop_below(items, begin)
+        return _bounded_reverse(items if begin is None else _stop_below(items, begin), read_opts, end)
 
     def count_estimate(self) -> int:
         return self._db.property_int_value("rocksdb.estimate-num-keys") or 0
@@ -222,6 +224,21 @@ def _stop_below(items: Iterator[tuple[bytes, bytes]], begin: bytes
         if item[0] < begin:
             return
         yield item
+
+
+def _bounded(items: Iterator[tuple[bytes, bytes]], keep_alive: object,
+             end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
+    for item in items:
+        if end is not None and item[0] >= end:
+            return
+        yield item
+
+
+def _bounded_reverse(items: Iterator[tuple[bytes, bytes]], keep_alive: object,
+                     end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
+    for item in items:
+        if end is None or item[0] < end:
+            yield item
 
 
 def open_rocksdb_store(path: str | os.PathLike[str], resources: StoreResources

@@ -73,6 +73,7 @@ class TestDriver:
                            data_dir=data_dir or self._tmp.name)  # type: ignore[union-attr]
         self.broker = broker_for(self.app.settings.broker)
         self.worker = Worker(app, MemoryTransport(self.app.settings, now_ms=self.clock.now_ms), self.clock)
+        self.worker.tables.follow_globals = False
         self.commit_every_step = commit_every_step
         self._started = False
         self._input_seqs: set[int] = set()  # records the driver appended (not outputs)
@@ -201,6 +202,7 @@ class TestDriver:
         for _ in range(max_rounds):
             await self._settle()
             self._raise_failure()
+            await worker.tables.catch_up_globals()
             fetched = await worker.poll_once(0) if worker.consumer is not None else 0
             if worker.consumer is None:
                 await worker.output.flush()

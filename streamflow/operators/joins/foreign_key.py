@@ -9,8 +9,10 @@ join"; where it is silent we do what Kafka Streams 4.1's subscription protocol d
   from one value to another emits exactly one record, a tombstone if the new right row is
   missing (even when the old FK did not join either: Kafka cannot tell, neither do we);
 - left, every left insert, update or delete (of an existing row) emits exactly one record;
-- deleting a row (left or right) that does not exist emits nothing; every update emits, even
-  one repeating the same value;
+- deleting a row (left or right) that does not exist emits nothing (Kafka 4.1 answers a
+  right delete of a missing row with a tombstone, or the repeated left-join row, for every
+  left row pointing at it: the table-table rule of SEMANTICS.md applies here too); every
+  update emits, even one repeating the same value, as in Kafka;
 - a right update emits one record per left row pointing at it, in left key byte order,
   stamped with the right record's timestamp; a left-triggered result is stamped with the
   larger of the left record's and the answering right row's, if any: the old FK's row when

@@ -33,11 +33,17 @@ clock: the same inputs always give the same outputs. Semantics: SEMANTICS.md,
    while ``ts + before + after + grace >= max timestamp seen on its side``. That keeps every
    partner of a record that is not late, and lets a late record still join whatever the
    other side has retained. Kafka's store drops a record one millisecond earlier (at
-   ``==``), which loses a match the inclusive window promises; we keep it.
+   ``==``), which loses matches the inclusive window promises (with ``before = after =
+   grace = 0`` Kafka 4.1.1 joins nothing at all); we keep it.
 
-Kafka also throttles the unmatched check by wall-clock time, and after a scan it may skip the
-next check for records its ``minTime`` shortcut misjudges, delaying their emission; both are
-non-semantic (performance), and we emit as soon as rule 2 allows.
+Kafka also throttles the unmatched check by wall-clock time (1 s by default), and skips the
+check while ``minTime + after + grace >= stream_time``, where ``minTime`` is the timestamp of
+the last record its previous scan looked at (not the oldest one left) and ``after`` is the
+arriving side's; so it often emits an unmatched record several inputs after it is due, or not
+before the input ends. Both are performance shortcuts, not semantics: we emit at the first
+check after the deadline (rule 2). ``tests/unit/operators/join_model_kafka.py`` transcribes
+Kafka's join and recorded traces; the tests there show that rules 2, 4 and 5 are the only
+differences.
 
 State layout (one partition; ``lp(k)`` = 4-byte length + key, ``i64`` order-preserving):
   ``00``                                   [stream_time, left_time, right_time, next_seq,

@@ -6,7 +6,7 @@ update emits the new joined row if there is one, otherwise a tombstone if there 
 a delete of a row that does not exist changes nothing and emits nothing (Kafka 4.1 emits a
 tombstone or a repeated row there, against its docs). Output timestamp: the larger of the
 triggering record's and the other side's current row's (if any). Every update emits, even one
-that repeats the same value: deduplication, if wanted, belongs to the table upstream.
+that repeats the same value, as in Kafka 4.1: deduplication belongs to the table upstream.
 
 State layout: ``01`` key -> [left value, ts]; ``02`` key -> [right value, ts].
 """

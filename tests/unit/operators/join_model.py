@@ -40,7 +40,13 @@ def stream_table_model(kind: str, key: bytes | None, value: Any, ts: int, table_
 
 def stream_stream_model(inputs: list[In], before: int, after: int, grace: int, kind: str,
                         joiner=pair) -> list[list[JoinResult]]:
-    """Results per input of a windowed stream-stream join (see stream_stream.py's rules)."""
+    """Results per input of a windowed stream-stream join (rules 1-5 of stream_stream.py).
+
+    A pair joins when the later one arrives, if in the window and the earlier one is still
+    retained by its side's time. A record of an unmatched side with no partner on arrival is
+    emitted at once if already past its deadline, else at the first check (an in-order
+    joinable input) after stream time passes the deadline, unless something joined it first.
+    """
     n = len(inputs)
     unmatched_sides = {"inner": set(), "left": {"left"}, "outer": {"left", "right"}}[kind]
     lookahead = {"left": after, "right": before}
@@ -48,7 +54,8 @@ def stream_stream_model(inputs: list[In], before: int, after: int, grace: int, k
     def joinable(i: int) -> bool:
         return inputs[i].key is not None and inputs[i].value is not None
 
-    # Stream time just before input i is processed (None before the first one): every input.
+    # stream_time[i]: the stream time before input i (None before the first); every input
+    # counts, null key or value included.
     stream_time: list[int | None] = [None]
     for record in inputs:
         stream_time.append(record.ts if stream_time[-1] is None
@@ -204,10 +211,15 @@ def foreign_key_model(inputs: list[In], kind: str, extract_fk, joiner=pair
         elif record.side == "left":
             old = lefts.get(record.key)
             old_fk = None if old is None else extract_fk(old[0])
+            def stamped_by(fk):  # a left-triggered result: max of left and the answering right
+                return record.ts if fk not in rights else max(record.ts, rights[fk][1])
+
             if record.value is None:
                 if old is not None:  # deleting a row that exists
-                    if kind == "left" or old_fk is not None:
+                    if kind == "left":
                         out.append(JoinResult(record.key, None, record.ts))
+                    elif old_fk is not None:  # inner: the old FK's side answers
+                        out.append(JoinResult(record.key, None, stamped_by(old_fk)))
             else:
                 new_fk = extract_fk(record.value)
                 right = None if new_fk is None else rights.get(new_fk)
@@ -216,8 +228,11 @@ def foreign_key_model(inputs: list[In], kind: str, extract_fk, joiner=pair
                                           max(record.ts, right[1])))
                 elif kind == "left":
                     out.append(JoinResult(record.key, joiner(record.value, None), record.ts))
+                elif old is not None and old_fk is not None and new_fk is None:
+                    # inner: FK set to None, a tombstone answered by the old FK's side
+                    out.append(JoinResult(record.key, None, stamped_by(old_fk)))
                 elif old is not None and old_fk is not None and new_fk != old_fk:
-                    # inner: an FK change (or an FK set to None) emits exactly one record
+                    # inner: an FK change emits exactly one record, here a tombstone
                     out.append(JoinResult(record.key, None, record.ts))
         else:
             if record.value is not None or record.key in rights:
