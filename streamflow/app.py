@@ -43,6 +43,7 @@ class App:
         self.timers: list[TimerSpec] = []
         self.tasks: list[TaskSpec] = []
         self.tables: dict[str, Table] = {}
+        self._start_checks: list[Callable[[Any], None]] = []  # run by the worker at start
         self._runtime: "Worker | None" = None
 
     def configure(self, **overrides: Any) -> Settings:
@@ -89,6 +90,31 @@ class App:
         table = GlobalTable(self, name, topic=source, default=default, store=store)
         self.tables[name] = table
         return table
+
+    def join_streams(self, name: str, *, left: Topic, right: Topic, within: float | None = None,
+                     before: float | None = None, after: float | None = None, grace: float = 0,
+                     kind: str = "inner", joiner: Callable[[Any, Any], Any] | None = None,
+                     into: Topic | None = None, partitions: int | None = None) -> Any:
+        """Join two streams on key within a time window (seconds): a right record matches a
+        left one when ``left.ts - before <= right.ts <= left.ts + after`` (``within`` sets
+        both). ``kind``: inner, left or outer; unmatched records are emitted (with None for the
+        other side) once stream time passes the window plus ``grace``. Results go to ``into``
+        (default: the topic ``{app id}-{name}-join``); see :mod:`streamflow.joins`."""
+        from .joins import StreamStreamJoinSpec
+        return StreamStreamJoinSpec(self, name, left, right, within=within, before=before,
+                                    after=after, grace=grace, kind=kind, joiner=joiner, into=into,
+                                    partitions=partitions)
+
+    def join_tables(self, name: str, *, left: Topic | Table, right: Topic | Table,
+                    kind: str = "inner", joiner: Callable[[Any, Any], Any] | None = None,
+                    into: Topic | None = None, partitions: int | None = None) -> Any:
+        """Join two tables (topics read as tables, or this app's tables through their
+        changelogs) on key: an update on either side emits the joined row, a delete emits a
+        tombstone when the row disappears. ``.table`` holds the result; results also go to
+        ``into`` (default ``{app id}-{name}-join``)."""
+        from .joins import TableTableJoinSpec
+        return TableTableJoinSpec(self, name, left, right, kind=kind, joiner=joiner, into=into,
+                                  partitions=partitions)
 
     def _check_table_name(self, name: str) -> None:
         if name in self.tables:

@@ -116,6 +116,8 @@ class Worker:
         self._fatal_event = asyncio.Event()
         await self.transport.start()
         await self._ensure_topics()
+        for check in app._start_checks:
+            check(self)
         self._producer = self.transport.producer()
         await self._producer.start()
         self.output = OutputBuffer(self._producer, self.partition_count)

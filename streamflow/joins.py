@@ -1,0 +1,142 @@
+"""Joins declared on the app: stream-stream (windowed) and table-table.
+
+``app.join_streams(...)`` and ``app.join_tables(...)`` each run as an internal agent over their
+two input topics (so both sides of a key are processed by the same worker, in order), keep
+their state in an internal changelog-backed table, and write results to an output topic, which
+agents consume like any other. The decisions themselves (what matches, what is emitted, when)
+are the pure processors in ``streamflow.operators.joins``, proven against brute-force models and
+Kafka Streams' own output; this module wires them to topics, partitions and time.
+
+Output records are keyed by the input key *bytes* (so the output topic's key codec should match
+the inputs'), their value is ``joiner(left, right)`` (default: the pair, a JSON array), ``null``
+for a tombstone, and their timestamp is the one the processor gives (the larger of the two sides).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from .exceptions import ConfigError, CopartitioningError
+from .operators.joins import JoinResult, StreamStreamJoin, TableTableJoin, pair
+from .tables import Table
+from .topics import Topic
+
+if TYPE_CHECKING:
+    from .app import App
+
+Joiner = Callable[[Any, Any], Any]
+
+
+def _ms(seconds: float, what: str) -> int:
+    if seconds < 0:
+        raise ConfigError(f"{what} must be >= 0 seconds")
+    return int(round(seconds * 1000))
+
+
+def _source(side: Topic | Table) -> tuple[Topic, Callable[[bytes | None], Any]]:
+    """The topic to read for a join side and how to decode its values (a table is read from
+    its changelog, whose records hold the table's encoded values)."""
+    if isinstance(side, Table):
+        if side.changelog is None:
+            raise ConfigError(f"table {side.name} has no changelog to join on")
+        loads = side.value_codec.loads
+        return side.changelog, (lambda raw: None if raw is None else loads(raw))
+    return side, (lambda value: value)
+
+
+class _Join:
+    kind_name = "join"
+
+    def __init__(self, app: "App", name: str, left: Topic | Table, right: Topic | Table,
+                 into: Topic | None, partitions: int | None) -> None:
+        self.app, self.name = app, name
+        self.left_topic, self.decode_left = _source(left)
+        self.right_topic, self.decode_right = _source(right)
+        if self.left_topic.name == self.right_topic.name:
+            raise ConfigError(f"{self.kind_name} {name}: the two sides must be different topics")
+        n = partitions or self.left_topic.declared_partitions or app.settings.topic_partitions
+        self.state = app.table(f"{name}-join-state", partitions=n)
+        self.output = into or app.topic(f"{app.id}-{name}-join", partitions=n)
+        app._start_checks.append(self._check_copartitioned)
+        app.agent(self.left_topic, self.right_topic, name=f"join:{name}")(self._run)
+
+    def _check_copartitioned(self, worker: Any) -> None:
+        left, right = self.left_topic.name, self.right_topic.name
+        nl, nr = worker.partition_count(left), worker.partition_count(right)
+        if nl != nr:
+            raise CopartitioningError(
+                f"{self.kind_name} {self.name}: {left} has {nl} partitions and {right} has {nr}; "
+                f"a key must be on the same partition number on both sides. Re-key one side "
+                f"into a topic with {nl} partitions (stream.group_by(key_fn, name=..., "
+                f"partitions={nl}) in an agent that writes it), or recreate the topics with "
+                f"the same partition count")
+        if self.state.partitions != nl:
+            raise CopartitioningError(
+                f"{self.kind_name} {self.name}: its state has {self.state.partitions} partitions "
+                f"but {left} has {nl}: pass partitions={nl}")
+
+    async def _run(self, stream: Any) -> None:
+        runtime = self.app._require_runtime(f"{self.kind_name} {self.name}")
+        tables, output = runtime.tables, runtime.output
+        left_name = self.left_topic.name
+        out_name, encode = self.output.name, self.output.encode_value
+        state = self.state
+        async for event in stream.events():
+            txn = tables.transaction(state, event.partition)
+            if event.topic == left_name:
+                results = self._left(txn, event.raw_key, self.decode_left(event.value), event.timestamp)
+            else:
+                results = self._right(txn, event.raw_key, self.decode_right(event.value), event.timestamp)
+            for r in results:
+                output.add_nowait(out_name, r.key, encode(r.value), None, r.timestamp, None)
+            if results:
+                self._emitted(event.partition, results)
+
+    def _emitted(self, partition: int, results: list[JoinResult]) -> None:
+        """Hook for joins that also materialise their results."""
+
+    # Each join kind binds these to its processor's two entry points.
+    _left: Callable[[Any, bytes | None, Any, int], list[JoinResult]]
+    _right: Callable[[Any, bytes | None, Any, int], list[JoinResult]]
+
+
+class StreamStreamJoinSpec(_Join):
+    """``app.join_streams``: records of two streams whose keys match within a time window."""
+
+    kind_name = "stream-stream join"
+
+    def __init__(self, app: "App", name: str, left: Topic, right: Topic, *, within: float | None,
+                 before: float | None, after: float | None, grace: float, kind: str,
+                 joiner: Joiner | None, into: Topic | None, partitions: int | None) -> None:
+        if within is not None:
+            before = after = within
+        if before is None or after is None:
+            raise ConfigError(f"stream-stream join {name}: give within= or both before= and after=")
+        self.processor = StreamStreamJoin(_ms(before, "before"), _ms(after, "after"),
+                                          _ms(grace, "grace"), kind, joiner or pair)  # type: ignore[arg-type]
+        self._left, self._right = self.processor.process_left, self.processor.process_right
+        super().__init__(app, name, left, right, into, partitions)
+
+
+
+class TableTableJoinSpec(_Join):
+    """``app.join_tables``: a result table kept up to date when either side changes."""
+
+    kind_name = "table-table join"
+
+    def __init__(self, app: "App", name: str, left: Topic | Table, right: Topic | Table, *,
+                 kind: str, joiner: Joiner | None, into: Topic | None,
+                 partitions: int | None) -> None:
+        self.processor = TableTableJoin(kind, joiner or pair)  # type: ignore[arg-type]
+        self._left, self._right = self.processor.update_left, self.processor.update_right
+        super().__init__(app, name, left, right, into, partitions)
+        self.table = app.table(name, partitions=self.state.partitions)
+
+
+    def _emitted(self, partition: int, results: list[JoinResult]) -> None:
+        runtime = self.app._require_runtime(f"table-table join {self.name}")
+        txn = runtime.tables.transaction(self.table, partition)
+        for r in results:
+            if r.value is None:
+                txn.delete(r.key)
+            else:
+                txn.set(r.key, list(r.value) if isinstance(r.value, tuple) else r.value)

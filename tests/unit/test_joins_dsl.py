@@ -1,0 +1,97 @@
+"""Stream-stream and table-table joins declared on the app, run by the test driver. The
+decisions are proven against models in tests/unit/operators; these check the wiring."""
+from __future__ import annotations
+
+import pytest
+
+import streamflow
+from streamflow.testing import TestDriver
+
+MIN = 60_000
+
+
+def payments_app(kind="inner", grace=60):
+    app = streamflow.App("pay")
+    orders = app.topic("orders", partitions=2)
+    payments = app.topic("payments", partitions=2)
+    matched = app.topic("matched", partitions=2)
+    app.join_streams("pay-orders", left=orders, right=payments, within=300, grace=grace, kind=kind,
+                     joiner=lambda o, p: {"order": o and o["id"], "paid": p and p["amount"]}, into=matched)
+    return app
+
+
+async def test_payments_match_orders_within_five_minutes() -> None:
+    async with TestDriver(payments_app()) as d:
+        await d.send("orders", key="o1", value={"id": "o1"}, timestamp=0)
+        await d.send("payments", key="o1", value={"amount": 10}, timestamp=5 * MIN)       # on the edge
+        await d.send("payments", key="o1", value={"amount": 11}, timestamp=5 * MIN + 1)   # outside
+        await d.send("orders", key="o2", value={"id": "o2"}, timestamp=6 * MIN)
+        await d.send("payments", key="o2", value={"amount": 12}, timestamp=1 * MIN)      # 5 min before
+        out = [(o.key, o.value, o.timestamp) for o in d.outputs("matched")]
+    assert out == [("o1", {"order": "o1", "paid": 10}, 5 * MIN),
+                   ("o2", {"order": "o2", "paid": 12}, 6 * MIN)]
+
+
+async def test_left_join_emits_the_unmatched_order_once_the_window_and_grace_passed() -> None:
+    async with TestDriver(payments_app(kind="left", grace=60)) as d:
+        await d.send("orders", key="o1", value={"id": "o1"}, timestamp=0)
+        # stream time must pass 0 + 5 min + 1 min grace, on the same partition
+        await d.send("orders", key="o1", value={"id": "o1-again"}, timestamp=6 * MIN)
+        assert d.outputs("matched") == []
+        await d.send("orders", key="o1", value={"id": "o1-later"}, timestamp=6 * MIN + 1)
+        out = [(o.value, o.timestamp) for o in d.outputs("matched")]
+    assert out == [({"order": "o1", "paid": None}, 0)]
+
+
+async def test_join_state_survives_a_restart(tmp_path) -> None:
+    from ..conftest import memory_log, running, wait_until
+    app = payments_app()
+    app.configure(commit_interval=0.05, data_dir=str(tmp_path / "a"))
+    async with running(app):
+        await app.topics["orders"].send(key="o1", value={"id": "o1"}, timestamp=1_000)
+        await wait_until(lambda: memory_log(app, "pay-pay-orders-join-state-changelog"), what="state committed")
+    app.configure(commit_interval=0.05, data_dir=str(tmp_path / "b"))
+    async with running(app):
+        await app.topics["payments"].send(key="o1", value={"amount": 5}, timestamp=2_000)
+        await wait_until(lambda: memory_log(app, "matched"), what="match after restart")
+    [(_, _, key, value)] = memory_log(app, "matched")
+    assert key == "o1" and value == {"order": "o1", "paid": 5}
+
+
+def accounts_app(kind):
+    app = streamflow.App("acct")
+    customers = app.topic("customers", partitions=2)
+    accounts = app.topic("accounts", partitions=2)
+    joined = app.join_tables("customer-accounts", left=customers, right=accounts, kind=kind)
+    return app, joined
+
+
+@pytest.mark.parametrize("kind,expected", [
+    ("inner", [("c1", ["Ann", 100], 5), ("c1", ["Ann", 150], 7), ("c1", None, 9)]),
+    ("left", [("c1", ["Ann", None], 1), ("c1", ["Ann", 100], 5), ("c1", ["Ann", 150], 7),
+              ("c1", ["Ann", None], 9), ("c1", None, 11)]),
+    ("outer", [("c1", ["Ann", None], 1), ("c1", ["Ann", 100], 5), ("c1", ["Ann", 150], 7),
+               ("c1", ["Ann", None], 9), ("c1", None, 11)]),
+])
+async def test_table_table_join_updates_and_tombstones(kind, expected) -> None:
+    app, joined = accounts_app(kind)
+    async with TestDriver(app) as d:
+        await d.send("customers", key="c1", value="Ann", timestamp=1)
+        await d.send("accounts", key="c1", value=100, timestamp=5)
+        await d.send("accounts", key="c1", value=150, timestamp=7)
+        await d.send("accounts", key="c1", value=None, timestamp=9)     # delete the right side
+        await d.send("customers", key="c1", value=None, timestamp=11)   # delete the left side
+        await d.send("accounts", key="zz", value=None, timestamp=12)    # delete of nothing: silent
+        out = [(o.key, o.value, o.timestamp) for o in d.outputs("acct-customer-accounts-join")]
+        assert out == expected
+        assert d.table("customer-accounts") == {}
+
+
+async def test_join_sides_with_different_partition_counts_fail_fast() -> None:
+    app = streamflow.App("bad")
+    left, right = app.topic("l", partitions=3), app.topic("r", partitions=4)
+    app.join_streams("j", left=left, right=right, within=1)
+    with pytest.raises(streamflow.CopartitioningError) as info:
+        async with TestDriver(app):
+            pass
+    assert "l has 3 partitions and r has 4" in str(info.value) and "group_by" in str(info.value)
