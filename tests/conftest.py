@@ -42,6 +42,12 @@ async def running(app: Any, **overrides: Any) -> AsyncIterator[Worker]:
         await asyncio.wait_for(asyncio.shield(task), 30)
 
 
+async def ready(worker: Worker) -> None:
+    """Wait until the worker restored its state and processes every assigned partition."""
+    await wait_until(lambda: worker.consumer is not None and worker.consumer.assignment()
+                     and worker.consumer.assignment() <= worker._ready, what="partitions ready")
+
+
 @pytest.fixture
 def wait() -> Callable[..., Any]:
     return wait_until

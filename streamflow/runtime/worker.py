@@ -30,7 +30,7 @@ from .repartition import forward
 from .runners import AgentRunner, TaskRunner, TimerRunner
 from .tables import TableManager
 from .transport import transport_for
-from .transport.base import Consumer, RawRecord, TopicSpec, Transport
+from .transport.base import CommitFailed, Consumer, RawRecord, TopicSpec, Transport
 
 if TYPE_CHECKING:
     from ..app import App
@@ -73,6 +73,7 @@ class Worker:
         self._positions: dict[TP, int] = {}
         self._ready: set[TP] = set()  # assigned and restored: its records may be processed
         self._standby_tasks: set[tuple[int, int]] = set()
+        self._to_restore: set[TP] = set()
         self._committed: dict[TP, int] = {}
         self._lock = asyncio.Lock()
         self._stop_requested = False
@@ -305,7 +306,10 @@ class Worker:
         """Fetch once (waiting up to ``timeout`` s), process what came, flush the output.
         Returns how many records were fetched. The run loop and the test driver use it."""
         assert self.consumer is not None
+        await self._restore_pending()
         records = await self.consumer.getmany(timeout, self.settings.batch_size)
+        if self._to_restore:
+            await self._restore_pending()  # assigned during this fetch (memory://)
         if self._stop_requested:
             return 0  # fetched but not processed, so not committed: they come again
         async with self._lock:
@@ -422,13 +426,19 @@ class Worker:
         offsets = {tp: pos for tp, pos in self._positions.items()
                    if tp in assigned and self._committed.get(tp) != pos}
         if offsets:
-            await self.consumer.commit(offsets)
+            try:
+                await self.consumer.commit(offsets)
+            except CommitFailed as exc:
+                log.warning("offset commit failed because the group is rebalancing (%s); the "
+                            "partitions' next owner resumes from the last committed offsets", exc)
+                return
             self._committed.update(offsets)
             self.commits += 1
             log.debug("committed %s", ", ".join(f"{tp}@{o}" for tp, o in sorted(offsets.items())))
 
     async def _on_revoked(self, tps: set[TP]) -> None:
         self._ready -= tps
+        self._to_restore -= tps
         async with self._lock:
             if self._started and self._fatal is None:
                 await self._commit()
@@ -444,23 +454,36 @@ class Worker:
         self._standby_tasks = tasks
 
     async def _on_assigned(self, tps: set[TP]) -> None:
-        """Restore state for ``tps`` before any of their events is processed.
+        """Pause ``tps`` until their state is restored; the run loop restores it.
 
-        aiokafka only logs an exception raised here, so a failure is made fatal explicitly.
+        Restoring here would block aiokafka's group coordinator (and its heartbeats) for as
+        long as recovery takes, so the group would evict the worker and rebalance again and
+        again. Kept short on purpose.
         """
         assert self.consumer is not None
         self.consumer.pause(tps)
-        try:
-            async with self._lock:
+        self._to_restore |= tps
+        log.info("partitions assigned: %s", _fmt_tps(tps) or "none")
+
+    async def _restore_pending(self) -> None:
+        """Restore the state of newly assigned partitions, then let their events through."""
+        if not self._to_restore:
+            return
+        assert self.consumer is not None
+        async with self._lock:
+            tps, self._to_restore = self._to_restore, set()
+            tps &= self.consumer.assignment()
+            try:
                 for participant in self.participants:
                     await participant.on_assigned(tps)
                 await self.tables.set_standbys(self._standby_tasks)
-                self._ready |= tps
-                self.consumer.resume(tps)
-        except Exception as exc:  # noqa: BLE001
-            self._on_failure("restoring state", exc, None)
-            return
-        log.info("partitions assigned: %s", _fmt_tps(tps) or "none")
+            except Exception as exc:  # noqa: BLE001
+                self._on_failure("restoring state", exc, None)
+                return
+            self._ready |= tps
+            self.consumer.resume(tps)
+        if tps:
+            log.info("partitions ready: %s", _fmt_tps(tps))
 
 
 def _reason(exc: BaseException) -> str:

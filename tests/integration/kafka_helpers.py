@@ -105,7 +105,7 @@ class WorkerProcess:
             await asyncio.sleep(0.05)
 
     async def wait_assigned(self, timeout: float = 60.0) -> None:
-        await self.wait_for_log("partitions assigned:", timeout)
+        await self.wait_for_log("partitions ready:", timeout)
 
     def kill(self) -> None:
         if self.proc.poll() is None:

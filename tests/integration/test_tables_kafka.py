@@ -113,7 +113,7 @@ async def test_restart_with_data_dir_restores_only_the_tail(kafka_broker, env, w
     assert await b.terminate() == 0
     # ... and come back to the first disk, which replays only what b wrote
     a2 = workers(env, "disk-a")
-    await a2.wait_for_log("partitions assigned:")
+    await a2.wait_for_log("partitions ready:")
     replayed = restored(a2)
     assert 0 < replayed <= 50, a2.log()
     table = await changelog_table(bootstrap, env["IT_APP"])
@@ -177,7 +177,7 @@ async def test_compacted_changelog_still_restores_latest_values(kafka_broker, en
     await wait_until(compacted, 120, f"compaction of {changelog} below half of {written} records")
     assert await a.terminate() == 0
     fresh = workers(env, "disk-fresh")
-    await fresh.wait_for_log("partitions assigned:")
+    await fresh.wait_for_log("partitions ready:")
     assert 0 < restored(fresh) < written // 2
     assert await changelog_table(bootstrap, env["IT_APP"]) == dict(truth(data))
     assert await fresh.terminate() == 0
@@ -190,7 +190,7 @@ async def _committed_at_least(bootstrap: str, env: dict, n: int) -> bool:
 
 def _both_hold(a: WorkerProcess, b: WorkerProcess) -> bool:
     def holds(w: WorkerProcess) -> bool:
-        lines = [l for l in w.log().splitlines() if "partitions assigned:" in l]
+        lines = [l for l in w.log().splitlines() if "partitions ready:" in l]
         return bool(lines) and "none" not in lines[-1]
     return holds(a) and holds(b)
 
@@ -211,7 +211,7 @@ async def test_with_a_standby_replica_takeover_replays_only_the_tail(kafka_broke
     await wait_until(lambda: all_committed(bootstrap, env["IT_APP"], env["IT_IN"]), 60, "tail committed")
     before = restored(a)
     b.kill()
-    await a.wait_for_log("partitions assigned:", count=_assigned_count(a) + 1, timeout=60)
+    await a.wait_for_log("partitions ready:", count=_assigned_count(a) + 1, timeout=60)
     replayed = restored(a) - before
     table = await changelog_table(bootstrap, env["IT_APP"])
     # b's half of a ~5,000-key table, rebuilt from 0, would replay thousands of records
@@ -224,4 +224,4 @@ async def test_with_a_standby_replica_takeover_replays_only_the_tail(kafka_broke
 
 
 def _assigned_count(w: WorkerProcess) -> int:
-    return w.log().count("partitions assigned:")
+    return w.log().count("partitions ready:")

@@ -140,5 +140,5 @@ async def _ids_complete(bootstrap: str, topic: str, n: int) -> bool:
 
 
 def _holds_partitions(worker: WorkerProcess) -> bool:
-    lines = [l for l in worker.log().splitlines() if "partitions assigned:" in l]
+    lines = [l for l in worker.log().splitlines() if "partitions ready:" in l]
     return bool(lines) and "none" not in lines[-1] and "[" in lines[-1]

@@ -6,7 +6,7 @@ import pytest
 import streamflow
 from streamflow.runtime.transport.memory import broker_for
 
-from ..conftest import memory_log, running, wait_until
+from ..conftest import memory_log, ready, running, wait_until
 
 
 def counting_app(tmp_path, store="rocksdb", partitions=2):
@@ -58,6 +58,7 @@ async def test_a_new_worker_on_an_empty_disk_rebuilds_from_the_changelog(tmp_pat
         await wait_until(lambda: len(seen) == 3, what="3 clicks")
     app.configure(data_dir=str(tmp_path / "two"))
     async with running(app) as worker:
+        await ready(worker)
         assert worker.tables.restored_records == 2
         await send_clicks(clicks, ["a"])
         await wait_until(lambda: len(seen) == 4, what="4th click")
@@ -70,6 +71,7 @@ async def test_restart_with_data_dir_replays_only_the_tail(tmp_path) -> None:
         await send_clicks(clicks, [f"u{i}" for i in range(100)])
         await wait_until(lambda: len(seen) == 100, what="100 clicks")
     async with running(app) as worker:
+        await ready(worker)
         assert worker.tables.restored_records == 0
         assert len(counts.as_dict()) == 100
 
@@ -98,7 +100,8 @@ async def test_deletes_reach_the_changelog_as_tombstones(tmp_path) -> None:
     log = memory_log(app, "del-kv-changelog")
     assert [(k, v) for _, _, k, v in log] == [(b'"x"', b"1"), (b'"x"', None)]
     app.configure(data_dir=str(tmp_path / "fresh"))
-    async with running(app):
+    async with running(app) as worker:
+        await ready(worker)
         assert kv.as_dict() == {}
 
 
@@ -119,7 +122,8 @@ async def test_mutable_values_read_through_the_table_are_persisted(tmp_path) -> 
             await src.send(key="k", value=i)
         await wait_until(lambda: len(done) == 3, what="3 events")
     app.configure(data_dir=str(tmp_path / "fresh"))
-    async with running(app):
+    async with running(app) as worker:
+        await ready(worker)
         assert history.as_dict() == {"k": [0, 1, 2]}
 
 

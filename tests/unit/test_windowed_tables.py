@@ -157,7 +157,7 @@ def test_session_windows_need_a_merger() -> None:
 
 
 async def test_windowed_state_survives_a_restart_through_the_changelog(tmp_path) -> None:
-    from ..conftest import running, wait_until
+    from ..conftest import ready, running, wait_until
     app, table, reads = views_app()
     app.configure(commit_interval=0.05, data_dir=str(tmp_path / "a"))
     async with running(app):
@@ -165,6 +165,7 @@ async def test_windowed_state_survives_a_restart_through_the_changelog(tmp_path)
         await wait_until(lambda: reads == [1], what="first view")
     app.configure(commit_interval=0.05, data_dir=str(tmp_path / "b"))   # empty disk
     async with running(app) as worker:
+        await ready(worker)
         assert worker.tables.restored_records > 0
         await app.topics["views"].send(key="p", value={"page": "p"}, timestamp=2_000)
         await wait_until(lambda: len(reads) == 2, what="second view")

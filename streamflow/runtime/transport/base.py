@@ -40,6 +40,10 @@ OutRecord = tuple[bytes | None, bytes | None, int | None, Sequence[tuple[str, by
 RebalanceCallback = Callable[[set[TP]], Awaitable[None]]
 
 
+class CommitFailed(Exception):
+    """An offset commit the group refused because it rebalanced (not fatal: at-least-once)."""
+
+
 class Consumer(Protocol):
     async def start(self) -> None: ...
 

@@ -12,13 +12,13 @@ from typing import Any, Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
 
 from ...config import Settings
 from ...exceptions import BrokerUnavailable
 from ...types import TP
-from .base import OutRecord, RebalanceCallback, TopicSpec
+from .base import CommitFailed, OutRecord, RebalanceCallback, TopicSpec
 from .assignor import Task, assignor_for
 
 log = logging.getLogger("streamflow.kafka")
@@ -87,7 +87,11 @@ class KafkaConsumer:
         return await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
 
     async def commit(self, offsets: dict[TP, int]) -> None:
-        await self._consumer.commit({TopicPartition(tp.topic, tp.partition): off for tp, off in offsets.items()})
+        try:
+            await self._consumer.commit({TopicPartition(tp.topic, tp.partition): off
+                                         for tp, off in offsets.items()})
+        except (CommitFailedError, IllegalStateError) as exc:
+            raise CommitFailed(str(exc).split("\n")[0]) from None
 
     async def committed(self, tp: TP) -> int | None:
         return await self._consumer.committed(TopicPartition(tp.topic, tp.partition))
@@ -165,7 +169,7 @@ class KafkaChangelogReader:
 
     def __init__(self, settings: Settings) -> None:
         self._consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None,
-                                          max_poll_records=50_000,
+                                          max_poll_records=50_000, fetch_max_wait_ms=50,
                                           fetch_max_bytes=64 * 1024 * 1024,
                                           max_partition_fetch_bytes=16 * 1024 * 1024,
                                           **client_options(settings))
