@@ -14,25 +14,22 @@ class TP(NamedTuple):
         return f"{self.topic}[{self.partition}]"
 
 
-class Event:
+class Event(NamedTuple):
     """One record as an agent sees it: decoded key and value plus where it came from.
 
-    ``timestamp`` is the record's timestamp in milliseconds since the epoch (event time).
+    ``timestamp`` is the record's timestamp in milliseconds since the epoch (event time);
+    ``raw_key`` is the key's bytes as they were on the topic. A tuple, because the worker
+    builds one per record on the hot path and a tuple is the cheapest object to build.
     """
 
-    __slots__ = ("topic", "partition", "offset", "timestamp", "key", "value", "headers", "raw_key")
-
-    def __init__(self, topic: str, partition: int, offset: int, timestamp: int, key: Any,
-                 value: Any, headers: tuple[tuple[str, bytes], ...] = (),
-                 raw_key: bytes | None = None) -> None:
-        self.topic = topic
-        self.partition = partition
-        self.offset = offset
-        self.timestamp = timestamp
-        self.key = key
-        self.value = value
-        self.headers = headers
-        self.raw_key = raw_key
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int
+    key: Any
+    value: Any
+    headers: Any = ()
+    raw_key: bytes | None = None
 
     @property
     def coordinates(self) -> str:

@@ -21,11 +21,14 @@ from __future__ import annotations
 import operator
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+import orjson
+
 from . import aggregations
 from .aggregations import Aggregation
 from .context import current_context
 from .exceptions import ConfigError, StreamflowError
 from .operators.windowed import WindowedAggregation, WindowResult
+from .serialization.codecs import JsonCodec
 from .operators.windows import (HoppingWindows, SessionWindows, SlidingWindows, TumblingWindows,
                                 Window)
 from .tables import Table
@@ -135,17 +138,28 @@ class WindowedTable(Table):
                         "not deleted one by one")
 
     def _emit(self, results: list[WindowResult]) -> None:
+        """Send window results. Like Kafka Streams' windowed partitioner, a result goes to the
+        partition of its *key* (not of key and window), so all windows of a key stay together."""
         topic = self.emit_topic
         if topic is None:
             return
         runtime = self.app._require_runtime(f"table {self.name}")
-        loads, show = self.key_codec.loads, self.aggregation.result
+        output = runtime.output
+        n = runtime.partition_count(topic.name)
+        show = self.aggregation.result
+        # JSON all the way (the default): splice the key's bytes instead of decoding them.
+        fast = all(isinstance(c, JsonCodec) for c in (topic.key_codec, topic.value_codec, self.key_codec))
         for r in results:
-            key = loads(r.key)
-            wkey = {"key": key, "start": r.window.start, "end": r.window.end}
-            value = None if r.value is None else {**wkey, "value": show(r.value)}
-            runtime.output.add_nowait(topic.name, topic.encode_key(wkey), topic.encode_value(value),
-                                      None, r.timestamp, None)
+            partition = output.partition_of(r.key, n)
+            if fast:
+                head = b'{"key":%b,"start":%d,"end":%d' % (r.key, r.window.start, r.window.end)
+                raw_key = head + b"}"
+                raw_value = None if r.value is None else head + b',"value":' + orjson.dumps(show(r.value)) + b"}"
+            else:
+                wkey = {"key": self.key_codec.loads(r.key), "start": r.window.start, "end": r.window.end}
+                raw_key = topic.encode_key(wkey)
+                raw_value = topic.encode_value(None if r.value is None else {**wkey, "value": show(r.value)})
+            output.add_nowait(topic.name, raw_key, raw_value, partition, r.timestamp, None)
 
     def _late(self, key: Any, value: Any, ts: int) -> None:
         self.late_events += 1

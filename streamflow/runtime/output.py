@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Awaitable, Callable, Sequence
 
-from ..partitioner import Partitioner
+from ..partitioner import partition_for
 from ..types import TP
 from .transport.base import OutRecord, Producer
 
@@ -23,28 +23,45 @@ class OutputBuffer:
         self.producer = producer
         self.partition_count = partition_count
         self.flush_at = flush_at
-        self._partitioner = Partitioner()
-        self._pending: dict[TP, list[OutRecord]] = {}
+        self._by_count: dict[int, dict[bytes, int]] = {}  # partition count -> key -> partition
+        self._pending: dict[str, dict[int, list[OutRecord]]] = {}  # topic -> partition -> records
         self._count = 0
         self._inflight: list[tuple[TP, Awaitable[int]]] = []
         self._round_robin = 0
         self.sent = 0
 
     def add_nowait(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None,
-                   timestamp: int | None, headers: Sequence[tuple[str, bytes]] | None) -> TP:
+                   timestamp: int | None, headers: Sequence[tuple[str, bytes]] | None) -> int:
         if partition is None:
             n = self.partition_count(topic)
             if key is None:
                 partition = self._round_robin % n
             else:
-                partition = self._partitioner(key, n)
-        tp = TP(topic, partition)
-        records = self._pending.get(tp)
+                cache = self._by_count.get(n)
+                partition = None if cache is None else cache.get(key)
+                if partition is None:
+                    partition = self.partition_of(key, n)
+        by_partition = self._pending.get(topic)
+        if by_partition is None:
+            by_partition = self._pending[topic] = {}
+        records = by_partition.get(partition)
         if records is None:
-            records = self._pending[tp] = []
+            records = by_partition[partition] = []
         records.append((key, value, timestamp, headers))
         self._count += 1
-        return tp
+        return partition
+
+    def partition_of(self, key: bytes, partitions: int) -> int:
+        """Kafka's partition for ``key`` (cached: keys repeat)."""
+        cache = self._by_count.get(partitions)
+        if cache is None:
+            cache = self._by_count[partitions] = {}
+        partition = cache.get(key)
+        if partition is None:
+            if len(cache) > 200_000:
+                cache.clear()
+            partition = cache[key] = partition_for(key, partitions)
+        return partition
 
     async def add(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None,
                   timestamp: int | None, headers: Sequence[tuple[str, bytes]] | None) -> None:
@@ -62,10 +79,12 @@ class OutputBuffer:
             return
         pending, self._pending, self._count = self._pending, {}, 0
         self._round_robin += 1
-        for tp, records in pending.items():
-            futures = await self.producer.send_batch(tp.topic, tp.partition, records)
-            self.sent += len(records)
-            self._inflight.extend((tp, f) for f in futures)
+        for topic, by_partition in pending.items():
+            for partition, records in by_partition.items():
+                futures = await self.producer.send_batch(topic, partition, records)
+                self.sent += len(records)
+                tp = TP(topic, partition)
+                self._inflight.extend((tp, f) for f in futures)
 
     async def wait_acks(self) -> dict[TP, int]:
         """Flush, then wait until the broker acknowledged everything; last offset per partition."""

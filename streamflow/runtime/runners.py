@@ -24,10 +24,11 @@ class AgentRunner:
     """Runs one agent function over its channel; sends what an async-generator agent yields."""
 
     def __init__(self, spec: AgentSpec, on_failure: FailureHandler,
-                 repartitioner: Callable[..., Channel] | None = None) -> None:
+                 output: Callable[[], Any] | None = None) -> None:
         self.spec = spec
+        self._output = output or (lambda: None)
         self.ctx = ProcessingContext(spec.name)
-        self.channel = Channel(self.ctx, repartitioner)
+        self.channel = Channel(self.ctx)
         self.channels = [self.channel]  # plus one per group_by
         self.helpers: list[asyncio.Task] = []  # group_by forwarders
         self._on_failure = on_failure
@@ -59,18 +60,38 @@ class AgentRunner:
             self._on_failure(self.name, exc, self.ctx.event)
 
     async def _drive_generator(self, gen: Any) -> None:
+        """Send what the agent yields to its sinks. The hot path: no coroutine per record, and
+        the input's key bytes are reused when the sink encodes keys the same way."""
         sinks = self.spec.sinks
+        if not sinks:
+            async for _ in gen:
+                pass
+            return
         ctx = self.ctx
+        output = self._output()
+        add = output.add_nowait
+        targets = [(sink.name, sink.key_codec, sink.encode_key, sink.encode_value) for sink in sinks]
+        source_codecs = {t.name: t.key_codec for t in self.spec.topics}
         async for result in gen:
-            if not sinks:
-                continue
+            event = ctx.event
             if isinstance(result, Message):
-                key, value, headers, ts = result.key, result.value, result.headers, result.timestamp
+                key, value, headers = result.key, result.value, result.headers
+                ts = result.timestamp if result.timestamp is not None else (
+                    event.timestamp if event is not None else None)
+                for name, _, encode_key, encode_value in targets:
+                    add(name, encode_key(key), encode_value(value), None, ts, headers)
             else:
-                key = ctx.event.key if ctx.event is not None else None
-                value, headers, ts = result, None, None
-            for sink in sinks:
-                await sink.send(key=key, value=value, headers=headers, timestamp=ts)
+                ts = event.timestamp if event is not None else None
+                for name, key_codec, encode_key, encode_value in targets:
+                    if event is None:
+                        raw = None
+                    elif key_codec is source_codecs.get(event.topic) and event.raw_key is not None:
+                        raw = event.raw_key
+                    else:
+                        raw = encode_key(event.key)
+                    add(name, raw, encode_value(result), None, ts, None)
+            if output.pending >= output.flush_at:
+                await output.flush()
 
     @property
     def ready(self) -> bool:

@@ -123,7 +123,7 @@ class Worker:
         await self._producer.start()
         self.output = OutputBuffer(self._producer, self.partition_count)
         for spec in app.agents:
-            runner = AgentRunner(spec, self._on_failure)
+            runner = AgentRunner(spec, self._on_failure, lambda: self.output)
             runner.channel._repartitioner = self._repartitioner(runner)
             runner.channel.join_checker = self._join_checker(spec.topic_names)
             self._runners.append(runner)
