@@ -44,6 +44,7 @@ class App:
         self.tasks: list[TaskSpec] = []
         self.tables: dict[str, Table] = {}
         self._start_checks: list[Callable[[Any], None]] = []  # run by the worker at start
+        self._broadcasts: list[Any] = []  # topics every worker reads in full (FK joins)
         self._runtime: "Worker | None" = None
 
     def configure(self, **overrides: Any) -> Settings:
@@ -115,6 +116,19 @@ class App:
         from .joins import TableTableJoinSpec
         return TableTableJoinSpec(self, name, left, right, kind=kind, joiner=joiner, into=into,
                                   partitions=partitions)
+
+    def join_foreign_key(self, name: str, *, left: Topic | Table, right: Topic | Table,
+                         foreign_key: Callable[[Any], Any], kind: str = "inner",
+                         joiner: Callable[[Any, Any], Any] | None = None,
+                         into: Topic | None = None, partitions: int | None = None) -> Any:
+        """Join a table to another through a key taken from its value
+        (``foreign_key(left_value)``, None for "no reference"): results keyed by the left key,
+        one per left row, updated when either side changes, correct when the foreign key of a
+        row changes. Every worker reads the right side in full (like a global table); the left
+        side is partitioned as usual. ``kind``: inner or left."""
+        from .joins import ForeignKeyJoinSpec
+        return ForeignKeyJoinSpec(self, name, left, right, foreign_key=foreign_key, kind=kind,
+                                  joiner=joiner, into=into, partitions=partitions)
 
     def _check_table_name(self, name: str) -> None:
         if name in self.tables:

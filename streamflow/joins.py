@@ -140,3 +140,93 @@ class TableTableJoinSpec(_Join):
                 txn.delete(r.key)
             else:
                 txn.set(r.key, list(r.value) if isinstance(r.value, tuple) else r.value)
+
+
+_RIGHT_POSITION = b"\x00right-position:"  # + right partition (4 bytes BE) -> last offset applied
+
+
+class ForeignKeyJoinSpec:
+    """``app.join_foreign_key``: a left table joined to a right table by a key taken from each
+    left value.
+
+    The left side is partitioned as usual (its rows, and the index from foreign key to left
+    keys, live in the left partition's state). The right side is read in full by every worker,
+    like a global table, and every right update is applied to each left partition the worker
+    holds, which emits one result per left row pointing at the updated key. Each partition's
+    state remembers the last right offset it applied (in the same per-commit batch as the rows),
+    so restarts and rebalances never apply a right record twice or skip one.
+    """
+
+    kind_name = "foreign-key join"
+
+    def __init__(self, app: "App", name: str, left: Topic | Table, right: Topic | Table, *,
+                 foreign_key: Callable[[Any], Any], kind: str, joiner: Joiner | None,
+                 into: Topic | None, partitions: int | None) -> None:
+        from .operators.joins import ForeignKeyJoin
+        self.app, self.name = app, name
+        self.left_topic, self.decode_left = _source(left)
+        self.topic, self.decode_right = _source(right)
+        right_key = self.topic.key_codec.dumps if not isinstance(right, Table) else right.key_codec.dumps
+
+        def extract(value: Any) -> bytes | None:
+            fk = foreign_key(value)
+            return None if fk is None else right_key(fk)
+
+        self.processor = ForeignKeyJoin(kind, extract, joiner or pair)  # type: ignore[arg-type]
+        n = partitions or self.left_topic.declared_partitions or app.settings.topic_partitions
+        self.state = app.table(f"{name}-join-state", partitions=n)
+        self.output = into or app.topic(f"{app.id}-{name}-join", partitions=n)
+        self.table = app.table(name, partitions=n)
+        self.agent_name = f"join:{name}"
+        app._broadcasts.append(self)
+        app._start_checks.append(self._check)
+        app.agent(self.left_topic, name=self.agent_name)(self._run)
+
+    def _check(self, worker: Any) -> None:
+        n = worker.partition_count(self.left_topic.name)
+        if self.state.partitions != n:
+            raise CopartitioningError(
+                f"foreign-key join {self.name}: its state has {self.state.partitions} partitions "
+                f"but {self.left_topic.name} has {n}: pass partitions={n}")
+
+    def restart_positions(self, tables: Any) -> dict[int, int]:
+        """Per right partition, the first offset some held left partition still needs."""
+        out: dict[int, int] = {}
+        held = tables.held(self.state)
+        for rp in range(self.app._require_runtime("join").partition_count(self.topic.name)):
+            key = _RIGHT_POSITION + rp.to_bytes(4, "big")
+            out[rp] = min((txn.get(key, -1) + 1 for _, txn in held), default=0)
+        return out
+
+    async def _run(self, stream: Any) -> None:
+        runtime = self.app._require_runtime(f"foreign-key join {self.name}")
+        tables, output = runtime.tables, runtime.output
+        left_name, proc, state = self.left_topic.name, self.processor, self.state
+        out_name, encode = self.output.name, self.output.encode_value
+        async for event in stream.events():
+            if event.topic == left_name:
+                txn = tables.transaction(state, event.partition)
+                results = proc.update_left(txn, txn, event.raw_key, self.decode_left(event.value),
+                                           event.timestamp)
+                self._emit(output, tables, out_name, encode, event.partition, results)
+                continue
+            position = _RIGHT_POSITION + event.partition.to_bytes(4, "big")
+            value = self.decode_right(event.value)
+            for partition, txn in tables.held(state):
+                if event.offset <= txn.get(position, -1):
+                    continue  # this partition's state already has it
+                results = proc.update_right(txn, txn, event.raw_key, value, event.timestamp)
+                txn.set(position, event.offset)
+                self._emit(output, tables, out_name, encode, partition, results)
+
+    def _emit(self, output: Any, tables: Any, out_name: str, encode: Callable[[Any], Any],
+              partition: int, results: list[JoinResult]) -> None:
+        if not results:
+            return
+        txn = tables.transaction(self.table, partition)
+        for r in results:
+            output.add_nowait(out_name, r.key, encode(r.value), partition, r.timestamp, None)
+            if r.value is None:
+                txn.delete(r.key)
+            else:
+                txn.set(r.key, list(r.value) if isinstance(r.value, tuple) else r.value)

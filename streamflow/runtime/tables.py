@@ -74,6 +74,11 @@ class TableManager:
             raise StreamflowError(f"table {table.name} partition {partition} is not held by this "
                                   f"worker (it holds {held or 'none'})") from None
 
+    def held(self, table: Table) -> list[tuple[int, PartitionTransaction]]:
+        """(partition, transaction) of every partition of ``table`` this worker holds."""
+        return sorted(((p, part.txn) for (name, p), part in self.active.items() if name == table.name),
+                      key=lambda pt: pt[0])
+
     def transactions(self, table: Table) -> list[PartitionTransaction]:
         return [tp.txn for (name, _), tp in sorted(self.active.items(), key=lambda kv: kv[0])
                 if name == table.name]

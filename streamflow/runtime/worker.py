@@ -74,6 +74,7 @@ class Worker:
         self._ready: set[TP] = set()  # assigned and restored: its records may be processed
         self._standby_tasks: set[tuple[int, int]] = set()
         self._to_restore: set[TP] = set()
+        self._broadcast_readers: list[tuple[Any, Any, Channel]] = []
         self._committed: dict[TP, int] = {}
         self._lock = asyncio.Lock()
         self._stop_requested = False
@@ -143,6 +144,7 @@ class Worker:
                                                     self._on_assigned, self._holdings,
                                                     self._on_standby)
             await self.consumer.start()
+            await self._start_broadcasts()
         for timer in app.timers:
             self._background.append(TimerRunner(timer, self.clock, self._on_failure))
         for task in app.tasks:
@@ -257,6 +259,8 @@ class Worker:
         finally:
             for runner in self._runners:
                 await runner.stop()
+            for _, reader, _ in self._broadcast_readers:
+                await reader.stop()
             await self.tables.stop()
             if self._producer is not None:
                 try:
@@ -313,10 +317,29 @@ class Worker:
         if self._stop_requested:
             return 0  # fetched but not processed, so not committed: they come again
         async with self._lock:
-            if records:
-                await self._process(records)
+            broadcast = await self._poll_broadcasts()
+            if records or broadcast:
+                await self._process(records, broadcast)
             await self.output.flush()
-        return sum(len(r) for r in records.values())
+        return sum(len(r) for r in records.values()) + sum(len(r) for _, _, r in broadcast)
+
+    async def _start_broadcasts(self) -> None:
+        """Readers for topics every worker reads in full (foreign-key joins' right sides)."""
+        by_name = {r.name: r for r in self._runners}
+        for spec in self.app._broadcasts:
+            reader = self.transport.broadcast_reader(spec.topic.name, self.partition_count(spec.topic.name))
+            await reader.start()
+            self._broadcast_readers.append((spec, reader, by_name[spec.agent_name].channel))
+
+    async def _poll_broadcasts(self) -> list[tuple[Channel, TP, list[RawRecord]]]:
+        out = []
+        for spec, reader, channel in self._broadcast_readers:
+            records = await reader.poll(self.settings.batch_size)
+            by_partition: dict[int, list[RawRecord]] = {}
+            for r in records:
+                by_partition.setdefault(r.partition, []).append(r)
+            out += [(channel, TP(spec.topic.name, p), recs) for p, recs in sorted(by_partition.items())]
+        return out
 
     async def commit(self) -> None:
         """Commit now (see the module docstring for what a commit does)."""
@@ -331,7 +354,8 @@ class Worker:
         except asyncio.TimeoutError:
             pass
 
-    async def _process(self, records: dict[TP, list[RawRecord]]) -> None:
+    async def _process(self, records: dict[TP, list[RawRecord]],
+                       broadcast: list[tuple[Channel, TP, list[RawRecord]]] = ()) -> None:  # type: ignore[assignment]
         assert self.consumer is not None
         assigned = self.consumer.assignment()
         per_channel: dict[Channel, list[Event]] = {}
@@ -353,6 +377,13 @@ class Worker:
             done_positions[TP(tp.topic, tp.partition)] = (
                 failure.offset if failure is not None else recs[-1].offset + 1)
             self.events_processed += len(events)
+        for channel, tp, recs in broadcast:
+            # Reference data read in full (a foreign-key join's right side) goes first: what
+            # arrived by the same poll is applied before the records that refer to it.
+            events, failure = self._decode(tp, recs)
+            if failure is not None and decode_failure is None:
+                decode_failure = failure
+            per_channel[channel] = events + per_channel.get(channel, [])
         await self._deliver(per_channel)
         if self._fatal is not None:
             return  # an agent failed on this batch: its offsets are not committed
@@ -482,6 +513,10 @@ class Worker:
                 return
             self._ready |= tps
             self.consumer.resume(tps)
+            # Newly restored state may be behind the broadcast readers: read again from there.
+            for spec, reader, _ in self._broadcast_readers:
+                for partition, offset in spec.restart_positions(self.tables).items():
+                    reader.seek(partition, offset)
         if tps:
             log.info("partitions ready: %s", _fmt_tps(tps))
 

@@ -206,6 +206,35 @@ class KafkaChangelogReader:
             await self._consumer.stop()
 
 
+class KafkaBroadcastReader:
+    """All partitions of a topic through a group-less consumer; ``poll`` takes what was
+    prefetched."""
+
+    def __init__(self, settings: Settings, topic: str, partitions: int) -> None:
+        self.topic, self.partitions = topic, partitions
+        self._consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None,
+                                          auto_offset_reset="earliest", fetch_max_wait_ms=50,
+                                          **client_options(settings))
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        tps = [TopicPartition(self.topic, p) for p in range(self.partitions)]
+        self._consumer.assign(tps)
+        starts = await self._consumer.beginning_offsets(tps)
+        for tp in tps:
+            self._consumer.seek(tp, starts[tp])
+
+    async def poll(self, max_records: int) -> list[Any]:
+        batch = await self._consumer.getmany(timeout_ms=0, max_records=max_records)
+        return [r for tp in sorted(batch) for r in batch[tp]]
+
+    def seek(self, partition: int, offset: int) -> None:
+        self._consumer.seek(TopicPartition(self.topic, partition), offset)
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
+
+
 class KafkaTransport:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -277,6 +306,9 @@ class KafkaTransport:
 
     def changelog_reader(self) -> KafkaChangelogReader:
         return KafkaChangelogReader(self.settings)
+
+    def broadcast_reader(self, topic: str, partitions: int) -> KafkaBroadcastReader:
+        return KafkaBroadcastReader(self.settings, topic, partitions)
 
     def describe(self) -> str:
         return f"Kafka at {self.settings.bootstrap_servers}"

@@ -253,6 +253,32 @@ class MemoryChangelogReader:
         pass
 
 
+class MemoryBroadcastReader:
+    def __init__(self, broker: MemoryBroker, topic: str, partitions: int) -> None:
+        self.broker, self.topic = broker, topic
+        self.positions = {p: 0 for p in range(partitions)}
+
+    async def start(self) -> None:
+        pass
+
+    async def poll(self, max_records: int) -> list[MemoryRecord]:
+        out: list[MemoryRecord] = []
+        for p, pos in sorted(self.positions.items()):
+            log = self.broker.topics[self.topic][p]
+            chunk = log[pos:pos + max_records - len(out)]
+            out.extend(chunk)
+            self.positions[p] = pos + len(chunk)
+            if len(out) >= max_records:
+                break
+        return out
+
+    def seek(self, partition: int, offset: int) -> None:
+        self.positions[partition] = offset
+
+    async def stop(self) -> None:
+        pass
+
+
 class MemoryTransport:
     """The in-process broker behind ``memory://``."""
 
@@ -289,6 +315,9 @@ class MemoryTransport:
 
     def changelog_reader(self) -> MemoryChangelogReader:
         return MemoryChangelogReader(self.broker)
+
+    def broadcast_reader(self, topic: str, partitions: int) -> MemoryBroadcastReader:
+        return MemoryBroadcastReader(self.broker, topic, partitions)
 
     def describe(self) -> str:
         return f"embedded broker {self.settings.broker}"
