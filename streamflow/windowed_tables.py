@@ -68,6 +68,7 @@ class WindowedTable(Table):
         self.emit_mode = "update"
         self.late_topic: Topic | None = None
         self.late_events = 0
+        self._splice_json = False
         self._processor: WindowedAggregation | None = None
         base.app.tables[base.name] = self
 
@@ -80,6 +81,10 @@ class WindowedTable(Table):
         if self._processor is not None:
             raise ConfigError(f"table {self.name}: emit_to must be called before the app runs")
         self.emit_topic, self.emit_mode = topic, mode
+        # JSON all the way (the default): results are spliced from the key's bytes, not
+        # decoded and encoded again.
+        self._splice_json = all(isinstance(c, JsonCodec)
+                                for c in (topic.key_codec, topic.value_codec, self.key_codec))
         return self
 
     def late_to(self, topic: Topic) -> "WindowedTable":
@@ -117,8 +122,12 @@ class WindowedTable(Table):
         """Aggregate ``value`` into every window of ``key`` that holds the event's time."""
         raw = self._raw(key)
         txn = self._txn(raw)
-        ts = self._event_time(value)
-        result = self.processor.process(txn, raw, value, ts)
+        ctx = current_context.get()
+        if self.timestamp_fn is None and ctx is not None and ctx.event is not None and not ctx.batch:
+            ts = ctx.event.timestamp
+        else:
+            ts = self._event_time(value)
+        result = (self._processor or self.processor).process(txn, raw, value, ts)
         if result.results:
             self._emit(result.results)
         if result.late:
@@ -147,8 +156,7 @@ class WindowedTable(Table):
         output = runtime.output
         n = runtime.partition_count(topic.name)
         show = self.aggregation.result
-        # JSON all the way (the default): splice the key's bytes instead of decoding them.
-        fast = all(isinstance(c, JsonCodec) for c in (topic.key_codec, topic.value_codec, self.key_codec))
+        fast = self._splice_json
         for r in results:
             partition = output.partition_of(r.key, n)
             if fast:

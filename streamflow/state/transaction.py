@@ -10,7 +10,7 @@ changelog is only described (``changes()``), never produced here.
 """
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from heapq import merge
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator
@@ -41,8 +41,8 @@ class PartitionTransaction:
     The object is reusable: :meth:`commit` and :meth:`abort` leave it empty.
     """
 
-    __slots__ = ("_store", "_dumps", "_loads", "_updates", "_ranges", "_range_deleted",
-                 "_index", "_encoded")
+    __slots__ = ("_store", "_dumps", "_loads", "_updates", "_ranges", "_range_starts",
+                 "_range_deleted", "_index", "_encoded")
 
     def __init__(self, store: Store, dumps: Callable[[Any], bytes],
                  loads: Callable[[bytes], Any]) -> None:
@@ -55,7 +55,10 @@ class PartitionTransaction:
         # key -> latest value or _DELETED. Keys leave it only through delete_range, which is
         # what lets _sorted_keys() treat dict order past len(_index) as "keys added since".
         self._updates: dict[bytes, Any] = {}
-        self._ranges: list[tuple[bytes, bytes]] = []  # delete_range calls, in order
+        # delete_range calls, merged: sorted, disjoint (begin, end) pairs, so that "is this key
+        # range-deleted?" is a bisect, not a scan, however many ranges a commit collects.
+        self._ranges: list[tuple[bytes, bytes]] = []
+        self._range_starts: list[bytes] = []
         self._range_deleted: set[bytes] = set()  # pending keys a delete_range dropped
         self._index: list[bytes] | None = None  # sorted pending keys, for scans
         self._encoded: dict[bytes, bytes | None] | None = None  # memo shared by changes/commit
@@ -95,14 +98,14 @@ class PartitionTransaction:
         if reverse:
             live.reverse()
         stored = self._store.iter_range(begin, end, reverse)
-        from_store = self._decoded(stored, shadowed, tuple(self._ranges))
+        from_store = self._decoded(stored, shadowed, list(self._ranges), list(self._range_starts))
         return merge(live, from_store, key=_first, reverse=reverse)
 
     def _decoded(self, stored: Iterator[tuple[bytes, bytes]], shadowed: set[bytes],
-                 ranges: tuple[tuple[bytes, bytes], ...]) -> Iterator[tuple[bytes, Any]]:
+                 ranges: list[tuple[bytes, bytes]], starts: list[bytes]) -> Iterator[tuple[bytes, Any]]:
         loads = self._loads
         for key, raw in stored:
-            if key in shadowed or (ranges and any(b <= key < e for b, e in ranges)):
+            if key in shadowed or (ranges and _in_ranges(key, ranges, starts)):
                 continue
             yield key, loads(raw)
 
@@ -120,13 +123,32 @@ class PartitionTransaction:
         """Delete every key with ``begin <= key < end``; later writes in this batch survive."""
         if not begin < end:
             return
-        doomed = [k for k in self._updates if begin <= k < end]
-        for key in doomed:
-            del self._updates[key]
-        self._range_deleted.update(doomed)
-        self._ranges.append((begin, end))
-        self._index = None
+        # The sorted index finds the pending keys in range by bisection; removing the same
+        # slice from index and dict keeps the index valid (see _sorted_keys).
+        index = self._sorted_keys()
+        lo, hi = bisect_left(index, begin), bisect_left(index, end)
+        if hi > lo:
+            doomed = index[lo:hi]
+            del index[lo:hi]
+            updates = self._updates
+            for key in doomed:
+                del updates[key]
+            self._range_deleted.update(doomed)
+        self._add_range(begin, end)
         self._encoded = None
+
+    def _add_range(self, begin: bytes, end: bytes) -> None:
+        ranges, starts = self._ranges, self._range_starts
+        i = bisect_left(starts, begin)
+        if i > 0 and ranges[i - 1][1] >= begin:
+            i -= 1
+            begin, end = ranges[i][0], max(end, ranges[i][1])
+        j = i
+        while j < len(ranges) and ranges[j][0] <= end:
+            end = max(end, ranges[j][1])
+            j += 1
+        ranges[i:j] = [(begin, end)]
+        starts[i:j] = [begin]
 
     # -- commit -----------------------------------------------------------------------------
 
@@ -184,7 +206,7 @@ class PartitionTransaction:
         return encoded
 
     def _range_deleted_in_store(self, key: bytes) -> bool:
-        return any(begin <= key < end for begin, end in self._ranges)
+        return _in_ranges(key, self._ranges, self._range_starts)
 
     def _sorted_keys(self) -> list[bytes]:
         index = self._index
@@ -196,6 +218,12 @@ class PartitionTransaction:
             for key in islice(self._updates, len(index), None):
                 insort(index, key)
         return index
+
+
+def _in_ranges(key: bytes, ranges: list[tuple[bytes, bytes]], starts: list[bytes]) -> bool:
+    """Is ``key`` inside one of the sorted, disjoint ``ranges``?"""
+    i = bisect_right(starts, key) - 1
+    return i >= 0 and key < ranges[i][1]
 
 
 def restore(store: Store, records: Iterable[tuple[bytes, bytes | None, int]]) -> int | None:
