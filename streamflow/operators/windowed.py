@@ -162,6 +162,7 @@ class WindowedAggregation:
         self._final = emit == "final"
         self._close_after = windows.close_after
         self._bucket = max(1, retention // 2)
+        self._markers: set[bytes] = set()  # expiry markers known to be in the store (a cache)
 
     # -- public API -------------------------------------------------------------------------
 
@@ -257,9 +258,12 @@ class WindowedAggregation:
                 run.late_windows.append(window)
                 continue
             wkey = run.prefix + _pack(window.start)
-            old = txn.get(wkey) if window.start >= visible_from else None
+            visible = window.start >= visible_from
+            old = txn.get(wkey) if visible else None
             if old is None:
-                aggregate, new_ts, existed = self.initializer(), ts, txn.contains(wkey)
+                # A visible window that get() did not find does not exist: no second read.
+                existed = False if visible else txn.contains(wkey)
+                aggregate, new_ts = self.initializer(), ts
             else:
                 (aggregate, old_ts), existed = old, True
                 new_ts = max(ts, old_ts)
@@ -429,8 +433,15 @@ class WindowedAggregation:
             run.store_time = segment_time
         if not existed:
             marker = _NS_EXPIRY + _pack(segment_time // self._bucket) + run.key
-            if not txn.contains(marker):
-                txn.set(marker, 1)
+            # Markers repeat for every window of a key in a bucket: remember the ones already
+            # written instead of reading the store each time (a forgotten one only costs a read).
+            known = self._markers
+            if marker not in known:
+                if not txn.contains(marker):
+                    txn.set(marker, 1)
+                if len(known) > 100_000:
+                    known.clear()
+                known.add(marker)
         if not self._final:
             run.results.append(WindowResult(run.key, window, aggregate, timestamp))
             return

@@ -173,6 +173,22 @@ class RocksDBStore:
         items = self._db.items(backwards=True, from_key=end, read_opt=read_opts)
         return _bounded_reverse(items if begin is None else _stop_below(items, begin), read_opts, end)
 
+    def keys_in_ranges(self, ranges: list[tuple[bytes, bytes]]) -> Iterator[bytes]:
+        """Keys inside any of the sorted ``ranges``, with one iterator moved by seeks: expanding
+        thousands of small range deletes into changelog tombstones costs one seek each, not
+        one iterator each."""
+        if not ranges:
+            return
+        it = self._db.iter(rocksdict.ReadOptions())
+        for begin, end in ranges:
+            it.seek(begin)
+            while it.valid():
+                key = it.key()
+                if key >= end:
+                    break
+                yield key
+                it.next()
+
     def count_estimate(self) -> int:
         return self._db.property_int_value("rocksdb.estimate-num-keys") or 0
 

@@ -164,9 +164,14 @@ class PartitionTransaction:
         Encoded values are kept for :meth:`commit`, so each key is encoded once.
         """
         out: dict[bytes, bytes | None] = {}
-        for begin, end in self._ranges:
-            for key, _ in self._store.iter_range(begin, end):
-                out[key] = None
+        if self._ranges:
+            scan = getattr(self._store, "keys_in_ranges", None)
+            if scan is not None:
+                out.update(dict.fromkeys(scan(self._ranges)))
+            else:
+                for begin, end in self._ranges:
+                    for key, _ in self._store.iter_range(begin, end):
+                        out[key] = None
         out.update(dict.fromkeys(self._range_deleted))
         out.update(self._encode())  # later writes win over the range deletes
         return list(out.items())
