@@ -100,11 +100,13 @@ class TableManager:
 
     async def start(self) -> None:
         if self.global_tables:
+            parts = []
             for table in self.global_tables:
                 for p in range(table.partitions):
                     part = self._open(table, p)
                     self.active[(table.name, p)] = part
-                    await self._restore(part, TP(table.source.name, p))
+                    parts.append((part, TP(table.source.name, p)))
+            await self._restore_all(parts)
             if self.follow_globals:
                 self._global_task = asyncio.create_task(self._tail_globals(), name="global-tables")
 
@@ -167,6 +169,7 @@ class TableManager:
     # -- rebalance ------------------------------------------------------------------------------
     async def on_assigned(self, tps: set[TP]) -> None:
         tasks = {(self.worker.partition_count(tp.topic), tp.partition) for tp in tps}
+        to_restore = []
         for table in self.tables:
             for n, p in sorted(tasks):
                 if n == table.partitions and (table.name, p) not in self.active:
@@ -174,7 +177,9 @@ class TableManager:
                     part = self.standby.pop((table.name, p), None) or self._open(table, p)
                     self.active[(table.name, p)] = part
                     assert part.changelog_tp is not None
-                    await self._restore(part, part.changelog_tp)
+                    to_restore.append((part, part.changelog_tp))
+        if to_restore:
+            await self._restore_all(to_restore)
 
     async def on_revoked(self, tps: set[TP]) -> None:
         assigned = self.worker.consumer.assignment() if self.worker.consumer else set()
@@ -271,45 +276,64 @@ class TableManager:
         return self._reader
 
     async def _restore(self, part: TablePartition, tp: TP) -> int:
+        return await self._restore_all([(part, tp)])
+
+    async def _restore_all(self, parts: list[tuple[TablePartition, TP]]) -> int:
+        """Bring every store in ``parts`` up to its changelog's end, reading all of their
+        changelog partitions together in large batches, one WriteBatch per chunk."""
         reader = await self._reader_()
-        stored = part.store.changelog_offset()
-        start = 0 if stored is None else stored + 1
-        end = (await reader.end_offsets([tp]))[tp]
-        if start > end:
-            # The changelog is shorter than what the store reflects: the topic was deleted and
-            # recreated. The store cannot be trusted against it; rebuild from the changelog.
-            log.warning("table %s[%d]: store is at changelog offset %d but %s ends at %d (topic "
-                        "recreated?); discarding the local store and rebuilding",
-                        part.table.name, part.partition, stored, tp, end)
-            part = self._reopen_empty(part)
-            start = 0
-        if start >= end:
-            log.info("table %s[%d] is up to date (changelog offset %s)", part.table.name,
-                     part.partition, stored)
+        ends = await reader.end_offsets([tp for _, tp in parts])
+        ranges: dict[TP, tuple[int, int]] = {}
+        by_tp: dict[TP, TablePartition] = {}
+        for part, tp in parts:
+            stored = part.store.changelog_offset()
+            start = 0 if stored is None else stored + 1
+            if start > ends[tp]:
+                # The changelog is shorter than what the store reflects: the topic was deleted
+                # and recreated. The store cannot be trusted against it; rebuild.
+                log.warning("table %s[%d]: store is at changelog offset %d but %s ends at %d "
+                            "(topic recreated?); discarding the local store and rebuilding",
+                            part.table.name, part.partition, stored, tp, ends[tp])
+                part = self._reopen_empty(part)
+                start = 0
             self._global_positions[(part.table.name, part.partition)] = start
+            if start >= ends[tp]:
+                log.info("table %s[%d] is up to date (changelog offset %s)", part.table.name,
+                         part.partition, stored)
+                continue
+            log.info("restoring table %s[%d] from %s offsets %d..%d", part.table.name,
+                     part.partition, tp, start, ends[tp])
+            ranges[tp] = (start, ends[tp])
+            by_tp[tp] = part
+        if not ranges:
             return 0
         began = last_log = time.monotonic()
-        count = 0
-        log.info("restoring table %s[%d] from %s offsets %d..%d", part.table.name, part.partition,
-                 tp, start, end)
-        while start < end:
-            records = await reader.read(tp, start, end, RESTORE_BATCH)
-            if not records:
-                break
+        counts = dict.fromkeys(ranges, 0)
+        total = 0
+        remaining = sum(end - start for start, end in ranges.values())
+        async for tp, records in reader.read_many(ranges, RESTORE_BATCH):
+            part = by_tp[tp]
             restore(part.store, [(r.key, r.value, r.offset) for r in records])
-            count += len(records)
-            start = records[-1].offset + 1
+            counts[tp] += len(records)
+            total += len(records)
+            position = records[-1].offset + 1
+            self._global_positions[(part.table.name, part.partition)] = position
+            if position >= ranges[tp][1]:
+                elapsed = max(time.monotonic() - began, 1e-6)
+                log.info("restored table %s[%d]: %d records in %.2fs (%.0f records/s)",
+                         part.table.name, part.partition, counts[tp], elapsed, counts[tp] / elapsed)
             now = time.monotonic()
             if now - last_log > 2:
                 last_log = now
-                log.info("restoring table %s[%d]: %d records, %.0f records/s, %d offsets to go",
-                         part.table.name, part.partition, count, count / (now - began), end - start)
-        elapsed = max(time.monotonic() - began, 1e-6)
-        self.restored_records += count
-        self._global_positions[(part.table.name, part.partition)] = start
-        log.info("restored table %s[%d]: %d records in %.2fs (%.0f records/s)", part.table.name,
-                 part.partition, count, elapsed, count / elapsed)
-        return count
+                log.info("restoring: %d records, %.0f records/s, about %d offsets to go",
+                         total, total / (now - began), remaining - total)
+        for tp, part in by_tp.items():   # compacted tails: the last offsets may hold no record
+            stored = part.store.changelog_offset()
+            if stored is None or stored + 1 < ranges[tp][1]:
+                log.info("restored table %s[%d]: %d records in %.2fs", part.table.name,
+                         part.partition, counts[tp], time.monotonic() - began)
+        self.restored_records += total
+        return total
 
     async def catch_up_globals(self, reader: "ChangelogReader | None" = None) -> int:
         """Apply every record the global tables' topics have now; returns how many."""

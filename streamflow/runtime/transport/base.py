@@ -7,7 +7,7 @@ interface this narrow is what lets ``memory://`` and Kafka behave the same to th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Protocol, Sequence
+from typing import Any, AsyncIterator, Awaitable, Callable, Protocol, Sequence
 
 from ...types import TP
 
@@ -82,6 +82,11 @@ class ChangelogReader(Protocol):
     async def end_offsets(self, tps: list[TP]) -> dict[TP, int]: ...
 
     async def read(self, tp: TP, start: int, end: int, max_records: int) -> list[RawRecord]: ...
+
+    def read_many(self, ranges: dict[TP, tuple[int, int]],
+                  max_records: int) -> AsyncIterator[tuple[TP, list[RawRecord]]]:
+        """``(tp, records)`` chunks of several partitions read together, each from its start
+        to its end offset (restoring many table partitions at once)."""
 
     async def stop(self) -> None: ...
 

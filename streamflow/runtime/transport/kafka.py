@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -200,6 +200,33 @@ class KafkaChangelogReader:
             if not out and await self._consumer.position(ktp) >= end:
                 break
         return out
+
+    async def read_many(self, ranges: dict[TP, tuple[int, int]],
+                        max_records: int) -> "AsyncIterator[tuple[TP, list[Any]]]":
+        """Records of several partitions, each from its start to its end offset, fetched
+        together (one fetch request covers every partition still behind)."""
+        await self._start()
+        pending = {tp: rng for tp, rng in ranges.items() if rng[0] < rng[1]}
+        if not pending:
+            return
+        self._assigned |= set(pending)
+        self._consumer.assign([TopicPartition(*t) for t in self._assigned])
+        for tp, (start, _) in pending.items():
+            self._consumer.seek(TopicPartition(*tp), start)
+        while pending:
+            batch = await self._consumer.getmany(*(TopicPartition(*tp) for tp in pending),
+                                                 timeout_ms=1000, max_records=max_records)
+            for ktp, records in batch.items():
+                tp = TP(ktp.topic, ktp.partition)
+                if tp not in pending:
+                    continue
+                end = pending[tp][1]
+                records = [r for r in records if r.offset < end]
+                if records:
+                    yield tp, records
+            for tp in list(pending):
+                if await self._consumer.position(TopicPartition(*tp)) >= pending[tp][1]:
+                    del pending[tp]
 
     async def stop(self) -> None:
         if self._started:

@@ -249,6 +249,15 @@ class MemoryChangelogReader:
         log = self.broker.topics[tp.topic][tp.partition]
         return log[start:min(end, start + max_records)]
 
+    async def read_many(self, ranges: dict[TP, tuple[int, int]], max_records: int) -> Any:
+        for tp, (start, end) in ranges.items():
+            while start < end:
+                records = await self.read(tp, start, end, max_records)
+                if not records:
+                    break
+                yield tp, records
+                start = records[-1].offset + 1
+
     async def stop(self) -> None:
         pass
 
