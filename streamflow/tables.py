@@ -60,6 +60,7 @@ class Table:
                                        config={"cleanup.policy": "compact", **(changelog_config or {})})
             self.changelog.internal = True
         self._copartitioned: dict[str, bool] = {}
+        self._same_key_codec: dict[str, bool] = {}
         self._last_key: Any = _MISSING
         self._last_raw = b""
 
@@ -75,6 +76,18 @@ class Table:
         # Keys repeat between the read and the write of ``t[k] += 1``: encode once.
         if key is self._last_key and type(key) in (str, int, bytes):
             return self._last_raw
+        # The event's own key: its bytes are at hand when the topic encodes keys as we do.
+        ctx = current_context.get()
+        event = ctx.event if ctx is not None else None
+        if event is not None and event.key is key and event.raw_key is not None:
+            same = self._same_key_codec.get(event.topic)
+            if same is None:
+                topic = self.app.topics.get(event.topic)
+                same = self._same_key_codec[event.topic] = (
+                    topic is not None and topic.key_codec is self.key_codec)
+            if same:
+                self._last_key, self._last_raw = key, event.raw_key
+                return event.raw_key
         raw = self.key_codec.dumps(key)
         self._last_key, self._last_raw = key, raw
         return raw
