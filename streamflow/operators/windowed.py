@@ -163,6 +163,8 @@ class WindowedAggregation:
         self._close_after = windows.close_after
         self._bucket = max(1, retention // 2)
         self._markers: set[bytes] = set()  # expiry markers known to be in the store (a cache)
+        self._tumbling_update = (emit == "update" and isinstance(windows, HoppingWindows)
+                                 and windows.advance == windows.size)
 
     # -- public API -------------------------------------------------------------------------
 
@@ -180,6 +182,8 @@ class WindowedAggregation:
         if stream_time != old_stream_time:
             txn.set(_STREAM_TIME, stream_time)
         store_time = txn.get(_STORE_TIME, -1)
+        if self._tumbling_update:
+            return self._process_tumbling_update(txn, key, value, timestamp, stream_time, store_time)
         run = _Run(txn, key, stream_time, -1 if old_stream_time is None else old_stream_time,
                    store_time)
         if self._kind == "time":
@@ -247,6 +251,44 @@ class WindowedAggregation:
         return self._evict(txn, _MAX_TIME) if self._final else []
 
     # -- tumbling and hopping ---------------------------------------------------------------
+
+    def _process_tumbling_update(self, txn: Any, key: bytes, value: Any, ts: int,
+                                 stream_time: int, store_time: int) -> ProcessResult:
+        """The most common case, tumbling windows in update mode, without the general
+        machinery: one window per record. Same results as ``_process_time`` + ``_put`` (the
+        model tests run both kinds through ``process``)."""
+        size = self.windows.size  # type: ignore[union-attr]
+        start = ts - ts % size
+        window = Window(start, start + size)
+        if start + size <= stream_time - self.windows.grace:
+            return ProcessResult([], True, [window])
+        wkey = _NS_WINDOW + _U32.pack(len(key)) + key + _pack(start)
+        visible = start >= store_time - self.retention + 1
+        old = txn.get(wkey) if visible else None
+        if old is None:
+            existed = False if visible else txn.contains(wkey)
+            aggregate, new_ts = self.adder(self.initializer(), value), ts
+        else:
+            existed = True
+            aggregate, new_ts = self.adder(old[0], value), (ts if ts > old[1] else old[1])
+        if aggregate is None:
+            raise ValueError(f"the adder returned None for key {key!r}, window "
+                             f"{tuple(window)}: return an aggregate (a None aggregate would "
+                             f"read as a delete downstream)")
+        txn.set(wkey, [aggregate, new_ts])
+        if not existed:
+            marker = _NS_EXPIRY + _pack(start // self._bucket) + key
+            known = self._markers
+            if marker not in known:
+                if not txn.contains(marker):
+                    txn.set(marker, 1)
+                if len(known) > 100_000:
+                    known.clear()
+                known.add(marker)
+        if start > store_time:
+            txn.set(_STORE_TIME, start)
+            self._sweep(txn, store_time, start)
+        return ProcessResult([WindowResult(key, window, aggregate, new_ts)], False, [])
 
     def _process_time(self, run: _Run, value: Any, ts: int) -> None:
         windows: HoppingWindows = self.windows  # type: ignore[assignment]
