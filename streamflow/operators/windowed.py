@@ -70,6 +70,10 @@ __all__ = ["ProcessResult", "WindowResult", "WindowedAggregation"]
 
 _STREAM_TIME = b"\x00stream_time"
 _STORE_TIME = b"\x00store_time"
+# Final mode: the smallest end among windows not emitted yet (_MAX_TIME: none), so that a
+# record that closes nothing costs a lookup, not a scan of the pending index (a scan that would
+# also wade through the tombstones of every window emitted before).
+_NEXT_CLOSE = b"\x00next_close"
 _NS_WINDOW = b"\x01"
 _NS_PENDING = b"\x02"
 _NS_EXPIRY = b"\x03"
@@ -489,6 +493,9 @@ class WindowedAggregation:
             return
         if not existed:
             txn.set(self._pending_key(run.key, window), 1)
+            next_close = txn.get(_NEXT_CLOSE)
+            if next_close is not None and window.end < next_close:
+                txn.set(_NEXT_CLOSE, window.end)
         emit_time = max(run.emit_time, timestamp)
         if emit_time > run.emit_time or (
                 not existed and window.end <= emit_time - self._close_after):
@@ -504,6 +511,9 @@ class WindowedAggregation:
         """Emit and forget pending windows with ``end <= threshold``, in (end, key) order."""
         if threshold < 0:
             return []
+        next_close = txn.get(_NEXT_CLOSE)
+        if next_close is not None and next_close > threshold:
+            return []  # nothing pending closes yet (None: unknown, so look)
         out = []
         session = self._kind == "session"
         upper = _NS_PENDING + _pack(min(threshold, _MAX_TIME - 1) + 1)
@@ -517,6 +527,11 @@ class WindowedAggregation:
             stored = txn.get(wkey)
             if stored is not None:
                 out.append(WindowResult(key, Window(start, end), stored[0], stored[1]))
+        next_close = _MAX_TIME
+        for pkey, _ in txn.iter_range(upper, _NS_EXPIRY):
+            next_close = _U64.unpack_from(pkey, 1)[0]
+            break
+        txn.set(_NEXT_CLOSE, next_close)
         return out
 
     def _sweep(self, txn: Any, old_store_time: int, store_time: int) -> None:
