@@ -139,7 +139,7 @@ class Stream:
                 if x is None:
                     continue
                 k = e.key if key is None else key(x)
-                row = None if k is None else lookup(k, e.partition)
+                row = None if k is None else lookup(k, e)
                 if row is None and not left:
                     continue
                 out_events.append(e)

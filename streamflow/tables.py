@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .state import PartitionTransaction
 
 _MISSING: Any = object()
+_UNCACHED: Any = object()
 _MUTABLE = (list, dict, set, bytearray)
 
 
@@ -76,9 +77,14 @@ class Table:
         # Keys repeat between the read and the write of ``t[k] += 1``: encode once.
         if key is self._last_key and type(key) in (str, int, bytes):
             return self._last_raw
-        # The event's own key: its bytes are at hand when the topic encodes keys as we do.
         ctx = current_context.get()
-        event = ctx.event if ctx is not None else None
+        raw = self._raw_for(key, ctx.event if ctx is not None else None)
+        self._last_key, self._last_raw = key, raw
+        return raw
+
+    def _raw_for(self, key: Any, event: Any) -> bytes:
+        """The key's bytes; for the event's own key they are at hand when its topic encodes
+        keys as this table does."""
         if event is not None and event.key is key and event.raw_key is not None:
             same = self._same_key_codec.get(event.topic)
             if same is None:
@@ -86,11 +92,8 @@ class Table:
                 same = self._same_key_codec[event.topic] = (
                     topic is not None and topic.key_codec is self.key_codec)
             if same:
-                self._last_key, self._last_raw = key, event.raw_key
                 return event.raw_key
-        raw = self.key_codec.dumps(key)
-        self._last_key, self._last_raw = key, raw
-        return raw
+        return self.key_codec.dumps(key)
 
     def _txn(self, raw_key: bytes) -> "PartitionTransaction":
         runtime = self.app._require_runtime(f"table {self.name}")
@@ -161,12 +164,12 @@ class Table:
         txn.delete(raw)
         return value
 
-    def lookup(self, key: Any, partition: int) -> Any:
-        """The value of ``key`` in table partition ``partition`` (None when absent): the
-        stream-table join's read, for an event of that partition."""
-        raw = self._raw(key)
+    def lookup(self, key: Any, event: Any) -> Any:
+        """The value of ``key`` in the table partition of ``event`` (None when absent): the
+        stream-table join's read."""
+        raw = self._raw_for(key, event)
         runtime = self.app._require_runtime(f"table {self.name}")
-        return runtime.tables.transaction(self, partition).get(raw)
+        return runtime.tables.transaction(self, event.partition).get(raw)
 
     def items(self) -> Iterator[tuple[Any, Any]]:
         """Every key and value in the partitions this worker holds (pending writes included)."""
@@ -228,6 +231,9 @@ class GlobalTable(Table):
                          changelog=False, **kwargs)
         self.source = topic
         self.key_codec, self.value_codec = topic.key_codec, topic.value_codec
+        # Decoded lookups (misses too): joins read the same rows over and over. Values are
+        # shared, which is fine for a read-only table; updates invalidate their keys.
+        self._cache: dict[bytes, Any] = {}
 
     @property
     def partitions(self) -> int:
@@ -238,16 +244,31 @@ class GlobalTable(Table):
         return runtime.tables.transaction(self, partition_for(raw_key, self.partitions))
 
     def _find(self, raw: bytes) -> Any:
+        cache = self._cache
+        value = cache.get(raw, _UNCACHED)
+        if value is not _UNCACHED:
+            return value
         runtime = self.app._require_runtime(f"global table {self.name}")
-        first = partition_for(raw, self.partitions)
+        n = self.partitions
+        first = partition_for(raw, n)
         value = runtime.tables.transaction(self, first).get(raw, _MISSING)
         if value is _MISSING:
-            for p in range(self.partitions):
+            for p in range(n):
                 if p != first:
                     value = runtime.tables.transaction(self, p).get(raw, _MISSING)
                     if value is not _MISSING:
                         break
+        if len(cache) >= 100_000:
+            cache.clear()
+        cache[raw] = value
         return value
+
+    def invalidate(self, raw_keys: Any) -> None:
+        """Forget cached lookups of keys the source topic just updated."""
+        cache = self._cache
+        if cache:
+            for raw in raw_keys:
+                cache.pop(raw, None)
 
     def __getitem__(self, key: Any) -> Any:
         value = self._find(self._raw(key))
@@ -261,9 +282,9 @@ class GlobalTable(Table):
         value = self._find(self._raw(key))
         return default if value is _MISSING else value
 
-    def lookup(self, key: Any, partition: int) -> Any:
+    def lookup(self, key: Any, event: Any) -> Any:
         """Global tables ignore the event's partition: every worker holds every key."""
-        value = self._find(self._raw(key))
+        value = self._find(self._raw_for(key, event))
         return None if value is _MISSING else value
 
     def __contains__(self, key: Any) -> bool:

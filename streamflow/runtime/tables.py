@@ -350,6 +350,7 @@ class TableManager:
                         break
                     restore(self.active[(table.name, tp.partition)].store,
                             [(r.key, r.value, r.offset) for r in records])
+                    table.invalidate(r.key for r in records)
                     pos = records[-1].offset + 1
                     applied += len(records)
                 self._global_positions[(table.name, tp.partition)] = pos
