@@ -281,14 +281,7 @@ class WindowedAggregation:
                              f"read as a delete downstream)")
         txn.set(wkey, [aggregate, new_ts])
         if not existed:
-            marker = _NS_EXPIRY + _pack(start // self._bucket) + key
-            known = self._markers
-            if marker not in known:
-                if not txn.contains(marker):
-                    txn.set(marker, 1)
-                if len(known) > 100_000:
-                    known.clear()
-                known.add(marker)
+            self._mark_for_expiry(txn, start, key)
         if start > store_time:
             txn.set(_STORE_TIME, start)
             self._sweep(txn, store_time, start)
@@ -478,16 +471,7 @@ class WindowedAggregation:
         if segment_time > run.store_time:
             run.store_time = segment_time
         if not existed:
-            marker = _NS_EXPIRY + _pack(segment_time // self._bucket) + run.key
-            # Markers repeat for every window of a key in a bucket: remember the ones already
-            # written instead of reading the store each time (a forgotten one only costs a read).
-            known = self._markers
-            if marker not in known:
-                if not txn.contains(marker):
-                    txn.set(marker, 1)
-                if len(known) > 100_000:
-                    known.clear()
-                known.add(marker)
+            self._mark_for_expiry(txn, segment_time, run.key)
         if not self._final:
             run.results.append(WindowResult(run.key, window, aggregate, timestamp))
             return
@@ -501,6 +485,20 @@ class WindowedAggregation:
                 not existed and window.end <= emit_time - self._close_after):
             run.emit_time = emit_time
             run.results.extend(self._evict(txn, emit_time - self._close_after))
+
+    def _mark_for_expiry(self, txn: Any, segment_time: int, key: bytes) -> None:
+        """Note in the expiry index that ``key`` has windows in this segment's bucket.
+
+        Markers repeat for every window of a key in a bucket: the ones already written are
+        remembered instead of read from the store each time (a forgotten one costs a read)."""
+        marker = _NS_EXPIRY + _pack(segment_time // self._bucket) + key
+        known = self._markers
+        if marker not in known:
+            if not txn.contains(marker):
+                txn.set(marker, 1)
+            if len(known) > 100_000:
+                known.clear()
+            known.add(marker)
 
     def _pending_key(self, key: bytes, window: Window) -> bytes:
         if self._kind == "session":
