@@ -1,0 +1,628 @@
+"""Benchmarks against the ceiling and the peers, side by side in one run.
+
+    python -m benchmarks.run [--quick] [--workloads stateless,windowed,...] \
+        [--contenders streamflow,ceiling,...] [--rounds N] [--events N]
+
+Starts a throwaway Kafka broker, loads each workload's input once, and runs every contender as
+its own process on that input, one after another, rotating the order every round. Writes
+``benchmarks/results/<timestamp>.md`` (+ ``.json``, ``.png``) and ``latest.md``. How each
+figure is measured: see ``benchmarks/harness.py`` and docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from streamflow.testing.kafka_broker import DEFAULT_VERSION, KafkaBroker
+
+from . import harness as h
+from .contenders import kafka_perf
+
+WORKLOADS = ["stateless", "windowed", "enrichment", "restore", "eos"]
+TITLES = {"stateless": "1. stateless (decode, filter half, add a field, produce)",
+          "windowed": "2. stateful (count per key, 60 s tumbling windows, every update to a topic)",
+          "enrichment": "3. enrichment (stream-table left join, 10,000-row table)",
+          "restore": "4. recovery (restore a table from its changelog; records/s)",
+          "eos": "5. exactly-once variant of workload 2"}
+CONTENDERS = ["streamflow", "ceiling", "kafka-produce", "kafka-consume", "faust", "quix", "bytewax"]
+PEERS = {"faust": "faust-streaming", "quix": "quixstreams", "bytewax": "bytewax[kafka]"}
+PEER_SUPPORT = {"faust": {"stateless", "windowed", "enrichment", "eos"},
+                "quix": {"stateless", "windowed", "enrichment", "eos"},
+                "bytewax": {"stateless"}}
+STREAMFLOW_APPS = {"stateless": "streamflow_stateless", "windowed": "streamflow_windowed",
+                   "enrichment": "streamflow_enrichment", "restore": "streamflow_restore",
+                   "eos": "streamflow_eos"}
+RESULTS = h.BENCH / "results"
+VENVS = h.BENCH / ".venvs"
+
+
+class NotAvailable(Exception):
+    """The contender cannot do this workload (shown as n/a with the reason)."""
+
+
+# ------------------------------------------------------------------------------- peers' venvs
+def ensure_venv(name: str) -> tuple[str, str]:
+    """Create ``benchmarks/.venvs/<name>`` once and install the peer from PyPI into it; reuse it
+    afterwards. Returns (python, version); raises NotAvailable with pip's reason."""
+    venv, spec = VENVS / name, PEERS[name]
+    python = venv / "bin" / "python"
+    marker = venv / ".installed"
+    if not marker.exists():
+        print(f"[bench] creating {venv} and installing {spec} (once)", flush=True)
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        res = subprocess.run([str(python), "-m", "pip", "install", "-q", spec],
+                             capture_output=True, text=True)
+        if res.returncode != 0:
+            raise NotAvailable(f"pip install {spec} failed: {' '.join((res.stdout + res.stderr).split())[-400:]}")
+        marker.write_text(spec + "\n")
+    dist = spec.split("[")[0]
+    res = subprocess.run([str(python), "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        raise NotAvailable(f"{dist} does not import in {venv}: {res.stderr.strip()[-300:]}")
+    return str(python), res.stdout.strip()
+
+
+# ----------------------------------------------------------------------------------- context
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.runid = self.stamp[-6:]
+        self.work = Path(tempfile.mkdtemp(prefix="streamflow-bench-"))
+        self.logs = RESULTS / "logs" / self.stamp
+        self.broker: KafkaBroker | None = None
+        self.pythons: dict[str, str] = {}
+        self.unavailable: dict[str, str] = {}
+        self.versions: dict[str, str] = {}
+        self.runs: list[h.Run] = []
+        self.latency: dict[tuple[str, str], dict] = {}
+        self.restarts: dict[str, list[float]] = {}
+        self.inputs: dict[str, h.Input] = {}
+        self.java = shutil.which("java") or "java"
+        self.perf_cp: str | None = None
+        self.timed_out: set[tuple[str, str]] = set()
+
+    @property
+    def bootstrap(self) -> str:
+        assert self.broker is not None
+        return self.broker.bootstrap
+
+    def log(self, msg: str) -> None:
+        print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+    def contender_order(self, rnd: int) -> list[str]:
+        cs = self.args.contenders
+        k = rnd % len(cs)
+        return cs[k:] + cs[:k]
+
+    # -------------------------------------------------------------------- commands per contender
+    def command(self, contender: str, workload: str) -> list[str]:
+        if contender in self.unavailable:
+            raise NotAvailable(self.unavailable[contender])
+        if contender == "streamflow":
+            module = STREAMFLOW_APPS[workload]
+            if not (h.BENCH / "apps" / f"{module}.py").exists():
+                raise NotAvailable("n/a (not implemented yet)")
+            return [sys.executable, "-m", "streamflow", "worker", f"benchmarks.apps.{module}:app"]
+        if contender == "ceiling":
+            return [sys.executable, "-m", "benchmarks.contenders.ceiling", workload]
+        if contender in ("kafka-produce", "kafka-consume"):
+            if workload != "stateless":
+                raise NotAvailable("reference for workload 1 only")
+            if self.perf_cp is None:
+                raise NotAvailable(self.unavailable.get("kafka-perf", "perf tools not available"))
+            return []
+        if contender in PEERS:
+            if workload == "restore":
+                raise NotAvailable("not measured: each framework has its own changelog format "
+                                   "and this harness pre-fills streamflow's")
+            if workload not in PEER_SUPPORT[contender]:
+                raise NotAvailable("not written for this peer (Bytewax is optional here)")
+            python = self.pythons[contender]
+            if contender == "faust":
+                return [python, "-m", "benchmarks.apps.faust_app", "worker", "-l", "warn"]
+            if contender == "quix":
+                return [python, "-m", "benchmarks.apps.quix_app"]
+            return [python, "-m", "bytewax.run", "benchmarks.apps.bytewax_app:flow"]
+        raise NotAvailable(f"unknown contender {contender}")
+
+    def env(self, workload: str, group: str, in_topic: str, out_topic: str | None,
+            data_dir: Path) -> dict[str, str]:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return {"BENCH_BOOTSTRAP": self.bootstrap, "BENCH_IN": in_topic, "BENCH_OUT": out_topic or "",
+                "BENCH_GROUP": group, "BENCH_WORKLOAD": workload,
+                "BENCH_TABLE": f"customers-{self.runid}", "BENCH_PARTITIONS": str(h.PARTITIONS),
+                "BENCH_DATA_DIR": str(data_dir), "STREAMFLOW_BROKER": self.broker.url,  # type: ignore[union-attr]
+                "STREAMFLOW_DATA_DIR": str(data_dir), "STREAMFLOW_LOG_LEVEL": "INFO",
+                "PYTHONUNBUFFERED": "1"}
+
+    # ------------------------------------------------------------------------------- setup
+    async def setup(self) -> None:
+        self.log(f"starting the broker in {self.work / 'broker'}")
+        self.broker = KafkaBroker(workdir=self.work / "broker", heap="1g").start()
+        self.versions["Apache Kafka broker"] = self.broker.version
+        for name in [c for c in self.args.contenders if c in PEERS]:
+            try:
+                self.pythons[name], version = ensure_venv(name)
+                self.versions[PEERS[name].split("[")[0]] = version
+            except NotAvailable as exc:
+                self.unavailable[name] = f"not installed: {exc}"
+                self.log(f"{name}: {exc}")
+        if {"kafka-produce", "kafka-consume"} & set(self.args.contenders):
+            try:
+                self.perf_cp = kafka_perf.tools_classpath()
+            except Exception as exc:  # noqa: BLE001
+                self.unavailable["kafka-perf"] = f"perf tools not available: {exc}"
+        import importlib.metadata as md
+        for dist in ("streamflow", "aiokafka", "orjson", "rocksdict"):
+            self.versions[dist] = md.version(dist)
+        java = subprocess.run([self.java, "-version"], capture_output=True, text=True).stderr.splitlines()
+        self.versions["java"] = java[0] if java else "?"
+
+    async def load_input(self, workload: str) -> h.Input:
+        n = self.args.events
+        topic = f"in-{workload}-{self.runid}"
+        started = time.monotonic()
+        parts, passing, size = h.generate(n)
+        await h.create_topics(self.bootstrap, [topic])
+        await h.produce(self.bootstrap, topic, parts)
+        if workload == "enrichment":
+            table = f"customers-{self.runid}"
+            await h.create_topics(self.bootstrap, [table])
+            await h.produce(self.bootstrap, table, h.customer_rows())
+        self.log(f"loaded {n:,} events ({size / n:.0f} B avg) into {topic} in {time.monotonic() - started:.1f}s")
+        return h.Input(topic, n, passing, size)
+
+    # ----------------------------------------------------------------------- throughput runs
+    def out_topic_for(self, contender: str, workload: str, group: str) -> str:
+        if contender == "faust" and workload in ("windowed", "eos"):
+            return f"{group}-counts-changelog"   # Faust publishes table updates there
+        return f"out-{group}"
+
+    async def throughput(self, workload: str, contender: str, rnd: int, inp: h.Input) -> h.Run:
+        run = h.Run(workload, contender, rnd)
+        group = f"{contender}-{workload}-{rnd}-{self.runid}"
+        try:
+            argv = self.command(contender, workload)
+        except NotAvailable as exc:
+            run.status, run.reason = "n/a", str(exc)
+            return run
+        if (workload, contender) in self.timed_out:
+            run.status, run.reason = "skipped", "timed out in an earlier round"
+            return run
+        if contender.startswith("kafka-"):
+            return await self.kafka_perf(contender, run, inp)
+        out = self.out_topic_for(contender, workload, group)
+        await h.create_topics(self.bootstrap, [out], config=h.LOG_APPEND)
+        revision = h.streamflow_revision() if contender == "streamflow" else None
+        expected = {"stateless": inp.passing}.get(workload, inp.events)
+        proc = h.Proc(argv, self.env(workload, group, inp.topic, out, self.work / group),
+                      self.logs / f"{workload}-{contender}-r{rnd}.log")
+        timeout = self.args.timeout or 60 + inp.events / 5000
+        try:
+            run = await h.measure(proc, bootstrap=self.bootstrap, run=run, events=inp.events,
+                                  in_topic=inp.topic, out_topic=out, expected_out=expected,
+                                  group=group, eos=workload == "eos", timeout=timeout)
+        finally:
+            proc.stop()
+        if revision:
+            run.extra["revision"] = revision
+        if run.status == "ok":
+            self.log(f"{workload:<10} {contender:<13} round {rnd}: {run.events_per_s:>10,.0f} events/s "
+                     f"({run.seconds:.2f}s), first output {run.startup_s:.1f}s after start, "
+                     f"peak RSS {run.rss_mb:.0f} MB")
+        else:
+            self.log(f"{workload:<10} {contender:<13} round {rnd}: {run.status}: {run.reason}")
+            if run.status == "timeout":
+                self.timed_out.add((workload, contender))
+        await self.delete_topics([out])
+        shutil.rmtree(self.work / group, ignore_errors=True)
+        return run
+
+    async def kafka_perf(self, contender: str, run: h.Run, inp: h.Input) -> h.Run:
+        assert self.perf_cp is not None
+        if contender == "kafka-produce":
+            topic = f"perf-{run.round}-{self.runid}"
+            await h.create_topics(self.bootstrap, [topic])
+            argv = kafka_perf.producer_argv(self.java, self.perf_cp, self.bootstrap, topic, inp.events)
+        else:
+            topic = inp.topic
+            argv = kafka_perf.consumer_argv(self.java, self.perf_cp, self.bootstrap, topic, inp.events,
+                                            f"perf-{run.round}-{self.runid}")
+        lines: list[str] = []
+        proc = h.Proc(argv, {}, self.logs / f"stateless-{contender}-r{run.round}.log",
+                      on_line=lambda t, line: lines.append(line))
+        deadline = time.monotonic() + 300
+        while proc.alive() and time.monotonic() < deadline:
+            proc.sample_rss()
+            await asyncio.sleep(0.2)
+        timed_out = proc.alive()
+        proc.stop()
+        text = "".join(lines)
+        rate = (kafka_perf.parse_producer if contender == "kafka-produce" else kafka_perf.parse_consumer)(text)
+        if timed_out or rate is None:
+            run.status = "timeout" if timed_out else "failed"
+            run.reason = f"no result line (exit {proc.popen.returncode}): {proc.tail()}"
+        else:
+            run.events_per_s, run.rss_mb = rate, proc.hwm_kb / 1024
+            self.log(f"stateless  {contender:<13} round {run.round}: {rate:>10,.0f} records/s")
+        if contender == "kafka-produce":
+            await self.delete_topics([topic])
+        return run
+
+    async def delete_topics(self, topics: list[str]) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics(topics)
+        except Exception:  # noqa: BLE001 - best effort, to save disk
+            pass
+        finally:
+            await admin.close()
+
+    # --------------------------------------------------------------------------- latency runs
+    async def latency_run(self, workload: str, contender: str) -> dict:
+        """Fixed input rate: a paced producer sends ``--rate`` events/s stamped with their send
+        time (``ts`` field and record timestamp); latency = broker append time of the output
+        record - send time of the input event it answers. Warm-up: a trickle until the first
+        output appears, then 2 s more, then the measured phase."""
+        group = f"lat-{contender}-{workload}-{self.runid}"
+        try:
+            argv = self.command(contender, workload)
+        except NotAvailable as exc:
+            return {"status": "n/a", "reason": str(exc)}
+        if contender.startswith("kafka-"):
+            return {"status": "n/a", "reason": "throughput reference only"}
+        in_topic, out = f"in-{group}", self.out_topic_for(contender, workload, group)
+        await h.create_topics(self.bootstrap, [in_topic])
+        await h.create_topics(self.bootstrap, [out], config=h.LOG_APPEND)
+        proc = h.Proc(argv, self.env(workload, group, in_topic, out, self.work / group),
+                      self.logs / f"latency-{workload}-{contender}.log")
+        try:
+            result = await Latency(self, workload, in_topic, out, proc).run()
+        finally:
+            proc.stop()
+        await self.delete_topics([in_topic, out])
+        shutil.rmtree(self.work / group, ignore_errors=True)
+        if result.get("status") == "ok":
+            self.log(f"latency {workload:<10} {contender:<13} p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms "
+                     f"({result['samples']:,} samples, {result['received']:.1%} of outputs seen)")
+        else:
+            self.log(f"latency {workload:<10} {contender:<13} {result.get('status')}: {result.get('reason')}")
+        return result
+
+    # ------------------------------------------------------------------------------- restore
+    async def restore_workload(self) -> None:
+        n = self.args.events
+        app_id = f"restore-{self.runid}"
+        changelog, source = f"{app_id}-t-changelog", f"restore-in-{self.runid}"
+        started = time.monotonic()
+        await h.create_topics(self.bootstrap, [changelog], config={"cleanup.policy": "compact"})
+        await h.create_topics(self.bootstrap, [source])
+        parts: dict[int, list] = {p: [] for p in range(h.PARTITIONS)}
+        rng = random.Random(7)
+        ts = int(time.time() * 1000)
+        from streamflow.partitioner import partition_for
+        for i in range(n):
+            key = orjson.dumps(f"k{i}")
+            value = orjson.dumps({"id": f"k{i}", "n": i, "payload": "%032x" % rng.getrandbits(128)})
+            parts[partition_for(key, h.PARTITIONS)].append((key, value, ts))
+        await h.produce(self.bootstrap, changelog, parts)
+        self.log(f"filled {changelog} with {n:,} keys in {time.monotonic() - started:.1f}s")
+        for rnd in range(self.args.rounds):
+            for contender in self.contender_order(rnd):
+                if contender == "streamflow":
+                    run = await self.restore_streamflow(rnd, app_id, source, n)
+                elif contender == "ceiling":
+                    run = await self.restore_ceiling(rnd, changelog)
+                else:
+                    run = h.Run("restore", contender, rnd)
+                    try:
+                        self.command(contender, "restore")
+                        run.status, run.reason = "n/a", "no restore run written"
+                    except NotAvailable as exc:
+                        run.status, run.reason = "n/a", str(exc)
+                self.runs.append(run)
+                if run.status == "ok":
+                    self.log(f"restore    {contender:<13} round {rnd}: {run.events_per_s:>10,.0f} records/s "
+                             f"({run.seconds:.2f}s), peak RSS {run.rss_mb:.0f} MB")
+                elif run.status != "n/a":
+                    self.log(f"restore    {contender:<13} round {rnd}: {run.status}: {run.reason}")
+
+    async def restore_streamflow(self, rnd: int, app_id: str, source: str, n: int) -> h.Run:
+        run = h.Run("restore", "streamflow", rnd)
+        try:
+            argv = self.command("streamflow", "restore")
+        except NotAvailable as exc:
+            run.status, run.reason = "n/a", str(exc)
+            return run
+        data = self.work / f"{app_id}-data-{rnd}"
+        env = self.env("restore", app_id, source, None, data)
+        run.extra["revision"] = h.streamflow_revision()
+        timeout = self.args.timeout or 90 + n / 4000
+        events: list[tuple[float, str]] = []
+        pattern = re.compile(r"(restoring table t\[|restored table t\[|table t\[\d+\] is up to date)")
+
+        def on_line(t: float, line: str) -> None:
+            if pattern.search(line):
+                events.append((t, line))
+
+        proc = h.Proc(argv, env, self.logs / f"restore-streamflow-r{rnd}.log", on_line)
+        ok = await self._wait_partitions(proc, events, timeout)
+        proc.sample_rss()
+        proc.stop()
+        if ok is not True:
+            run.status, run.reason = ok
+            return run
+        restoring = [t for t, l in events if "restoring table" in l and "records/s" not in l]
+        restored = [(t, l) for t, l in events if "restored table" in l]
+        records = sum(int(m.group(1)) for _, l in restored if (m := re.search(r": (\d+) records in", l)))
+        run.seconds = max(t for t, _ in restored) - min(restoring or [proc.started])
+        run.events_per_s = records / run.seconds if run.seconds > 0 else None
+        run.rss_mb = proc.hwm_kb / 1024
+        run.startup_s = max(t for t, _ in restored) - proc.started
+        run.extra["records"] = records
+        # Restart with the data dir intact: only the (empty) tail is read.
+        events.clear()
+        proc = h.Proc(argv, env, self.logs / f"restore-streamflow-restart-r{rnd}.log", on_line)
+        ok = await self._wait_partitions(proc, events, 120)
+        proc.stop()
+        if ok is True:
+            ready = max(t for t, _ in events) - proc.started
+            run.extra["restart_ready_s"] = ready
+            self.restarts.setdefault("streamflow", []).append(ready)
+            self.log(f"restore    streamflow    round {rnd}: restart with data dir intact ready in {ready:.2f}s "
+                     f"(full restore: {run.startup_s:.2f}s from process start)")
+        else:
+            run.extra["restart"] = f"{ok[0]}: {ok[1]}"
+        shutil.rmtree(data, ignore_errors=True)
+        return run
+
+    async def _wait_partitions(self, proc: h.Proc, events: list, timeout: float):
+        deadline = time.monotonic() + timeout
+        while True:
+            done = {m.group(1) for _, l in events
+                    if (m := re.search(r"(?:restored table t|table t)\[(\d+)\](?:: \d+ records in| is up to date)", l))}
+            if len(done) >= h.PARTITIONS:
+                return True
+            if not proc.alive():
+                return "failed", f"exited with code {proc.popen.returncode}: {proc.tail()}"
+            if time.monotonic() > deadline:
+                return "timeout", f"{len(done)}/{h.PARTITIONS} partitions restored after {timeout:.0f}s"
+            proc.sample_rss()
+            await asyncio.sleep(0.05)
+
+    async def restore_ceiling(self, rnd: int, changelog: str) -> h.Run:
+        run = h.Run("restore", "ceiling", rnd)
+        data = self.work / f"ceiling-restore-{rnd}"
+        env = self.env("restore", "", "", None, data)
+        env["BENCH_CHANGELOG"] = changelog
+        lines: list[str] = []
+        proc = h.Proc(self.command("ceiling", "restore"), env, self.logs / f"restore-ceiling-r{rnd}.log",
+                      on_line=lambda t, l: lines.append(l))
+        deadline = time.monotonic() + (self.args.timeout or 90 + self.args.events / 4000)
+        while proc.alive() and time.monotonic() < deadline:
+            proc.sample_rss()
+            await asyncio.sleep(0.1)
+        timed_out = proc.alive()
+        proc.stop()
+        shutil.rmtree(data, ignore_errors=True)
+        result = next((json.loads(l[7:]) for l in lines if l.startswith("RESULT ")), None)
+        if timed_out or not result:
+            run.status = "timeout" if timed_out else "failed"
+            run.reason = proc.tail()
+            return run
+        run.seconds = result["seconds"]
+        run.events_per_s = result["records"] / result["seconds"]
+        run.rss_mb = proc.hwm_kb / 1024
+        run.startup_s = result["first"] + result["seconds"] - proc.started
+        return run
+
+    # --------------------------------------------------------------------------------- main
+    async def main(self) -> None:
+        await self.setup()
+        try:
+            for workload in self.args.workloads:
+                self.log(f"== {TITLES[workload]}")
+                if workload == "restore":
+                    await self.restore_workload()
+                    continue
+                inp = await self.load_input(workload)
+                for rnd in range(self.args.rounds):
+                    for contender in self.contender_order(rnd):
+                        self.runs.append(await self.throughput(workload, contender, rnd, inp))
+                if workload in ("stateless", "windowed") and self.args.latency_seconds > 0:
+                    for contender in self.args.contenders:
+                        self.latency[(workload, contender)] = await self.latency_run(workload, contender)
+                await self.delete_topics([inp.topic])
+        finally:
+            if self.broker is not None:
+                self.broker.stop()
+            shutil.rmtree(self.work, ignore_errors=True)
+        from .report import write_report
+        write_report(self)
+
+
+class Latency:
+    """One latency run: paced producer, output reader, matching (see ``Bench.latency_run``)."""
+
+    def __init__(self, bench: Bench, workload: str, in_topic: str, out_topic: str, proc: h.Proc) -> None:
+        self.bench, self.workload, self.proc = bench, workload, proc
+        self.in_topic, self.out_topic = in_topic, out_topic
+        self.rate = bench.args.rate
+        self.seconds = bench.args.latency_seconds
+        self.measure_from: int | None = None     # ms: events sent from then on are measured
+        self.first_output = asyncio.Event()
+        self.samples: list[float] = []
+        self.expected = 0                        # measured events that must produce output
+        self.sent_by_key: dict[str, dict[int, list[int]]] = {}
+        self.rng = random.Random(3)
+        self.seq = 0
+        self.outputs = 0
+        self.futures: list = []
+
+    async def run(self) -> dict:
+        bs = self.bench.bootstrap
+        producer = AIOKafkaProducer(bootstrap_servers=bs, acks="all", linger_ms=0)
+        consumer = AIOKafkaConsumer(bootstrap_servers=bs, enable_auto_commit=False)
+        await producer.start()
+        await consumer.start()
+        tps = [TopicPartition(self.out_topic, p) for p in range(h.PARTITIONS)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        reader = asyncio.create_task(self.read(consumer))
+        try:
+            deadline = time.monotonic() + 120
+            while not self.first_output.is_set():     # warm-up trickle: 20 events/s
+                if not self.proc.alive():
+                    return {"status": "failed", "reason": f"exited: {self.proc.tail()}"}
+                if time.monotonic() > deadline:
+                    return {"status": "timeout", "reason": "no output within 120 s of start"}
+                await self.send(producer, 1, measured=False)
+                await asyncio.sleep(0.05)
+            warm_until = time.monotonic() + 2
+            while time.monotonic() < warm_until:
+                await self.send(producer, 1, measured=False)
+                await asyncio.sleep(0.05)
+            self.measure_from = int(time.time() * 1000)
+            start, sent = time.monotonic(), 0
+            while (elapsed := time.monotonic() - start) < self.seconds:   # the paced phase
+                due = int(elapsed * self.rate) - sent
+                if due > 0:
+                    await self.send(producer, due, measured=True)
+                    sent += due
+                await asyncio.sleep(0.005)
+            lost = sum(1 for f in await asyncio.gather(*self.futures, return_exceptions=True)
+                       if isinstance(f, BaseException))
+            drain = time.monotonic() + 15
+            while len(self.samples) < self.expected and time.monotonic() < drain:
+                await asyncio.sleep(0.1)
+            if not self.proc.alive():
+                return {"status": "failed", "reason": f"exited: {self.proc.tail()}"}
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+            await consumer.stop()
+            await producer.stop()
+        if not self.samples:
+            return {"status": "failed", "reason": "no output for the measured events"}
+        s = sorted(self.samples)
+        return {"status": "ok", "p50": s[len(s) // 2], "p99": s[min(len(s) - 1, int(len(s) * 0.99))],
+                "max": s[-1], "samples": len(s), "received": len(s) / max(self.expected, 1),
+                "rate": self.rate, "seconds": self.seconds, "input_batches_failed": lost,
+                "sent": self.seq, "outputs": self.outputs, "expected": self.expected}
+
+    async def send(self, producer: AIOKafkaProducer, n: int, measured: bool) -> None:
+        now = int(time.time() * 1000)
+        by_partition: dict[int, list] = {}
+        for _ in range(n):
+            k, key, value = h.make_event(self.rng, self.seq, now)
+            self.seq += 1
+            if measured:
+                self.expected += self.workload != "stateless" or h.passes_filter(value)
+            windows = self.sent_by_key.setdefault(h.IDS[k], {})
+            windows.setdefault(now - now % h.WINDOW_MS, []).append(now)
+            by_partition.setdefault(h.KEY_PARTITION[k], []).append((key, orjson.dumps(value), now))
+        for p, records in by_partition.items():
+            batch = producer.create_batch()
+            for key, value, ts in records:
+                batch.append(key=key, value=value, timestamp=ts)
+            batch.close()
+            self.futures.append(await producer.send_batch(batch, self.in_topic, partition=p))
+
+    async def read(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            for recs in (await consumer.getmany(timeout_ms=200)).values():
+                if recs:
+                    self.first_output.set()
+                self.outputs += len(recs)
+                for r in recs:
+                    sent = self.match(r)
+                    if sent is not None and self.measure_from is not None and sent >= self.measure_from:
+                        self.samples.append(r.timestamp - sent)
+
+    def match(self, r) -> int | None:
+        """Send time (ms) of the input event this output record answers, or None."""
+        try:
+            value = orjson.loads(r.value) if r.value else None
+        except orjson.JSONDecodeError:
+            return None
+        if self.workload == "stateless":
+            return value.get("ts") if isinstance(value, dict) else None
+        # Windowed count: the c-th event of key k in its window. Keys are b'"u00042"', or
+        # a windowed key (below) that holds it; the count is the value itself or its
+        # "count" (streamflow, ceiling) / "value" (Quix) field.
+        try:
+            key = orjson.loads(r.key)
+        except (orjson.JSONDecodeError, TypeError):
+            return None
+        if isinstance(key, list):      # Faust: [key, [start, end]]
+            key = key[0]
+        elif isinstance(key, dict):    # streamflow: {"key": key, "start": .., "end": ..}
+            key = key.get("key")
+        count = value.get("count", value.get("value")) if isinstance(value, dict) else value
+        windows = self.sent_by_key.get(key)
+        if not windows or not isinstance(count, int) or count < 1:
+            return None
+        for start in sorted(windows, reverse=True):  # newest window holding that many events
+            if len(windows[start]) >= count:
+                return windows[start][count - 1]
+        return None
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="100,000 events, one round, 5 s latency runs")
+    p.add_argument("--workloads", default=",".join(WORKLOADS), help=f"comma-separated: {','.join(WORKLOADS)}")
+    p.add_argument("--contenders", default=",".join(CONTENDERS),
+                   help=f"comma-separated: {','.join(CONTENDERS)} (kafka-perf = both kafka-*)")
+    p.add_argument("--rounds", type=int, default=None, help="rounds (default 3; --quick: 1)")
+    p.add_argument("--events", type=int, default=None, help="events per workload (default 1,000,000; --quick: 100,000)")
+    p.add_argument("--rate", type=int, default=10_000, help="input rate of the latency runs, events/s")
+    p.add_argument("--latency-seconds", type=float, default=None, help="measured phase of a latency run (default 20; --quick: 5; 0: skip)")
+    p.add_argument("--timeout", type=float, default=None, help="per-run timeout, s (default 60 + events/5000)")
+    args = p.parse_args(argv)
+    args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    cs = []
+    for c in (c.strip() for c in args.contenders.split(",")):
+        cs += ["kafka-produce", "kafka-consume"] if c == "kafka-perf" else [c] if c else []
+    args.contenders = cs
+    for w in args.workloads:
+        if w not in WORKLOADS:
+            p.error(f"unknown workload {w!r}")
+    for c in args.contenders:
+        if c not in CONTENDERS:
+            p.error(f"unknown contender {c!r}")
+    args.rounds = args.rounds or (1 if args.quick else 3)
+    args.events = args.events or (100_000 if args.quick else 1_000_000)
+    if args.latency_seconds is None:
+        args.latency_seconds = 5.0 if args.quick else 20.0
+    args.argv = " ".join(["python -m benchmarks.run", *(argv if argv is not None else sys.argv[1:])])
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    asyncio.run(Bench(args).main())
+
+
+if __name__ == "__main__":
+    main()
