@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, Callable
+import heapq
+import itertools
 import time
+from typing import Awaitable, Callable
 
 
 class WallClock:
@@ -29,9 +31,6 @@ class VirtualClock:
     """
 
     def __init__(self, start: float = 0.0) -> None:
-        import heapq
-        import itertools
-        self._heapq = heapq
         self._now = float(start)
         self._sleepers: list[tuple[float, int, asyncio.Future]] = []
         self._seq = itertools.count()
@@ -44,19 +43,19 @@ class VirtualClock:
 
     async def sleep(self, seconds: float) -> None:
         fut = asyncio.get_running_loop().create_future()
-        self._heapq.heappush(self._sleepers, (self._now + max(0.0, seconds), next(self._seq), fut))
+        heapq.heappush(self._sleepers, (self._now + max(0.0, seconds), next(self._seq), fut))
         await fut
 
     @property
     def sleepers(self) -> int:
         return sum(1 for _, _, f in self._sleepers if not f.done())
 
-    async def advance(self, seconds: float, on_wake: "Callable[[], Awaitable[None]]") -> None:
+    async def advance(self, seconds: float, on_wake: Callable[[], Awaitable[None]]) -> None:
         if seconds < 0:
             raise ValueError("time only moves forward")
         target = self._now + seconds
         while self._sleepers and self._sleepers[0][0] <= target:
-            deadline, _, fut = self._heapq.heappop(self._sleepers)
+            deadline, _, fut = heapq.heappop(self._sleepers)
             if fut.done():
                 continue
             self._now = max(self._now, deadline)

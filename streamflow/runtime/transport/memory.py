@@ -13,6 +13,7 @@ import itertools
 from typing import Any, Awaitable
 
 from ...config import Settings
+from ..clock import WallClock
 from ...exceptions import ConfigError
 from ...types import TP
 from .base import OutRecord, RebalanceCallback, TopicSpec
@@ -297,7 +298,6 @@ class MemoryTransport:
         self.settings = settings
         self.broker = broker_for(settings.broker)
         self.extra: dict[str, Any] = {}
-        from ..clock import WallClock
         self.now_ms = now_ms or WallClock().now_ms
 
     async def start(self) -> None:
