@@ -87,6 +87,10 @@ class Settings:
             raise ConfigError("commit_interval must be > 0 seconds")
         if self.batch_size < 1:
             raise ConfigError("batch_size must be >= 1")
+        if self.table_standby_replicas < 0:
+            raise ConfigError("table_standby_replicas must be >= 0")
+        if self.rocksdb_memory_mb < 16:
+            raise ConfigError("rocksdb_memory_mb must be at least 16")
         if self.auto_offset_reset not in ("earliest", "latest"):
             raise ConfigError("auto_offset_reset must be earliest or latest")
 
