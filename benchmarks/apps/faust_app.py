@@ -5,8 +5,8 @@
 Windowed counts live in a tumbling windowed table; Faust publishes every update of a table to
 its changelog topic ``{BENCH_GROUP}-counts-changelog``, which is the results topic here (the
 harness creates it beforehand so that it carries broker append times). Settings kept at
-Faust's defaults except: in-memory store (the rocksdb extra needs python-rocksdb, which does
-not build on Python 3.11), commit every 1 s like the other contenders, web server off.
+Faust's defaults (in-memory table store) except: commit every 1 s like the other contenders,
+web server off.
 """
 import os
 from datetime import timedelta
