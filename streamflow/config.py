@@ -13,6 +13,9 @@ from typing import Any, Mapping
 from .exceptions import ConfigError
 
 GUARANTEES = ("at_least_once", "exactly_once")
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+# OAUTHBEARER needs a token provider object and GSSAPI a Kerberos setup: neither fits a setting.
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 ERROR_POLICIES = ("stop", "skip")
 
 
@@ -38,7 +41,7 @@ class Settings:
     max_batch_bytes: int = field(default=1048576, metadata={"help": "producer batch size in bytes"})
     compression_type: str | None = field(default=None, metadata={"help": "producer compression: gzip, snappy, lz4, zstd"})
     security_protocol: str = field(default="PLAINTEXT", metadata={"help": "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"})
-    sasl_mechanism: str | None = field(default=None, metadata={"help": "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER"})
+    sasl_mechanism: str | None = field(default=None, metadata={"help": "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (with a SASL_* protocol)"})
     sasl_username: str | None = field(default=None, metadata={"help": "SASL user"})
     sasl_password: str | None = field(default=None, metadata={"help": "SASL password"})
     ssl_cafile: str | None = field(default=None, metadata={"help": "CA bundle for SSL"})
@@ -93,6 +96,27 @@ class Settings:
             raise ConfigError("rocksdb_memory_mb must be at least 16")
         if self.auto_offset_reset not in ("earliest", "latest"):
             raise ConfigError("auto_offset_reset must be earliest or latest")
+        self._validate_security()
+
+    def _validate_security(self) -> None:
+        """Catch what the Kafka client would otherwise ignore (credentials on a PLAINTEXT
+        connection) or reject only with a traceback."""
+        if self.security_protocol not in SECURITY_PROTOCOLS:
+            raise ConfigError(f"security_protocol {self.security_protocol!r}: use one of "
+                              f"{', '.join(SECURITY_PROTOCOLS)}")
+        sasl = self.security_protocol.startswith("SASL_")
+        if not sasl:
+            if self.sasl_mechanism:
+                raise ConfigError(f"sasl_mechanism={self.sasl_mechanism} is set but security_protocol "
+                                  f"is {self.security_protocol}, which does not authenticate: use "
+                                  "SASL_PLAINTEXT or SASL_SSL")
+            return
+        if self.sasl_mechanism not in SASL_MECHANISMS:
+            raise ConfigError(f"security_protocol={self.security_protocol} needs sasl_mechanism, one of "
+                              f"{', '.join(SASL_MECHANISMS)} (got {self.sasl_mechanism!r})")
+        missing = [name for name in ("sasl_username", "sasl_password") if not getattr(self, name)]
+        if missing:
+            raise ConfigError(f"sasl_mechanism={self.sasl_mechanism} needs {' and '.join(missing)}")
 
     @property
     def bootstrap_servers(self) -> str:

@@ -41,6 +41,9 @@ __all__ = ["KafkaBroker", "DEFAULT_VERSION", "cache_root", "main"]
 DEFAULT_VERSION = "4.1.1"
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 NODE_ID = 1
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+# Guards only a throwaway test certificate's key, which never leaves the workdir.
+_KEYSTORE_PASSWORD = "streamflow-test"
 
 _RESOURCES = Path(__file__).resolve().parent / "kafka"
 _POM = _RESOURCES / "pom.xml"
@@ -102,6 +105,13 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _free_port_except(taken: set[int | None]) -> int:
+    port = _free_port()
+    while port in taken:
+        port = _free_port()
+    return port
 
 
 def _port_is_free(port: int) -> bool:
@@ -202,6 +212,14 @@ class KafkaBroker:
     :param die_with_parent: on Linux, have the kernel SIGTERM the JVM if this Python process
         dies without stopping it (e.g. a test run killed with SIGKILL). Must be False for a
         broker meant to outlive this process (see :meth:`detach`).
+    :param sasl_users: ``{username: password}``. Adds a ``SASL_PLAINTEXT`` listener
+        (:attr:`sasl_bootstrap`) accepting PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for these
+        users (SCRAM credentials are written when the storage is formatted, so users added
+        to an existing workdir later are known to PLAIN only). The PLAINTEXT listener stays,
+        unauthenticated, for tests that do not care.
+    :param ssl: with ``sasl_users``, also a ``SASL_SSL`` listener (:attr:`sasl_ssl_bootstrap`)
+        with a self-signed certificate for 127.0.0.1 made by ``keytool``; clients trust
+        :attr:`ssl_cafile` (PEM).
     """
 
     def __init__(
@@ -214,7 +232,11 @@ class KafkaBroker:
         controller_port: int | None = None,
         heap: str = "512m",
         die_with_parent: bool = True,
+        sasl_users: Mapping[str, str] | None = None,
+        ssl: bool = False,
     ) -> None:
+        if ssl and not sasl_users:
+            raise ValueError("KafkaBroker(ssl=True) needs sasl_users (the TLS listener is SASL_SSL)")
         self.version = version
         self.workdir = Path(workdir).resolve() if workdir is not None else None
         self._requested_port = port
@@ -228,6 +250,10 @@ class KafkaBroker:
         self._proc: subprocess.Popen[bytes] | None = None
         self._atexit_registered = False
         self.startup_seconds: float | None = None
+        self.sasl_users = dict(sasl_users or {})
+        self.ssl = ssl
+        self.sasl_port: int | None = None
+        self.sasl_ssl_port: int | None = None
 
     # ----------------------------------------------------------------- addresses and paths
     @property
@@ -243,6 +269,29 @@ class KafkaBroker:
     @property
     def url(self) -> str:
         return f"kafka://{self.bootstrap}"
+
+    @property
+    def sasl_bootstrap(self) -> str:
+        """``127.0.0.1:PORT`` of the SASL_PLAINTEXT listener (needs ``sasl_users``)."""
+        if self.sasl_port is None:
+            raise RuntimeError("KafkaBroker has no SASL listener: pass sasl_users and start()")
+        return f"{self.host}:{self.sasl_port}"
+
+    @property
+    def sasl_ssl_bootstrap(self) -> str:
+        """``127.0.0.1:PORT`` of the SASL_SSL listener (needs ``sasl_users`` and ``ssl``)."""
+        if self.sasl_ssl_port is None:
+            raise RuntimeError("KafkaBroker has no SASL_SSL listener: pass ssl=True and start()")
+        return f"{self.host}:{self.sasl_ssl_port}"
+
+    @property
+    def ssl_cafile(self) -> Path:
+        """The broker's self-signed certificate (PEM), for clients of the SASL_SSL listener."""
+        return self._workdir() / "tls" / "broker-cert.pem"
+
+    @property
+    def _keystore(self) -> Path:
+        return self._workdir() / "tls" / "broker.p12"
 
     @property
     def pid(self) -> int | None:
@@ -391,6 +440,13 @@ class KafkaBroker:
         self.controller_port = self._requested_controller_port or _free_port()
         while self.controller_port == self.port:
             self.controller_port = _free_port()
+        taken = {self.port, self.controller_port}
+        if self.sasl_users:
+            self.sasl_port = _free_port_except(taken)
+            taken.add(self.sasl_port)
+        if self.ssl:
+            self.sasl_ssl_port = _free_port_except(taken)
+            self._ensure_keystore()
         self._write_properties()
         self._format_storage(libs)
         cmd = [
@@ -545,11 +601,69 @@ class KafkaBroker:
                 "log.dirs": str(self.data_dir),
             }
         )
+        if self.sasl_users:
+            props.update(self._sasl_properties())
         if _is_kafka3(self.version):
             props.pop("share.coordinator.state.topic.replication.factor", None)
             props.pop("share.coordinator.state.topic.min.isr", None)
         props.update(self.extra_properties)
         return props
+
+    def _sasl_properties(self) -> dict[str, str]:
+        """The SASL listener(s): PLAIN with the users inline, SCRAM with the credentials the
+        storage was formatted with. Inter-broker traffic stays on PLAINTEXT."""
+        listeners = [f"SASL_PLAINTEXT://{self.host}:{self.sasl_port}"]
+        if self.ssl:
+            listeners.append(f"SASL_SSL://{self.host}:{self.sasl_ssl_port}")
+        users = " ".join(f'user_{name}="{password}"' for name, password in self.sasl_users.items())
+        props = {
+            "listeners": ",".join([f"PLAINTEXT://{self.host}:{self.port}", *listeners,
+                                   f"CONTROLLER://{self.host}:{self.controller_port}"]),
+            "advertised.listeners": ",".join([f"PLAINTEXT://{self.host}:{self.port}", *listeners]),
+            "listener.security.protocol.map": ("CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,"
+                                               "SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"),
+            "sasl.enabled.mechanisms": ",".join(SASL_MECHANISMS),
+        }
+        for listener in ["sasl_plaintext"] + (["sasl_ssl"] if self.ssl else []):
+            prefix = f"listener.name.{listener}"
+            props[f"{prefix}.plain.sasl.jaas.config"] = (
+                f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};")
+            for mechanism in ("scram-sha-256", "scram-sha-512"):
+                props[f"{prefix}.{mechanism}.sasl.jaas.config"] = (
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+        if self.ssl:
+            props.update({
+                "listener.name.sasl_ssl.ssl.keystore.type": "PKCS12",
+                "listener.name.sasl_ssl.ssl.keystore.location": str(self._keystore),
+                "listener.name.sasl_ssl.ssl.keystore.password": _KEYSTORE_PASSWORD,
+                "listener.name.sasl_ssl.ssl.key.password": _KEYSTORE_PASSWORD,
+            })
+        return props
+
+    def _ensure_keystore(self) -> None:
+        """A self-signed certificate for 127.0.0.1/localhost (once per workdir), and its PEM."""
+        if self._keystore.is_file() and self.ssl_cafile.is_file():
+            return
+        keytool = shutil.which("keytool")
+        java_home = os.environ.get("JAVA_HOME")
+        if java_home and (Path(java_home) / "bin" / "keytool").exists():
+            keytool = str(Path(java_home) / "bin" / "keytool")
+        if not keytool:
+            raise RuntimeError("KafkaBroker(ssl=True) needs keytool (part of the JDK)")
+        self._keystore.parent.mkdir(parents=True, exist_ok=True)
+        self._keystore.unlink(missing_ok=True)
+        common = ["-keystore", str(self._keystore), "-storetype", "PKCS12",
+                  "-storepass", _KEYSTORE_PASSWORD, "-alias", "broker", "-J-XX:TieredStopAtLevel=1"]
+        for args in (
+            ["-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "30",
+             "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
+             "-keypass", _KEYSTORE_PASSWORD],
+            ["-exportcert", "-rfc", "-file", str(self.ssl_cafile)],
+        ):
+            res = subprocess.run([keytool, *args, *common], capture_output=True, text=True,
+                                 stdin=subprocess.DEVNULL)
+            if res.returncode != 0:
+                raise RuntimeError(f"keytool {args[0]} failed:\n{res.stdout}{res.stderr}")
 
     def _write_properties(self) -> None:
         lines = ["# written by streamflow.testing.kafka_broker; rewritten on every start"]
@@ -588,8 +702,11 @@ class KafkaBroker:
         cluster_id = res.stdout.strip().splitlines()[-1] if res.stdout.strip() else ""
         if res.returncode != 0 or not cluster_id:
             raise RuntimeError(f"kafka StorageTool random-uuid failed:\n{res.stdout}{res.stderr}")
+        scram = [f"--add-scram={mechanism}=[name={name},password={password}]"
+                 for name, password in self.sasl_users.items()
+                 for mechanism in ("SCRAM-SHA-256", "SCRAM-SHA-512")]
         res = subprocess.run(
-            [*base, "format", "-c", str(self.properties_file), f"--cluster-id={cluster_id}"],
+            [*base, "format", "-c", str(self.properties_file), f"--cluster-id={cluster_id}", *scram],
             capture_output=True, text=True, stdin=subprocess.DEVNULL,
         )
         if res.returncode != 0:

@@ -64,6 +64,23 @@ def test_sasl_and_ssl_settings_reach_aiokafka(tmp_path) -> None:
     assert "ssl_context" not in plain and "sasl_mechanism" not in plain
 
 
+def test_sasl_settings_are_checked_before_any_connection() -> None:
+    import pytest
+    ok = streamflow.App("x", security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-256",
+                        sasl_username="app", sasl_password="secret").settings
+    assert (ok.sasl_mechanism, ok.sasl_username) == ("SCRAM-SHA-256", "app")
+    bad = [({"security_protocol": "SASL_PLAINTEXT"}, "needs sasl_mechanism, one of PLAIN"),
+           ({"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "OAUTHBEARER",
+             "sasl_username": "a", "sasl_password": "b"}, "got 'OAUTHBEARER'"),
+           ({"security_protocol": "SASL_SSL", "sasl_mechanism": "PLAIN", "sasl_username": "a"},
+            "PLAIN needs sasl_password"),
+           ({"sasl_mechanism": "SCRAM-SHA-512"}, "security_protocol is PLAINTEXT, which does not authenticate"),
+           ({"security_protocol": "TLS"}, "security_protocol 'TLS': use one of")]
+    for kwargs, message in bad:
+        with pytest.raises(streamflow.ConfigError, match=message):
+            streamflow.App("x", **kwargs)
+
+
 def test_exactly_once_is_refused_until_it_exists() -> None:
     import pytest
     with pytest.raises(streamflow.ConfigError, match="exactly_once is not available yet"):

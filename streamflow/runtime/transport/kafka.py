@@ -20,6 +20,7 @@ from ...exceptions import BrokerUnavailable
 from ...types import TP
 from .base import CommitFailed, OutRecord, RebalanceCallback, TopicSpec
 from .assignor import Task, assignor_for
+from .kafka_diagnosis import connect_failure_cause
 
 log = logging.getLogger("streamflow.kafka")
 
@@ -269,12 +270,17 @@ class KafkaTransport:
         self._admin: AIOKafkaAdminClient | None = None
 
     async def start(self) -> None:
+        options = client_options(self.settings)
         admin = AIOKafkaAdminClient(request_timeout_ms=int(self.settings.broker_timeout * 1000),
-                                    **client_options(self.settings))
+                                    **options)
         try:
             await asyncio.wait_for(admin.start(), self.settings.broker_timeout)
         except (KafkaError, OSError, asyncio.TimeoutError) as exc:
             await _quietly(admin.close())
+            cause = await connect_failure_cause(self.settings, options, self.settings.broker_timeout)
+            if cause is not None:
+                raise BrokerUnavailable(f"cannot connect to Kafka at {self.settings.bootstrap_servers}: "
+                                        f"{cause}") from None
             raise BrokerUnavailable(
                 f"cannot reach Kafka at {self.settings.bootstrap_servers} within "
                 f"{self.settings.broker_timeout:g}s ({type(exc).__name__}: {exc or 'timeout'}); "
