@@ -130,7 +130,10 @@ async def test_survivor_takes_over_a_killed_workers_partitions(kafka_broker, env
     await wait_until(lambda: _both_hold(a, b), 60, "both workers holding partitions")
     await produce(bootstrap, env["IT_IN"], data)
     await wait_until(lambda: _committed_at_least(bootstrap, env, 5_000), 120, "5,000 clicks committed")
+    readies = _assigned_count(a)
     b.kill()
+    # b may have finished its share already: wait for the takeover, not just for the offsets
+    await a.wait_for_log("partitions ready:", count=readies + 1, timeout=60)
     await wait_until(lambda: all_committed(bootstrap, env["IT_APP"], env["IT_IN"]), 180, "survivor finishing")
     assert restored(a) > 0, "the survivor should have restored the killed worker's partitions"
     table = await changelog_table(bootstrap, env["IT_APP"])
