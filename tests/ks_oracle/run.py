@@ -1,0 +1,75 @@
+"""Run random scenarios through Kafka Streams and streamflow; report (and shrink) mismatches.
+
+``python -m tests.ks_oracle.run --count 2000 --seed 1`` from the repository root. Each
+mismatch is shrunk (records removed one at a time, parameters lowered, while the same
+comparison still fails) and printed as one JSON scenario, ready for the fixed traces.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from typing import Any
+
+from .compare import Mismatch, check
+from .oracle import KafkaStreamsOracle
+from .scenarios import random_scenario
+
+__all__ = ["first_mismatch", "shrink", "main"]
+
+
+def first_mismatch(oracle: KafkaStreamsOracle, scenario: dict[str, Any]) -> Mismatch | None:
+    try:
+        check(scenario, oracle.run_one(scenario))
+    except Mismatch as mismatch:
+        return mismatch
+    return None
+
+
+def shrink(oracle: KafkaStreamsOracle, mismatch: Mismatch) -> Mismatch:
+    """A smaller scenario failing the same comparison (greedy; good enough to read)."""
+    best = mismatch
+    changed = True
+    while changed:
+        changed = False
+        records = best.scenario["records"]
+        for i in range(len(records)):
+            candidate = {**best.scenario, "records": records[:i] + records[i + 1:]}
+            found = first_mismatch(oracle, candidate)
+            if found is not None and found.what == best.what:
+                best, changed = found, True
+                break
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-failures", type=int, default=10)
+    parser.add_argument("--no-shrink", action="store_true")
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    failures: dict[str, int] = {}
+    started = time.monotonic()
+    with KafkaStreamsOracle() as oracle:
+        for n in range(args.count):
+            scenario = random_scenario(rng)
+            mismatch = first_mismatch(oracle, scenario)
+            if mismatch is None:
+                continue
+            failures[mismatch.what] = failures.get(mismatch.what, 0) + 1
+            if not args.no_shrink:
+                mismatch = shrink(oracle, mismatch)
+            print(f"--- scenario {n} (seed {args.seed}): {mismatch}\n"
+                  f"SCENARIO {json.dumps(mismatch.scenario)}", flush=True)
+            if sum(failures.values()) >= args.max_failures:
+                break
+    print(f"{n + 1} scenarios in {time.monotonic() - started:.0f}s; mismatches: {failures or 'none'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
