@@ -68,6 +68,7 @@ class WindowedTable(Table):
         self.emit_mode = "update"
         self.late_topic: Topic | None = None
         self.late_events = 0
+        self.null_key_events = 0
         self._splice_json = False
         self._processor: WindowedAggregation | None = None
         base.app.tables[base.name] = self
@@ -119,7 +120,14 @@ class WindowedTable(Table):
         return runtime.clock.now_ms()
 
     def add(self, key: Any, value: Any = 1) -> None:
-        """Aggregate ``value`` into every window of ``key`` that holds the event's time."""
+        """Aggregate ``value`` into every window of ``key`` that holds the event's time.
+
+        A None key is not aggregated (Kafka Streams drops null-key records from windowed
+        aggregations, before stream time moves): it is counted in ``null_key_events``. Encoding
+        it instead would aggregate a key ``null``/``"None"`` that Kafka never shows."""
+        if key is None:
+            self.null_key_events += 1
+            return
         raw = self._raw(key)
         txn = self._txn(raw)
         ctx = current_context.get()

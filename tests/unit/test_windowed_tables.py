@@ -74,6 +74,30 @@ async def test_late_events_are_counted_and_sent_with_their_coordinates() -> None
     assert headers["streamflow.topic"] == b"views" and headers["streamflow.offset"] == b"1"
 
 
+async def test_a_none_key_is_counted_not_aggregated_and_does_not_move_stream_time() -> None:
+    """As in Kafka Streams (found by tests/ks_oracle): a null-key record is dropped from a
+    windowed aggregation; it used to be aggregated under the key ``null``."""
+    app = streamflow.App("win-null")
+    views = app.topic("views", partitions=1)
+    out = app.topic("out", partitions=1)
+    table = app.table("per-page", default=int, partitions=1).tumbling(60, grace=0)
+    table.emit_to(out, mode="final")
+
+    @app.agent(views)
+    async def count(stream):
+        async for event in stream.events():
+            table.add(event.key, 1)
+
+    async with TestDriver(app) as d:
+        await d.send("views", key="a", value=1, timestamp=1_000)
+        await d.send("views", key=None, value=1, timestamp=200_000)   # would close [0, 60s)
+        assert d.outputs("out") == []
+        await d.send("views", key="a", value=1, timestamp=60_000)
+        assert [o.value for o in d.outputs("out")] == [
+            {"key": "a", "start": 0, "end": 60_000, "value": 1}]
+    assert table.null_key_events == 1 and table.late_events == 0
+
+
 async def test_advance_closes_windows_in_the_driver_and_flush_emits_the_rest() -> None:
     app, table, _ = views_app(mode="final", grace=0)
     async with TestDriver(app, start_time=0) as d:
