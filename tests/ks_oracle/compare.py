@@ -209,28 +209,32 @@ def streamflow_rows(s: dict[str, Any]) -> list[Row]:
     return _table_join_rows(s)
 
 
-def check(s: dict[str, Any], outputs: list[dict[str, Any]]) -> None:
-    """Raise :class:`Mismatch` unless streamflow agrees with Kafka's ``outputs`` on ``s``."""
+def check(s: dict[str, Any], outputs: list[dict[str, Any]], app: bool = False) -> None:
+    """Raise :class:`Mismatch` unless streamflow agrees with Kafka's ``outputs`` on ``s``:
+    its operators, and with ``app`` also an app built with the DSL (``app_side``)."""
     kafka = kafka_rows(s, outputs)
-    ours = streamflow_rows(s)
+    label = s["type"] if s["topology"] == "join" else "window"
+    skip: set[int] = set()
     if s["topology"] == "window":
         expected = _first_emission_only(kafka, s) if s["emit"] == "final" else kafka
-        if ours != expected:
-            raise Mismatch("window", s, expected, ours)
-        return
-    if s["type"] == "stream-stream":
+    elif s["type"] == "stream-stream":
         transcribed = _stream_stream(s, {})
         if transcribed != kafka:
             raise Mismatch("stream-stream transcription vs Kafka", s, kafka, transcribed)
-        fixed = _stream_stream(s, ALL_FIXES)
-        if ours != fixed:
-            raise Mismatch("stream-stream ours vs fixed transcription", s, fixed, ours)
-        return
-    if s["type"] in ("table-table", "foreign-key"):
-        skip = _deletes_of_missing_rows(s)
+        expected = _stream_stream(s, ALL_FIXES)
+        label = "stream-stream vs the fixed transcription"
+    else:
+        if s["type"] in ("table-table", "foreign-key"):
+            skip = _deletes_of_missing_rows(s)
+        expected = [row for row in kafka if row[0] not in skip]
+    candidates = [("operators", streamflow_rows)]
+    if app:
+        from .app_side import app_rows
+        candidates.append(("app", app_rows))
+    for where, run in candidates:
+        ours = run(s)
         extra = [row for row in ours if row[0] in skip]
         if extra:
-            raise Mismatch(f"{s['type']} emitted for a delete of a missing row", s, [], extra)
-        kafka = [row for row in kafka if row[0] not in skip]
-    if ours != kafka:
-        raise Mismatch(s["type"], s, kafka, ours)
+            raise Mismatch(f"{label} ({where}) emitted for a delete of a missing row", s, [], extra)
+        if ours != expected:
+            raise Mismatch(f"{label} ({where})", s, expected, ours)
