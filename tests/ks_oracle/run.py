@@ -20,15 +20,16 @@ from .scenarios import random_scenario
 __all__ = ["first_mismatch", "shrink", "main"]
 
 
-def first_mismatch(oracle: KafkaStreamsOracle, scenario: dict[str, Any]) -> Mismatch | None:
+def first_mismatch(oracle: KafkaStreamsOracle, scenario: dict[str, Any],
+                   app: bool = True) -> Mismatch | None:
     try:
-        check(scenario, oracle.run_one(scenario))
+        check(scenario, oracle.run_one(scenario), app=app)
     except Mismatch as mismatch:
         return mismatch
     return None
 
 
-def shrink(oracle: KafkaStreamsOracle, mismatch: Mismatch) -> Mismatch:
+def shrink(oracle: KafkaStreamsOracle, mismatch: Mismatch, app: bool = True) -> Mismatch:
     """A smaller scenario failing the same comparison (greedy; good enough to read)."""
     best = mismatch
     changed = True
@@ -37,7 +38,7 @@ def shrink(oracle: KafkaStreamsOracle, mismatch: Mismatch) -> Mismatch:
         records = best.scenario["records"]
         for i in range(len(records)):
             candidate = {**best.scenario, "records": records[:i] + records[i + 1:]}
-            found = first_mismatch(oracle, candidate)
+            found = first_mismatch(oracle, candidate, app)
             if found is not None and found.what == best.what:
                 best, changed = found, True
                 break
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-failures", type=int, default=10)
     parser.add_argument("--no-shrink", action="store_true")
+    parser.add_argument("--operators-only", action="store_true",
+                        help="skip the app (DSL on the TestDriver) comparison: faster")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     failures: dict[str, int] = {}
@@ -57,12 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     with KafkaStreamsOracle() as oracle:
         for n in range(args.count):
             scenario = random_scenario(rng)
-            mismatch = first_mismatch(oracle, scenario)
+            mismatch = first_mismatch(oracle, scenario, not args.operators_only)
             if mismatch is None:
                 continue
             failures[mismatch.what] = failures.get(mismatch.what, 0) + 1
             if not args.no_shrink:
-                mismatch = shrink(oracle, mismatch)
+                mismatch = shrink(oracle, mismatch, not args.operators_only)
             print(f"--- scenario {n} (seed {args.seed}): {mismatch}\n"
                   f"SCENARIO {json.dumps(mismatch.scenario)}", flush=True)
             if sum(failures.values()) >= args.max_failures:
