@@ -404,10 +404,12 @@ class Worker:
         kloads, vloads = topic.key_codec.loads, topic.value_codec.loads
         name, partition = tp.topic, tp.partition
         try:
-            return [Event(name, partition, r.offset, r.timestamp,
-                          None if r.key is None else kloads(r.key),
-                          None if r.value is None else vloads(r.value),
-                          r.headers, r.key) for r in recs], None
+            # tuple.__new__ builds the Event without the NamedTuple's generated __new__ (a
+            # Python frame per record); the walrus reads each record attribute once.
+            return [_new_tuple(Event, (name, partition, r.offset, r.timestamp,
+                                       None if (k := r.key) is None else kloads(k),
+                                       None if (v := r.value) is None else vloads(v),
+                                       r.headers, k)) for r in recs], None
         except Exception:  # noqa: BLE001 - find the bad record(s) below, one by one
             pass
         events: list[Event] = []
@@ -519,6 +521,9 @@ class Worker:
                     reader.seek(partition, offset)
         if tps:
             log.info("partitions ready: %s", _fmt_tps(tps))
+
+
+_new_tuple = tuple.__new__
 
 
 def _reason(exc: BaseException) -> str:
