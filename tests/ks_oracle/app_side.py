@@ -5,7 +5,8 @@ writes it (a windowed table fed by an agent, ``app.join_streams``, ``app.join_ta
 ``app.join_foreign_key``, ``stream.join(table)``) so that the wiring between topics and
 operators (keys, null keys and values, timestamps, partitions) is compared with Kafka too.
 Inputs and outputs are strings; output topics have one partition so that their order is the
-order of production. Returns rows in ``compare``'s format.
+order of production. ``app_partitions`` (table joins only) spreads the inputs over that many
+partitions by key hash, as a user's topics would; Kafka's result does not depend on it. Returns rows in ``compare``'s format.
 """
 from __future__ import annotations
 
@@ -61,8 +62,10 @@ def _join_app(s: dict[str, Any], partitions: int) -> streamflow.App:
     app = streamflow.App("ks-oracle-join")
     left = app.topic("left", key_type=str, value_type=str, partitions=partitions)
     right = app.topic("right", key_type=str, value_type=str, partitions=partitions)
-    out = app.topic("out", key_type=str, value_type=str, partitions=1)
     typ, kind = s["type"], s["kind"]
+    # a foreign-key join writes each result to its left row's partition
+    out = app.topic("out", key_type=str, value_type=str,
+                    partitions=partitions if typ == "foreign-key" else 1)
     if typ == "stream-stream":
         app.join_streams("j", left=left, right=right, before=s["before"] / 1000,
                          after=s["after"] / 1000, grace=s["grace"] / 1000, kind=kind,
@@ -95,14 +98,15 @@ def _join_app(s: dict[str, Any], partitions: int) -> streamflow.App:
 
 
 async def _run(s: dict[str, Any]) -> list[tuple]:
-    partitions = 1 + max((r.get("partition", 0) for r in s["records"]), default=0)
+    partitions = s.get("app_partitions") or 1 + max(
+        (r.get("partition", 0) for r in s["records"]), default=0)
     app = _window_app(s, partitions) if s["topology"] == "window" else _join_app(s, partitions)
     rows: list[tuple] = []
     async with TestDriver(app) as driver:
         seen = 0
         for i, r in enumerate(s["records"]):
             await driver.send(r["topic"], key=r["key"], value=r["value"], timestamp=r["ts"],
-                              partition=r.get("partition", 0))
+                              partition=r.get("partition"))  # None: by key hash
             produced = driver.outputs("out")
             for o in produced[seen:]:
                 if s["topology"] == "window":
