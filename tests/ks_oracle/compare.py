@@ -217,6 +217,9 @@ def check(s: dict[str, Any], outputs: list[dict[str, Any]], app: bool = False) -
     skip: set[int] = set()
     if s["topology"] == "window":
         expected = _first_emission_only(kafka, s) if s["emit"] == "final" else kafka
+        if expected != kafka and s["kind"] in ("tumbling", "hopping"):
+            # SEMANTICS.md: only sliding and session windows are ever emitted twice
+            raise Mismatch("Kafka emitted a time window twice", s, expected, kafka)
     elif s["type"] == "stream-stream":
         transcribed = _stream_stream(s, {})
         if transcribed != kafka:
