@@ -4,15 +4,16 @@ stream-stream join.
 ``KAFKA_TRACES`` holds random inputs and what Kafka Streams 4.1.1 emitted for each of them
 (TopologyTestDriver, default RocksDB stores, record cache off, the outer-join emit interval
 ``__emit.interval.ms.kstreams.outer.join.spurious.results.fix__`` set to 0 so that no
-wall-clock throttling hides results), recorded with the Java program in ``HARNESS_JAVA``.
-Format, three lines per case::
+wall-clock throttling hides results), recorded with the oracle in ``scripts/ks-oracle``
+(docs/testing-against-kafka-streams.md). Format, three lines per case::
 
-    <ss|tt|fk> <kind> <before> <after> <grace>
+    <ss|tt|fk|st> <kind> <before> <after> <grace>
     <L|R><key>,<value>,<ts> ...          inputs; "-" is null (a null value: a tombstone)
     <input index>,<key>,<value>,<ts> ...  Kafka's output records, "." for none
 
-Values are strings; the joiner is ``"(" + left + "," + right + ")"`` with ``null`` for a
-missing side; foreign-key left values are ``"<fk>:<n>"`` (fk ``_``: null).
+``ss`` stream-stream, ``tt`` table-table, ``fk`` foreign-key (left values ``"<fk>:<n>"``, fk
+``_``: null), ``st`` stream-table (L the stream, R the table). Values are strings; the joiner
+is ``"(" + left + "," + right + ")"`` with ``null`` for a missing side.
 
 ``kafka_stream_stream`` transcribes ``KStreamKStreamJoin`` (4.1.1) record for record: its
 window stores (retention ``before + after + grace``, judged by each store's own time), the
@@ -21,12 +22,10 @@ on-arrival test without grace. It reproduces every recorded trace exactly. Its t
 switches turn off what streamflow deliberately does differently (see
 ``streamflow/operators/joins/stream_stream.py``); with all three on it must equal our
 processor. So these two facts, both tested, pin down exactly where and why we differ from
-Kafka.
+Kafka. ``tests/ks_oracle`` checks both on fresh random inputs against Kafka Streams itself.
 
-To re-record: compile ``HARNESS_JAVA`` against kafka-streams and kafka-streams-test-utils
-4.1.1 (plus kafka-clients, rocksdbjni, slf4j), and feed it the case lines on stdin (``CASE
-<ss|tt|fk> <kind> <before> <after> <grace>``, one ``<L|R> <key> <value> <ts>`` line per input,
-``END``); it prints ``OUT <index> <key> <value> <ts>`` per output record and ``DONE`` per case.
+To record a case: run its scenario through the oracle and write it out with
+``tests.ks_oracle.fixed_traces.join_trace_lines_of``.
 """
 from __future__ import annotations
 
@@ -182,94 +181,6 @@ def kafka_stream_stream(kind: str, before: int, after: int, grace: int,
         stores[side].append((key, ts, len(stores["left"]) + len(stores["right"]), value))
     return results
 
-
-HARNESS_JAVA = r"""
-import java.io.*;
-import java.time.Duration;
-import java.util.*;
-import org.apache.kafka.common.serialization.*;
-import org.apache.kafka.streams.*;
-import org.apache.kafka.streams.kstream.*;
-import org.apache.kafka.streams.test.TestRecord;
-
-/*
- * Reads cases from stdin:
- *   CASE <type> <kind> <before> <after> <grace>      type: ss | tt | fk
- *   <side> <key|-> <value|-> <ts>                      side: L | R
- *   END
- * Writes per input: "OUT <index> <key|-> <value|-> <ts>" lines, then "DONE".
- * Values are strings; joiner gives "(" + left + "," + right + ")" with "null" for missing.
- * FK left values are "fk:n" ("_" fk = null).
- */
-public class JoinTrace {
-    static String s(String x) { return x.equals("-") ? null : x; }
-    static String show(String x) { return x == null ? "-" : x; }
-
-    public static void main(String[] args) throws Exception {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
-        PrintStream out = new PrintStream(new BufferedOutputStream(System.out), false);
-        String line;
-        while ((line = in.readLine()) != null) {
-            if (!line.startsWith("CASE")) continue;
-            String[] h = line.split(" ");
-            String type = h[1], kind = h[2];
-            long before = Long.parseLong(h[3]), after = Long.parseLong(h[4]), grace = Long.parseLong(h[5]);
-            List<String[]> inputs = new ArrayList<>();
-            while (!(line = in.readLine()).equals("END")) inputs.add(line.split(" "));
-            run(type, kind, before, after, grace, inputs, out);
-            out.println("DONE");
-            out.flush();
-        }
-    }
-
-    static void run(String type, String kind, long before, long after, long grace,
-                    List<String[]> inputs, PrintStream out) {
-        StreamsBuilder b = new StreamsBuilder();
-        Consumed<String, String> c = Consumed.with(Serdes.String(), Serdes.String());
-        ValueJoiner<String, String, String> j = (l, r) -> "(" + l + "," + r + ")";
-        if (type.equals("ss")) {
-            KStream<String, String> l = b.stream("left", c), r = b.stream("right", c);
-            JoinWindows w = JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(0), Duration.ofMillis(grace))
-                .after(Duration.ofMillis(after)).before(Duration.ofMillis(before));
-            StreamJoined<String, String, String> sj = StreamJoined.with(Serdes.String(), Serdes.String(), Serdes.String());
-            KStream<String, String> res = kind.equals("inner") ? l.join(r, j, w, sj)
-                : kind.equals("left") ? l.leftJoin(r, j, w, sj) : l.outerJoin(r, j, w, sj);
-            res.to("out", Produced.with(Serdes.String(), Serdes.String()));
-        } else if (type.equals("tt")) {
-            KTable<String, String> l = b.table("left", c), r = b.table("right", c);
-            KTable<String, String> res = kind.equals("inner") ? l.join(r, j)
-                : kind.equals("left") ? l.leftJoin(r, j) : l.outerJoin(r, j);
-            res.toStream().to("out", Produced.with(Serdes.String(), Serdes.String()));
-        } else {
-            KTable<String, String> l = b.table("left", c), r = b.table("right", c);
-            java.util.function.Function<String, String> fk = v -> {
-                String f = v.split(":")[0];
-                return f.equals("_") ? null : f;
-            };
-            KTable<String, String> res = kind.equals("inner") ? l.join(r, fk, j) : l.leftJoin(r, fk, j);
-            res.toStream().to("out", Produced.with(Serdes.String(), Serdes.String()));
-        }
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "trace");
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:1234");
-        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-        p.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/jtrace-" + UUID.randomUUID());
-        try (TopologyTestDriver d = new TopologyTestDriver(b.build(), p)) {
-            TestInputTopic<String, String> li = d.createInputTopic("left", new StringSerializer(), new StringSerializer());
-            TestInputTopic<String, String> ri = d.createInputTopic("right", new StringSerializer(), new StringSerializer());
-            TestOutputTopic<String, String> o = d.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
-            for (int i = 0; i < inputs.size(); i++) {
-                String[] x = inputs.get(i);
-                TestInputTopic<String, String> t = x[0].equals("L") ? li : ri;
-                t.pipeInput(s(x[1]), s(x[2]), Long.parseLong(x[3]));
-                for (TestRecord<String, String> rec : o.readRecordsToList())
-                    out.println("OUT " + i + " " + show(rec.key()) + " " + show(rec.value()) + " " + rec.timestamp());
-            }
-        }
-    }
-}
-"""
 
 KAFKA_TRACES = """
 ss outer 5 1 2
@@ -1382,4 +1293,34 @@ Rd,r0,7 Rd,-,12 Rd,-,19 Rd,r3,19 Lo1,_:4,2 Lo2,-,11 Lo1,c:6,2 Rc,r7,6 Lo2,d:8,18
 fk inner 0 0 0
 Lo3,-,4 Rd,r1,13 Lo3,_:2,20
 .
+st inner 0 0 0
+La,-,0 La,v1,2 Ra,-,0 La,v3,0 Ra,v4,2 Ra,-,3 Ra,v6,5 La,v7,6 La,v8,2 Ra,-,0
+7,a,(v7,v6),6 8,a,(v8,v6),2
+st inner 0 0 0
+La,v0,120021 Rb,-,120001 L-,v2,120022 La,v3,120021 Rab,v4,120022 Ra,v5,120023 Rab,v6,120024 Rab,v7,120025 Lab,v8,120020 Lab,v9,120027 La,v10,120028 L-,v11,120023 Lab,v12,120001 Rab,-,120028 La,v14,120029
+8,ab,(v8,v7),120020 9,ab,(v9,v7),120027 10,a,(v10,v5),120028 12,ab,(v12,v7),120001 14,a,(v14,v5),120029
+st inner 0 0 0
+Rb,v0,2 Ra,-,2 Rb,v2,2 Lb,v3,5 Lb,v4,5 Rb,v5,0 Lb,v6,4 La,v7,6 Ra,v8,4 La,v9,7
+3,b,(v3,v2),5 4,b,(v4,v2),5 6,b,(v6,v5),4 9,a,(v9,v8),7
+st inner 0 0 0
+La,v0,119995 La,v1,119996 Ra,v2,119993 Ra,v3,119998 La,v4,119990 Ra,-,119990
+4,a,(v4,v3),119990
+st inner 0 0 0
+Lb,v0,0 La,v1,0 La,v2,1 Rb,v3,0 La,v4,0 Rb,v5,6 Ra,-,6 La,v7,4 Rb,v8,7 Lb,v9,6 Rb,-,5 Rb,v11,7 Lb,v12,8 La,v13,3 La,v14,5
+9,b,(v9,v8),6 12,b,(v12,v11),8
+st left 0 0 0
+La,v0,28 Lb,-,24 Rb,-,36 L-,v3,33 La,v4,34 Lb,v5,33
+0,a,(v0,null),28 3,-,(v3,null),33 4,a,(v4,null),34 5,b,(v5,null),33
+st left 0 0 0
+Rb,-,0 Lb,v1,0 Ra,-,0
+1,b,(v1,null),0
+st left 0 0 0
+Rab,v0,1 Rb,-,3 R-,v2,3 Lb,-,0 Rab,v4,3 La,v5,3 Lb,v6,0 Lab,v7,6 Rab,v8,5 La,v9,10 Rab,-,1 Rb,-,10 Rb,v12,10 La,v13,5 Lb,-,9
+5,a,(v5,null),3 6,b,(v6,null),0 7,ab,(v7,v4),6 9,a,(v9,null),10 13,a,(v13,null),5
+st left 0 0 0
+La,v0,0 La,v1,0 La,-,1 La,v3,4 Rb,-,5 Ra,v5,5 Ra,v6,13 Rab,-,14 Ra,v8,15 Lab,-,1
+0,a,(v0,null),0 1,a,(v1,null),0 3,a,(v3,null),4
+st left 0 0 0
+Rb,v0,0 Lb,-,1 Rb,-,1 Rb,v3,0 La,v4,3 Rb,v5,0 Ra,v6,0 Lb,v7,6 Lb,v8,10 Ra,v9,10 Ra,v10,15 Lb,v11,14 Ra,v12,9 Rb,v13,20 Lb,v14,15
+4,a,(v4,null),3 7,b,(v7,v5),6 8,b,(v8,v5),10 11,b,(v11,v5),14 14,b,(v14,v13),15
 """

@@ -6,7 +6,8 @@ code) and these tests pin down that the differences are exactly those:
 - stream-stream: Kafka equals its transcription ``kafka_stream_stream`` on every trace, and our
   processor equals that transcription with its three documented fixes switched on;
 - table-table and foreign-key: identical, except that a delete of a row that does not exist
-  emits nothing here (Kafka emits a tombstone or repeats the row).
+  emits nothing here (Kafka emits a tombstone or repeats the row);
+- stream-table: identical.
 
 All comparisons are exact and in order, per input.
 """
@@ -18,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamflow.operators.joins import (ForeignKeyJoin, JoinResult, StreamStreamJoin,
-                                        TableTableJoin)
+                                        TableTableJoin, stream_table_join)
 from streamflow.state import MemoryStore, PartitionTransaction
 
 try:
@@ -51,11 +52,32 @@ def ours(trace: Trace) -> list[list[JoinResult]]:
     elif trace.type == "tt":
         join = TableTableJoin(trace.kind, string_joiner)
         steps = {"left": join.update_left, "right": join.update_right}
+    elif trace.type == "st":
+        return stream_table(trace)
     else:
         join = ForeignKeyJoin(trace.kind, foreign_key, string_joiner)
         steps = {"left": lambda *a: join.update_left(txn, *a),
                  "right": lambda *a: join.update_right(txn, *a)}
     return [steps[side](txn, key, value, ts) for side, key, value, ts in encoded(trace.inputs)]
+
+
+def stream_table(trace: Trace) -> list[list[JoinResult]]:
+    """Stream (left) records against the table's (right) current row; table updates never
+    emit, and a table drops null keys."""
+    table: dict[bytes, str] = {}
+    out = []
+    for side, key, value, ts in encoded(trace.inputs):
+        if side == "right":
+            if key is not None:
+                if value is None:
+                    table.pop(key, None)
+                else:
+                    table[key] = value
+            out.append([])
+        else:
+            out.append(stream_table_join(trace.kind, key, value, ts,
+                                         None if key is None else table.get(key), string_joiner))
+    return out
 
 
 def foreign_key(value: str) -> bytes | None:
