@@ -31,9 +31,13 @@ def _fk(value: str) -> str | None:
 
 def _window_app(s: dict[str, Any], partitions: int) -> streamflow.App:
     app = streamflow.App("ks-oracle-window")
-    source = app.topic("input", key_type=str, value_type=str, partitions=partitions)
+    # JSON codecs everywhere (the default) or str keys and values: JSON lets the windowed table
+    # splice its results, a path of its own
+    types = {} if s.get("app_codec") == "json" else {"key_type": str}
+    source = app.topic("input", value_type=None if types == {} else str,
+                       partitions=partitions, **types)
     out = app.topic("out", partitions=1)
-    base = app.table("agg", key_type=str, partitions=partitions)
+    base = app.table("agg", partitions=partitions, **types)
     agg = aggregations.aggregate(
         lambda: "", lambda acc, v: acc + "," + ("N" if v is None else v),
         **({"merger": lambda a, b: a + "|" + b} if s["kind"] == "session" else {}))

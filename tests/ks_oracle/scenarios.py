@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = ["random_scenario", "window_scenario", "join_scenario"]
 
-KEYS = ["a", "b", "ab"]
+KEYS = ["a", "b", "ab", "ba"]
 
 
 def random_scenario(rng: random.Random) -> dict[str, Any]:
@@ -25,8 +25,8 @@ def _records(rng: random.Random, topics: list[str], horizons: list[int], *,
              null_value: float, null_key: float, partitions: int,
              value_of=None) -> list[dict[str, Any]]:
     """Records whose timestamps hover around the edges ``horizons`` (ms behind stream time)."""
-    n = rng.choice([3, 6, 10, 15, 25])
-    keys = KEYS[:rng.choice([1, 2, 3])]
+    n = rng.choice([3, 6, 10, 15, 25, 25, 60])  # long ones reach expiry and retention
+    keys = KEYS[:rng.choice([1, 2, 3, 4])]
     partition_of = {k: rng.randrange(partitions) for k in keys}
     stream_time = rng.choice([0, 0, 1, 5, 20])
     # now and then near a multiple of 60 s, where Kafka's RocksDB stores cut segments
@@ -80,6 +80,7 @@ def window_scenario(rng: random.Random) -> dict[str, Any]:
         horizons = [0, gap, gap + 1, gap + grace, gap + grace + 1, 2 * gap + grace, grace]
         minimum = gap + grace
     s["retention"] = None if rng.random() < 0.75 else minimum + rng.choice([0, 1, 3, 10])
+    s["app_codec"] = rng.choice(["json", "str"])  # only the app side reads it
     s["records"] = _records(rng, ["input"], horizons, null_value=rng.choice([0, 0.1, 0.25]),
                             null_key=rng.choice([0, 0.1]),
                             partitions=rng.choice([1, 1, 1, 2]))

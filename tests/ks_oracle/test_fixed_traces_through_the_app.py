@@ -9,10 +9,13 @@ import pytest
 from .compare import check
 from .fixed_traces import join_traces, window_traces
 
-TRACES = window_traces() + join_traces()
+# windows twice: with str keys and with JSON codecs (the windowed table's splicing path)
+TRACES = ([(s, out) for s, out in window_traces()]
+          + [({**s, "app_codec": "json"}, out) for s, out in window_traces()] + join_traces())
 
 
 @pytest.mark.parametrize("scenario,outputs", TRACES, ids=[
-    f"{s.get('type', s.get('kind'))}-{s['kind']}-{n}" for n, (s, _) in enumerate(TRACES)])
+    f"{s.get('type', s.get('kind'))}-{s['kind']}-{s.get('app_codec', 'str')}-{n}"
+    for n, (s, _) in enumerate(TRACES)])
 def test_recorded_trace_through_the_app(scenario, outputs) -> None:
     check(scenario, outputs, app=True)
