@@ -25,7 +25,8 @@ class Settings:
     data_dir: str = field(default="./streamflow-data", metadata={"help": "where table stores live (one dir per app)"})
     commit_interval: float = field(default=1.0, metadata={"help": "seconds between commits of offsets, output and state"})
     batch_size: int = field(default=2000, metadata={"help": "max records fetched and handed to agents at once"})
-    processing_guarantee: str = field(default="at_least_once", metadata={"help": "at_least_once (exactly_once: not yet)"})
+    processing_guarantee: str = field(default="at_least_once", metadata={"help": "at_least_once, or exactly_once (Kafka transactions: output, changelogs and offsets commit together)"})
+    transaction_timeout_ms: int = field(default=60000, metadata={"help": "exactly_once: the broker aborts a transaction left open this long (a worker that died mid-commit)"})
     on_decode_error: str = field(default="stop", metadata={"help": "a record that does not decode: stop the worker, or skip it (logged)"})
     topic_partitions: int = field(default=8, metadata={"help": "partitions of topics streamflow creates, unless declared"})
     replication_factor: int = field(default=1, metadata={"help": "replication factor of topics streamflow creates"})
@@ -79,9 +80,13 @@ class Settings:
             raise ConfigError("broker kafka:// needs at least one host:port")
         if self.processing_guarantee not in GUARANTEES:
             raise ConfigError(f"processing_guarantee {self.processing_guarantee!r}: use one of {GUARANTEES}")
-        if self.processing_guarantee == "exactly_once":
-            raise ConfigError("processing_guarantee=exactly_once is not available yet in this release; "
-                              "use at_least_once")
+        if self.transaction_timeout_ms < 1000:
+            raise ConfigError("transaction_timeout_ms must be at least 1000")
+        if (self.processing_guarantee == "exactly_once"
+                and self.transaction_timeout_ms <= self.commit_interval * 1000):
+            raise ConfigError(f"transaction_timeout_ms ({self.transaction_timeout_ms}) must be longer "
+                              f"than commit_interval ({self.commit_interval:g}s): a transaction stays "
+                              "open for one commit interval")
         if self.on_decode_error not in ERROR_POLICIES:
             raise ConfigError(f"on_decode_error {self.on_decode_error!r}: use one of {ERROR_POLICIES}")
         if self.store not in ("rocksdb", "memory"):

@@ -33,3 +33,8 @@ class AgentError(StreamflowError):
 
 class CopartitioningError(ConfigError):
     """Two sides that must share partitions (stream and table, join sides) do not."""
+
+
+class ProducerFenced(StreamflowError):
+    """Another worker started with this worker's transactional id (exactly-once): this one is
+    a zombie and must stop, or two workers share one data directory."""

@@ -65,6 +65,10 @@ class Table:
         self._last_key: Any = _MISSING
         self._last_raw = b""
 
+    def forget_cached_state(self) -> None:
+        """Drop what is cached outside the partition transactions: their pending writes were
+        just rolled back (an aborted exactly-once transaction) or handed to another worker."""
+
     # -- where a key lives ------------------------------------------------------------------
     @property
     def partitions(self) -> int:

@@ -105,6 +105,9 @@ class WindowedTable(Table):
                 emit=mode, retention=self.retention_ms)  # type: ignore[arg-type]
         return self._processor
 
+    def forget_cached_state(self) -> None:
+        self._processor = None  # its caches describe store contents that may have changed
+
     # -- updates ---------------------------------------------------------------------------------
     def _event_time(self, value: Any) -> int:
         if self.timestamp_fn is not None:

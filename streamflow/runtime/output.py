@@ -86,6 +86,13 @@ class OutputBuffer:
                 tp = TP(topic, partition)
                 self._inflight.extend((tp, f) for f in futures)
 
+    def discard(self) -> None:
+        """Forget buffered and in-flight records (their transaction aborted: never visible)."""
+        for _, future in self._inflight:
+            if isinstance(future, asyncio.Future):  # whatever it ends with is of no interest
+                future.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._pending, self._count, self._inflight = {}, 0, []
+
     async def wait_acks(self) -> dict[TP, int]:
         """Flush, then wait until the broker acknowledged everything; last offset per partition."""
         await self.flush()

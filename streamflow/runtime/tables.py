@@ -191,6 +191,8 @@ class TableManager:
                 part.txn.abort()  # the worker committed before revoking; nothing is pending
                 del self.active[key]
                 part.store.close()
+        for table in self.tables:
+            table.forget_cached_state()
 
     # -- windows: time moving without records ---------------------------------------------------
     def _windowed_parts(self) -> list[TablePartition]:
@@ -268,6 +270,17 @@ class TableManager:
             if part.committing:
                 part.txn.commit(acked.get(part.changelog_tp))  # type: ignore[arg-type]
                 part.committing = False
+
+    def rollback(self) -> None:
+        """Forget every write since the last commit (its exactly-once transaction aborted):
+        the stores themselves are only written after a commit, so they hold the last
+        committed state already."""
+        for part in self.active.values():
+            if not isinstance(part.table, GlobalTable):
+                part.txn.abort()
+                part.committing = False
+        for table in self.tables:
+            table.forget_cached_state()
 
     # -- recovery -------------------------------------------------------------------------------
     async def _reader_(self) -> "ChangelogReader":

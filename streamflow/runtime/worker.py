@@ -10,14 +10,21 @@ The commit path is the spine that tables and, later, exactly-once hang on:
 4. state: write each store's batch together with the changelog offset it reached;
 5. offsets: commit the input offsets of what was processed.
 
-With exactly-once, 3 and 5 become one Kafka transaction and 4 follows its commit (a local batch
-is simply dropped on abort), without changing the order.
+With exactly-once (``processing_guarantee="exactly_once"``), every record sent between two
+commits (agents' output, changelog records) belongs to one Kafka transaction, 5 adds the
+offsets to it and commits it, and 4 follows the commit. If the transaction aborts (the group
+rebalanced and refused its offsets), the state batches are dropped and the partitions
+rewound to their committed offsets: the stores only ever hold committed state, so nothing
+else needs undoing. Readers of the output topics and of the changelogs read committed data
+only. See docs/exactly-once.md.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..exceptions import AgentError, ConfigError, CopartitioningError, DecodeError, StreamflowError
@@ -30,7 +37,8 @@ from .repartition import forward
 from .runners import AgentRunner, TaskRunner, TimerRunner
 from .tables import TableManager
 from .transport import transport_for
-from .transport.base import CommitFailed, Consumer, RawRecord, TopicSpec, Transport
+from .transport.base import (CommitFailed, Consumer, RawRecord, TopicSpec, TransactionAborted,
+                             Transport)
 
 if TYPE_CHECKING:
     from ..app import App
@@ -45,6 +53,9 @@ class CommitParticipant(Protocol):
     async def prepare_commit(self, output: OutputBuffer) -> None: ...
 
     def finish_commit(self, acked: dict[TP, int]) -> None: ...
+
+    def rollback(self) -> None:
+        """Drop what was prepared or written since the last commit (its transaction aborted)."""
 
     async def on_assigned(self, tps: set[TP]) -> None: ...
 
@@ -76,6 +87,9 @@ class Worker:
         self._to_restore: set[TP] = set()
         self._broadcast_readers: list[tuple[Any, Any, Channel]] = []
         self._committed: dict[TP, int] = {}
+        self._first_fetched: dict[TP, int] = {}  # where processing began, for a rollback
+        self.exactly_once = self.settings.processing_guarantee == "exactly_once"
+        self.transactional_id: str | None = None
         self._lock = asyncio.Lock()
         self._stop_requested = False
         self._stopped = asyncio.Event()
@@ -86,6 +100,7 @@ class Worker:
         self.events_processed = 0
         self.decode_errors_skipped = 0
         self.commits = 0
+        self.aborted_transactions = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
     def partition_count(self, topic: str) -> int:
@@ -120,7 +135,9 @@ class Worker:
         await self._ensure_topics()
         for check in app._start_checks:
             check(self)
-        self._producer = self.transport.producer()
+        if self.exactly_once:
+            self.transactional_id = f"{app.id}-{self._process_id()}"
+        self._producer = self.transport.producer(self.transactional_id)
         await self._producer.start()
         self.output = OutputBuffer(self._producer, self.partition_count)
         for spec in app.agents:
@@ -155,6 +172,20 @@ class Worker:
         log.info("worker %s started on %s: %d agent(s) consuming %s; %d timer(s), %d task(s)",
                  app.id, self.transport.describe(), len(self._runners), ", ".join(sources) or "nothing",
                  len(app.timers), len(app.tasks))
+
+    def _process_id(self) -> str:
+        """This worker's identity across restarts (exactly-once): kept in its data dir, so a
+        restarted worker takes over its predecessor's transactional id, which fences the old
+        process and aborts the transaction it left open at once (instead of after
+        ``transaction_timeout_ms``, during which readers of its partitions would wait)."""
+        path = Path(self.settings.data_dir) / self.app.id / "process-id"
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            process_id = uuid.uuid4().hex[:16]
+            path.write_text(process_id + "\n")
+            return process_id
 
     async def _ensure_topics(self) -> None:
         specs = [TopicSpec(t.name, t.declared_partitions or self.settings.topic_partitions,
@@ -369,6 +400,8 @@ class Worker:
                 # is assigned): not processed now, fetched again once the partition is ready.
                 self.consumer.seek(TP(tp.topic, tp.partition), recs[0].offset)
                 continue
+            if tp not in self._committed and tp not in self._first_fetched:
+                self._first_fetched[tp] = recs[0].offset
             events, failure = self._decode(tp, recs)
             if failure is not None and decode_failure is None:
                 decode_failure = failure
@@ -450,14 +483,15 @@ class Worker:
             await self._quiesce()
         for participant in self.participants:
             await participant.prepare_commit(self.output)
+        if self.exactly_once:
+            await self._commit_transaction()
+            return
         acked = await self.output.wait_acks()
         for participant in self.participants:
             participant.finish_commit(acked)
         if self.consumer is None:
             return
-        assigned = self.consumer.assignment()
-        offsets = {tp: pos for tp, pos in self._positions.items()
-                   if tp in assigned and self._committed.get(tp) != pos}
+        offsets = self._offsets_to_commit()
         if offsets:
             try:
                 await self.consumer.commit(offsets)
@@ -468,6 +502,65 @@ class Worker:
             self._committed.update(offsets)
             self.commits += 1
             log.debug("committed %s", ", ".join(f"{tp}@{o}" for tp, o in sorted(offsets.items())))
+
+    def _offsets_to_commit(self) -> dict[TP, int]:
+        if self.consumer is None:
+            return {}
+        assigned = self.consumer.assignment()
+        return {tp: pos for tp, pos in self._positions.items()
+                if tp in assigned and self._committed.get(tp) != pos}
+
+    async def _commit_transaction(self) -> None:
+        """Exactly-once: output, changelog records and input offsets commit as one Kafka
+        transaction; the stores are written after it committed, and rolled back if it did not."""
+        producer = self._producer
+        try:
+            acked = await self.output.wait_acks()
+        except Exception:
+            # A send failed: as with at-least-once this stops the worker, but first the
+            # transaction is aborted so that no reader ever sees part of it.
+            self.output.discard()
+            try:
+                await producer.abort_transaction()
+            except Exception as exc:  # noqa: BLE001 - the send error is the one to report
+                log.warning("aborting the transaction after a failed send failed too: %s", exc)
+            raise
+        offsets = self._offsets_to_commit()
+        group = self.consumer.group_metadata() if self.consumer is not None else None
+        try:
+            await producer.commit_transaction(offsets, group)
+        except TransactionAborted as exc:
+            self.aborted_transactions += 1
+            await self._rollback(str(exc))
+            return
+        for participant in self.participants:
+            participant.finish_commit(acked)
+        if offsets:
+            self._committed.update(offsets)
+            self.commits += 1
+            log.debug("committed transaction with %s",
+                      ", ".join(f"{tp}@{o}" for tp, o in sorted(offsets.items())))
+
+    async def _rollback(self, reason: str) -> None:
+        """After an aborted transaction: drop the state batches and rewind every assigned
+        partition to its committed offset, so its events are processed again (once)."""
+        self.output.discard()
+        for participant in self.participants:
+            participant.rollback()
+        rewound = []
+        if self.consumer is not None:
+            for tp in sorted(self.consumer.assignment()):
+                position = self._committed.get(tp, self._first_fetched.get(tp))
+                if position is None or self._positions.get(tp) == position:
+                    continue
+                self.consumer.seek(tp, position)
+                self._positions[tp] = position
+                rewound.append(f"{tp.topic}[{tp.partition}]@{position}")
+        for spec, reader, _ in self._broadcast_readers:
+            for partition, offset in spec.restart_positions(self.tables).items():
+                reader.seek(partition, offset)
+        log.warning("transaction aborted (%s): state rolled back to the last commit; "
+                    "reprocessing from %s", reason, ", ".join(rewound) or "the committed offsets")
 
     async def _on_revoked(self, tps: set[TP]) -> None:
         self._ready -= tps
@@ -480,6 +573,7 @@ class Worker:
             for tp in tps:
                 self._positions.pop(tp, None)
                 self._committed.pop(tp, None)
+                self._first_fetched.pop(tp, None)
         if tps:
             log.info("partitions revoked: %s", _fmt_tps(tps))
 

@@ -166,10 +166,11 @@ class TestDriver:
 
     # -- results ---------------------------------------------------------------------------------
     def outputs(self, topic: str) -> list[OutputRecord]:
-        """Every record of ``topic`` in the order it was produced, decoded."""
+        """Every record of ``topic`` in the order it was produced, decoded (exactly-once:
+        including the open transaction's, never an aborted one's)."""
         t = self._topic(topic)
-        records = sorted((r for part in self.broker.topics.get(t.name, []) for r in part),
-                         key=lambda r: r.seq)
+        records = sorted((r for part in self.broker.topics.get(t.name, []) for r in part
+                          if not r.aborted), key=lambda r: r.seq)
         return [OutputRecord(t.name, None if r.key is None else t.key_codec.loads(r.key),
                              None if r.value is None else t.value_codec.loads(r.value),
                              r.timestamp, tuple(r.headers), r.partition, r.offset) for r in records]
@@ -185,7 +186,8 @@ class TestDriver:
         return sorted(out, key=lambda o: (o.topic, o.partition, o.offset))
 
     def _seqs(self, topic: str) -> list[int]:
-        return sorted(r.seq for part in self.broker.topics.get(topic, []) for r in part)
+        return sorted(r.seq for part in self.broker.topics.get(topic, []) for r in part
+                      if not r.aborted)
 
     def table(self, name: str) -> dict[Any, Any]:
         """The current contents of table ``name`` (pending writes included)."""

@@ -80,8 +80,3 @@ def test_sasl_settings_are_checked_before_any_connection() -> None:
         with pytest.raises(streamflow.ConfigError, match=message):
             streamflow.App("x", **kwargs)
 
-
-def test_exactly_once_is_refused_until_it_exists() -> None:
-    import pytest
-    with pytest.raises(streamflow.ConfigError, match="exactly_once is not available yet"):
-        streamflow.App("x", processing_guarantee="exactly_once")

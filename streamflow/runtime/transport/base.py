@@ -44,6 +44,12 @@ class CommitFailed(Exception):
     """An offset commit the group refused because it rebalanced (not fatal: at-least-once)."""
 
 
+class TransactionAborted(Exception):
+    """An exactly-once transaction did not commit and was aborted: the group rebalanced and
+    refused its offsets (this worker may no longer own the partitions), or a send failed.
+    Not fatal: the worker rolls its state back to the last commit and goes on."""
+
+
 class Consumer(Protocol):
     async def start(self) -> None: ...
 
@@ -64,6 +70,10 @@ class Consumer(Protocol):
 
     def seek(self, tp: TP, offset: int) -> None: ...
 
+    def group_metadata(self) -> Any:
+        """What a transaction's offset commit must carry so that the group can refuse it from
+        a worker it has replaced (group id, generation, member id); opaque to the worker."""
+
 
 class Producer(Protocol):
     async def start(self) -> None: ...
@@ -73,7 +83,20 @@ class Producer(Protocol):
     async def send_batch(self, topic: str, partition: int,
                          records: list[OutRecord]) -> list[Awaitable[int]]:
         """Hand records for one partition to the broker client; each awaitable resolves to the
-        offset of the *last* record of a chunk once the broker acknowledged it."""
+        offset of the *last* record of a chunk once the broker acknowledged it. A
+        transactional producer begins a transaction first if none is open."""
+
+    # Exactly-once only (a producer made with a transactional id):
+
+    async def commit_transaction(self, offsets: dict[TP, int], group: Any) -> None:
+        """Add ``offsets`` (next offset to read per input partition) for ``group`` (a
+        consumer's ``group_metadata()``) to the open transaction, beginning one if needed,
+        and commit it. Raises :class:`TransactionAborted` if it could not commit (it is then
+        aborted) and ``streamflow.exceptions.ProducerFenced`` if another producer took over
+        the transactional id."""
+
+    async def abort_transaction(self) -> None:
+        """Abort the open transaction, if any (its records are never read by consumers)."""
 
 
 class ChangelogReader(Protocol):
@@ -121,7 +144,8 @@ class Transport(Protocol):
         """A group consumer; ``holdings()`` tells the assignor which tasks this worker holds,
         ``on_standby(tasks)`` receives the standby tasks the group gives it."""
 
-    def producer(self) -> Producer: ...
+    def producer(self, transactional_id: str | None = None) -> Producer:
+        """A producer; with ``transactional_id``, a transactional one (exactly-once)."""
 
     def changelog_reader(self) -> ChangelogReader: ...
 

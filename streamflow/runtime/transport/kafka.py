@@ -13,12 +13,14 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import ProducerFenced as KafkaProducerFenced
 from aiokafka.helpers import create_ssl_context
 
 from ...config import Settings
-from ...exceptions import BrokerUnavailable
+from ...exceptions import BrokerUnavailable, ProducerFenced
 from ...types import TP
-from .base import CommitFailed, OutRecord, RebalanceCallback, TopicSpec
+from . import kafka_txn
+from .base import CommitFailed, OutRecord, RebalanceCallback, TopicSpec, TransactionAborted
 from .assignor import Task, assignor_for
 from .kafka_diagnosis import connect_failure_cause
 
@@ -41,6 +43,12 @@ def client_options(settings: Settings) -> dict[str, Any]:
                                                  certfile=settings.ssl_certfile,
                                                  keyfile=settings.ssl_keyfile)
     return opts
+
+
+def isolation_level(settings: Settings) -> str:
+    """Exactly-once reads only committed transactions: what an aborted transaction wrote
+    (output or changelog) is never processed nor restored."""
+    return "read_committed" if settings.processing_guarantee == "exactly_once" else "read_uncommitted"
 
 
 class _Listener(ConsumerRebalanceListener):
@@ -71,6 +79,7 @@ class KafkaConsumer:
             max_poll_interval_ms=settings.max_poll_interval_ms,
             fetch_max_bytes=16 * 1024 * 1024,
             max_partition_fetch_bytes=4 * 1024 * 1024,
+            isolation_level=isolation_level(settings),
             partition_assignment_strategy=(assignor_for(holdings or (lambda: (set(), set())),
                                                         settings.table_standby_replicas,
                                                         on_standby),),
@@ -109,9 +118,21 @@ class KafkaConsumer:
     def seek(self, tp: TP, offset: int) -> None:
         self._consumer.seek(TopicPartition(*tp), offset)
 
+    def group_metadata(self) -> kafka_txn.GroupMetadata:
+        coordinator = self._consumer._coordinator  # aiokafka keeps the generation there
+        return kafka_txn.GroupMetadata(self._consumer._group_id, coordinator.generation,
+                                       coordinator.member_id)
+
 
 class KafkaProducer:
-    def __init__(self, settings: Settings, **extra: Any) -> None:
+    """Batches to aiokafka; with a ``transactional_id``, every send belongs to the open
+    transaction (begun on the first send after a commit) until :meth:`commit_transaction`."""
+
+    def __init__(self, settings: Settings, transactional_id: str | None = None) -> None:
+        extra: dict[str, Any] = {}
+        if transactional_id is not None:
+            extra = {"transactional_id": transactional_id,
+                     "transaction_timeout_ms": settings.transaction_timeout_ms}
         self._producer = AIOKafkaProducer(
             acks="all",
             linger_ms=settings.linger_ms,
@@ -122,16 +143,80 @@ class KafkaProducer:
             **client_options(settings),
             **extra,
         )
+        self.transactional_id = transactional_id
+        self._in_transaction = False
+        self._group: kafka_txn.GroupMetadata | None = None
+        if transactional_id is not None:
+            kafka_txn.install(self._producer, lambda: self._group)
 
     async def start(self) -> None:
-        await self._producer.start()
+        try:
+            await self._producer.start()
+        except KafkaProducerFenced:
+            raise self._fenced() from None
 
     async def stop(self) -> None:
         await self._producer.stop()
 
+    # -- transactions (exactly-once) -------------------------------------------------------
+    def _fenced(self) -> ProducerFenced:
+        return ProducerFenced(
+            f"transactional id {self.transactional_id} was taken over by another producer: "
+            "another worker runs with this worker's identity (two workers sharing one data_dir?); "
+            "this one stops without committing")
+
+    async def _begin(self) -> None:
+        await self._producer.begin_transaction()
+        self._in_transaction = True
+
+    async def commit_transaction(self, offsets: dict[TP, int], group: kafka_txn.GroupMetadata) -> None:
+        producer = self._producer
+        try:
+            if not self._in_transaction:
+                if not offsets:
+                    return
+                await self._begin()
+            if offsets and (group.generation_id < 0 or not group.member_id):
+                # Not a member (it was evicted and has not rejoined): Kafka would accept
+                # offsets without a generation unchecked, so refuse them here.
+                raise kafka_txn.GroupFenced(f"this worker is not a member of group "
+                                            f"{group.group_id} right now (it was evicted)")
+            if offsets:
+                self._group = group
+                await producer.send_offsets_to_transaction(
+                    {TopicPartition(tp.topic, tp.partition): off for tp, off in offsets.items()},
+                    group.group_id)
+            await producer.commit_transaction()
+        except KafkaProducerFenced:
+            raise self._fenced() from None
+        except (KafkaError, kafka_txn.GroupFenced) as exc:
+            await self._abort_after(exc)
+            raise TransactionAborted(f"{type(exc).__name__}: {exc}") from exc
+        self._in_transaction = False
+
+    async def abort_transaction(self) -> None:
+        if not self._in_transaction:
+            return
+        try:
+            await self._producer.abort_transaction()
+        except KafkaProducerFenced:
+            raise self._fenced() from None
+        finally:
+            self._in_transaction = False
+
+    async def _abort_after(self, exc: BaseException) -> None:
+        try:
+            await self.abort_transaction()
+        except ProducerFenced:
+            raise
+        except Exception as abort_exc:  # noqa: BLE001 - the first error is the one to report
+            log.warning("aborting the transaction after %s failed too: %s", exc, abort_exc)
+
     async def send_batch(self, topic: str, partition: int,
                          records: list[OutRecord]) -> list[Awaitable[int]]:
         producer = self._producer
+        if self.transactional_id is not None and not self._in_transaction:
+            await self._begin()
         futures: list[Awaitable[int]] = []
         batch = producer.create_batch()
         for key, value, ts, headers in records:
@@ -170,6 +255,7 @@ class KafkaChangelogReader:
 
     def __init__(self, settings: Settings) -> None:
         self._consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None,
+                                          isolation_level=isolation_level(settings),
                                           max_poll_records=50_000, fetch_max_wait_ms=50,
                                           fetch_max_bytes=64 * 1024 * 1024,
                                           max_partition_fetch_bytes=16 * 1024 * 1024,
@@ -242,6 +328,7 @@ class KafkaBroadcastReader:
         self.topic, self.partitions = topic, partitions
         self._consumer = AIOKafkaConsumer(enable_auto_commit=False, group_id=None,
                                           auto_offset_reset="earliest", fetch_max_wait_ms=50,
+                                          isolation_level=isolation_level(settings),
                                           **client_options(settings))
 
     async def start(self) -> None:
@@ -334,8 +421,8 @@ class KafkaTransport:
         return KafkaConsumer(self.settings, group, topics, on_revoked, on_assigned, holdings,
                              on_standby)
 
-    def producer(self) -> KafkaProducer:
-        return KafkaProducer(self.settings)
+    def producer(self, transactional_id: str | None = None) -> KafkaProducer:
+        return KafkaProducer(self.settings, transactional_id)
 
     def changelog_reader(self) -> KafkaChangelogReader:
         return KafkaChangelogReader(self.settings)

@@ -5,6 +5,13 @@ partitioner (the runtime does that before it gets here), runs consumer groups wi
 offsets and rebalances when members join or leave, and wakes waiting consumers when data
 arrives. Every ``memory://NAME`` URL is one broker shared by all apps in the process, so a test
 can feed one app's output into another. Nothing is ever deleted (no retention, no compaction).
+
+Transactions (exactly-once) behave as Kafka's do for a ``read_committed`` reader, which every
+reader here is: a transaction's records take their offsets when sent, no reader reads past
+the first offset of a transaction still open on a partition (the last stable offset), and an
+aborted transaction's records are skipped. A new producer with the same transactional id
+fences the old one and aborts what it left open; a commit whose offsets the group no longer
+assigns to the committing member is refused and aborted.
 """
 from __future__ import annotations
 
@@ -14,9 +21,9 @@ from typing import Any, Awaitable
 
 from ...config import Settings
 from ..clock import WallClock
-from ...exceptions import ConfigError
+from ...exceptions import ConfigError, ProducerFenced
 from ...types import TP
-from .base import OutRecord, RebalanceCallback, TopicSpec
+from .base import OutRecord, RebalanceCallback, TopicSpec, TransactionAborted
 
 _BROKERS: dict[str, "MemoryBroker"] = {}
 
@@ -38,13 +45,15 @@ class MemoryRecord:
     """A stored record. ``seq`` is its position in the broker's global append order, which
     the test driver uses to list outputs in the order they were produced."""
 
-    __slots__ = ("topic", "partition", "offset", "timestamp", "key", "value", "headers", "seq")
+    __slots__ = ("topic", "partition", "offset", "timestamp", "key", "value", "headers", "seq",
+                 "aborted")
 
     def __init__(self, topic: str, partition: int, offset: int, timestamp: int,
                  key: bytes | None, value: bytes | None, headers: Any, seq: int = 0) -> None:
         self.topic, self.partition, self.offset = topic, partition, offset
         self.timestamp, self.key, self.value, self.headers = timestamp, key, value, headers or ()
         self.seq = seq
+        self.aborted = False  # written by a transaction that aborted: never read
 
     def __repr__(self) -> str:
         return f"MemoryRecord({self.topic}[{self.partition}]@{self.offset}, {self.key!r}, {self.value!r})"
@@ -58,6 +67,8 @@ class MemoryBroker:
         self.groups: dict[str, _Group] = {}
         self._waiters: list[asyncio.Future] = []
         self._seq = itertools.count()
+        self.transactions: dict[str, _Transaction] = {}  # transactional id -> its state
+        self._open_at: dict[TP, dict[str, int]] = {}  # partition -> open txn id -> first offset
 
     def create_topic(self, name: str, partitions: int, config: dict[str, str] | None = None) -> None:
         if name not in self.topics:
@@ -67,7 +78,8 @@ class MemoryBroker:
                 if name in group.subscribed_topics():
                     group.rebalance()
 
-    def append(self, topic: str, partition: int, records: list[OutRecord], now_ms: int) -> int:
+    def append(self, topic: str, partition: int, records: list[OutRecord], now_ms: int,
+               wake: bool = True) -> int:
         try:
             log = self.topics[topic][partition]
         except KeyError:
@@ -78,11 +90,71 @@ class MemoryBroker:
         for i, (key, value, ts, headers) in enumerate(records):
             log.append(MemoryRecord(topic, partition, base + i, now_ms if ts is None else ts,
                                     key, value, tuple(headers or ()), next(self._seq)))
-        self._wake()
+        if wake:
+            self._wake()
         return len(log) - 1
 
     def end_offset(self, tp: TP) -> int:
         return len(self.topics[tp.topic][tp.partition])
+
+    def stable_offset(self, tp: TP) -> int:
+        """The last stable offset: readers stop before the first open transaction's records."""
+        open_at = self._open_at.get(tp)
+        return min(open_at.values()) if open_at else len(self.topics[tp.topic][tp.partition])
+
+    def readable(self, tp: TP, start: int, limit: int) -> tuple[list["MemoryRecord"], int]:
+        """Up to ``limit`` records a ``read_committed`` reader gets from ``start``, and the
+        position after them (aborted records are skipped but still advance it)."""
+        log = self.topics[tp.topic][tp.partition]
+        chunk = log[start:min(start + limit, self.stable_offset(tp))]
+        end = start + len(chunk)
+        if any(r.aborted for r in chunk):
+            chunk = [r for r in chunk if not r.aborted]
+        return chunk, end
+
+    # -- transactions ----------------------------------------------------------------------
+    def init_transactions(self, transactional_id: str) -> int:
+        """Register a producer for ``transactional_id``; fences the previous one (its open
+        transaction is aborted) and returns the new epoch."""
+        txn = self.transactions.get(transactional_id)
+        if txn is None:
+            txn = self.transactions[transactional_id] = _Transaction(transactional_id)
+        self.end_transaction(transactional_id, commit=False)
+        txn.epoch += 1
+        return txn.epoch
+
+    def check_epoch(self, transactional_id: str, epoch: int) -> "_Transaction":
+        txn = self.transactions[transactional_id]
+        if txn.epoch != epoch:
+            raise ProducerFenced(f"transactional id {transactional_id} was taken over by another "
+                                 "producer: another worker runs with this worker's identity")
+        return txn
+
+    def append_transactional(self, transactional_id: str, epoch: int, topic: str, partition: int,
+                             records: list[OutRecord], now_ms: int) -> int:
+        txn = self.check_epoch(transactional_id, epoch)
+        tp = TP(topic, partition)
+        last = self.append(topic, partition, records, now_ms, wake=False)
+        first = last - len(records) + 1
+        self._open_at.setdefault(tp, {}).setdefault(transactional_id, first)
+        txn.records.extend(self.topics[topic][partition][first:last + 1])
+        return last
+
+    def end_transaction(self, transactional_id: str, commit: bool) -> None:
+        txn = self.transactions.get(transactional_id)
+        if txn is None:
+            return
+        if not commit:
+            for record in txn.records:
+                record.aborted = True
+        for tp in {TP(r.topic, r.partition) for r in txn.records}:
+            open_at = self._open_at.get(tp)
+            if open_at is not None:
+                open_at.pop(transactional_id, None)
+                if not open_at:
+                    del self._open_at[tp]
+        txn.records = []
+        self._wake()
 
     def _wake(self) -> None:
         waiters, self._waiters = self._waiters, []
@@ -99,6 +171,15 @@ class MemoryBroker:
             pass
 
 
+class _Transaction:
+    """One transactional id: its producer epoch and the records of its open transaction."""
+
+    def __init__(self, transactional_id: str) -> None:
+        self.transactional_id = transactional_id
+        self.epoch = 0
+        self.records: list[MemoryRecord] = []
+
+
 class _Group:
     """A consumer group: members, their assignment, committed offsets."""
 
@@ -108,6 +189,12 @@ class _Group:
         self.committed: dict[TP, int] = {}
         self.generation = 0
         self.assignment: dict[int, set[TP]] = {}
+
+    def evict(self, member: "MemoryConsumer") -> None:
+        """Drop ``member`` as Kafka does when its session times out; it finds out, gives up
+        its partitions and rejoins on its next fetch (tests use this to make a zombie)."""
+        self.members.remove(member)
+        self.rebalance()
 
     def subscribed_topics(self) -> set[str]:
         return {t for m in self.members for t in m.topics}
@@ -160,6 +247,14 @@ class MemoryConsumer:
     async def _maybe_rebalance(self) -> None:
         group = self._group
         assert group is not None
+        if self not in group.members:
+            # Evicted (what a missed session timeout does on Kafka): like aiokafka, give the
+            # partitions up first (a commit attempted now is refused: not a member), then rejoin.
+            if self._assigned:
+                await self.on_revoked(set(self._assigned))
+            self._assigned = set()
+            group.members.append(self)
+            group.rebalance()
         while self._generation != group.generation:
             generation = group.generation
             if self._assigned:
@@ -190,12 +285,9 @@ class MemoryConsumer:
         for tp in sorted(self._assigned - self._paused):
             if budget <= 0:
                 break
-            log = self.broker.topics[tp.topic][tp.partition]
-            pos = self._positions[tp]
-            if pos < len(log):
-                chunk = log[pos:pos + budget]
+            chunk, self._positions[tp] = self.broker.readable(tp, self._positions[tp], budget)
+            if chunk:
                 out[tp] = chunk
-                self._positions[tp] = pos + len(chunk)
                 budget -= len(chunk)
         return out
 
@@ -220,23 +312,63 @@ class MemoryConsumer:
     def seek(self, tp: TP, offset: int) -> None:
         self._positions[tp] = offset
 
+    def group_metadata(self) -> "MemoryConsumer":
+        return self
+
+    def owns(self, tps: Any) -> bool:
+        """Would the group accept offsets for ``tps`` from this member now?"""
+        group = self._group
+        return group is not None and self in group.members and set(tps) <= self._assigned
+
 
 class MemoryProducer:
-    def __init__(self, transport: "MemoryTransport") -> None:
+    def __init__(self, transport: "MemoryTransport", transactional_id: str | None = None) -> None:
         self.transport = transport
+        self.transactional_id = transactional_id
+        self._epoch = 0
+        self._in_transaction = False
 
     async def start(self) -> None:
-        pass
+        if self.transactional_id is not None:
+            self._epoch = self.transport.broker.init_transactions(self.transactional_id)
 
     async def stop(self) -> None:
         pass
 
     async def send_batch(self, topic: str, partition: int,
                          records: list[OutRecord]) -> list[Awaitable[int]]:
-        last = self.transport.broker.append(topic, partition, records, self.transport.now_ms())
+        broker, now = self.transport.broker, self.transport.now_ms()
+        if self.transactional_id is None:
+            last = broker.append(topic, partition, records, now)
+        else:
+            self._in_transaction = True
+            last = broker.append_transactional(self.transactional_id, self._epoch, topic, partition,
+                                               records, now)
         fut = asyncio.get_running_loop().create_future()
         fut.set_result(last)
         return [fut]
+
+    async def commit_transaction(self, offsets: dict[TP, int], group: MemoryConsumer) -> None:
+        assert self.transactional_id is not None
+        broker = self.transport.broker
+        broker.check_epoch(self.transactional_id, self._epoch)
+        if offsets and not group.owns(offsets):
+            broker.end_transaction(self.transactional_id, commit=False)
+            self._in_transaction = False
+            raise TransactionAborted(f"group {group.group_name} refused the offsets: the group "
+                                     "rebalanced and the partitions have another owner")
+        if offsets:
+            assert group._group is not None
+            group._group.committed.update(offsets)
+        broker.end_transaction(self.transactional_id, commit=True)
+        self._in_transaction = False
+
+    async def abort_transaction(self) -> None:
+        if self.transactional_id is not None and self._in_transaction:
+            broker = self.transport.broker
+            broker.check_epoch(self.transactional_id, self._epoch)
+            broker.end_transaction(self.transactional_id, commit=False)
+        self._in_transaction = False
 
 
 class MemoryChangelogReader:
@@ -244,20 +376,25 @@ class MemoryChangelogReader:
         self.broker = broker
 
     async def end_offsets(self, tps: list[TP]) -> dict[TP, int]:
-        return {tp: self.broker.end_offset(tp) for tp in tps}
+        return {tp: self.broker.stable_offset(tp) for tp in tps}
 
     async def read(self, tp: TP, start: int, end: int, max_records: int) -> list[MemoryRecord]:
-        log = self.broker.topics[tp.topic][tp.partition]
-        return log[start:min(end, start + max_records)]
+        while start < end:
+            records, position = self.broker.readable(tp, start, min(max_records, end - start))
+            if records or position == start:
+                return records
+            start = position  # only aborted records here: look further
+        return []
 
     async def read_many(self, ranges: dict[TP, tuple[int, int]], max_records: int) -> Any:
         for tp, (start, end) in ranges.items():
             while start < end:
-                records = await self.read(tp, start, end, max_records)
-                if not records:
+                records, position = self.broker.readable(tp, start, min(max_records, end - start))
+                if position == start:
                     break
-                yield tp, records
-                start = records[-1].offset + 1
+                if records:
+                    yield tp, records
+                start = position
 
     async def stop(self) -> None:
         pass
@@ -274,10 +411,9 @@ class MemoryBroadcastReader:
     async def poll(self, max_records: int) -> list[MemoryRecord]:
         out: list[MemoryRecord] = []
         for p, pos in sorted(self.positions.items()):
-            log = self.broker.topics[self.topic][p]
-            chunk = log[pos:pos + max_records - len(out)]
+            chunk, self.positions[p] = self.broker.readable(TP(self.topic, p), pos,
+                                                            max_records - len(out))
             out.extend(chunk)
-            self.positions[p] = pos + len(chunk)
             if len(out) >= max_records:
                 break
         return out
@@ -319,8 +455,8 @@ class MemoryTransport:
                  on_standby: Any = None) -> MemoryConsumer:
         return MemoryConsumer(self.broker, group, topics, self.settings, on_revoked, on_assigned)
 
-    def producer(self) -> MemoryProducer:
-        return MemoryProducer(self)
+    def producer(self, transactional_id: str | None = None) -> MemoryProducer:
+        return MemoryProducer(self, transactional_id)
 
     def changelog_reader(self) -> MemoryChangelogReader:
         return MemoryChangelogReader(self.broker)
