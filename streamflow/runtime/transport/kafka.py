@@ -17,7 +17,7 @@ from aiokafka.errors import ProducerFenced as KafkaProducerFenced
 from aiokafka.helpers import create_ssl_context
 
 from ...config import Settings
-from ...exceptions import BrokerUnavailable, ProducerFenced
+from ...exceptions import BrokerUnavailable, ProducerFenced, StreamflowError
 from ...types import TP
 from . import kafka_txn
 from .base import CommitFailed, OutRecord, RebalanceCallback, TopicSpec, TransactionAborted
@@ -145,6 +145,7 @@ class KafkaProducer:
         )
         self.transactional_id = transactional_id
         self._in_transaction = False
+        self._txn_partitions: set[TopicPartition] = set()
         self._group: kafka_txn.GroupMetadata | None = None
         if transactional_id is not None:
             kafka_txn.install(self._producer, lambda: self._group)
@@ -171,6 +172,9 @@ class KafkaProducer:
 
     async def commit_transaction(self, offsets: dict[TP, int], group: kafka_txn.GroupMetadata) -> None:
         producer = self._producer
+        # Every partition written is in the transaction by now (the worker waited for the
+        # acknowledgements): remember them for abort_transaction (see there).
+        self._txn_partitions = set(producer._txn_manager.txn_partitions)
         try:
             if not self._in_transaction:
                 if not offsets:
@@ -190,19 +194,37 @@ class KafkaProducer:
         except KafkaProducerFenced:
             raise self._fenced() from None
         except (KafkaError, kafka_txn.GroupFenced) as exc:
+            txn_manager = producer._txn_manager
+            if txn_manager is not None and txn_manager.is_fatal_error():
+                # The producer cannot go on (its sender failed): stop rather than retry.
+                self._in_transaction = False
+                raise StreamflowError(f"the transactional producer {self.transactional_id} failed "
+                                      f"and cannot continue: {type(exc).__name__}: {exc}") from exc
             await self._abort_after(exc)
             raise TransactionAborted(f"{type(exc).__name__}: {exc}") from exc
         self._in_transaction = False
+        self._txn_partitions = set()
 
     async def abort_transaction(self) -> None:
         if not self._in_transaction:
             return
+        txn_manager = self._producer._txn_manager
+        # aiokafka forgets the transaction's partitions when a request fails with an abortable
+        # error, and then skips EndTxn(ABORT) as if the transaction were empty: the broker
+        # would keep it open and a later commit of this producer would commit its records.
+        # Give the partitions back so that the abort reaches the broker.
+        if not txn_manager.txn_partitions and self._txn_partitions:
+            txn_manager.txn_partitions.update(self._txn_partitions)
+        waiter = txn_manager._transaction_waiter
+        if waiter is not None and waiter.done() and not waiter.cancelled():
+            waiter.exception()  # the error was reported by the failed call already
         try:
             await self._producer.abort_transaction()
         except KafkaProducerFenced:
             raise self._fenced() from None
         finally:
             self._in_transaction = False
+            self._txn_partitions = set()
 
     async def _abort_after(self, exc: BaseException) -> None:
         try:

@@ -138,7 +138,7 @@ class _FencedOffsetCommitHandler(TxnOffsetCommitHandler):
 
     def handle_response(self, resp: Any) -> float | None:
         txn = self._sender._txn_manager
-        for topic, partitions in resp.errors:
+        for topic, partitions, *_ in resp.errors:  # v3 entries end with tagged fields
             for partition, error_code, *_ in partitions:
                 if error_code == 0:
                     tp = TopicPartition(topic, partition)
