@@ -361,6 +361,11 @@ class TableManager:
                     records = await reader.read(tp, pos, ends[tp], RESTORE_BATCH)
                     if not records:
                         break
+                    for r in records:
+                        if r.key is None:  # restore() skips it: a table has no null-key row
+                            log.warning("global table %s: skipping a record without a key at "
+                                        "%s[%d] offset %d", table.name, tp.topic, tp.partition,
+                                        r.offset)
                     restore(self.active[(table.name, tp.partition)].store,
                             [(r.key, r.value, r.offset) for r in records])
                     table.invalidate(r.key for r in records)

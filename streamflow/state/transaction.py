@@ -237,12 +237,15 @@ def restore(store: Store, records: Iterable[tuple[bytes, bytes | None, int]]) ->
     The store's changelog offset becomes the last record's, atomically with the data, so a
     crash mid-recovery resumes after the last applied batch. The caller chooses the batch
     size (thousands of records per call keep recovery fast). Returns the offset written, or
-    None if ``records`` was empty.
+    None if ``records`` was empty. A record without a key is no row and is skipped: changelogs
+    never hold one, but a global table's source topic may (Kafka Streams skips them too).
     """
     ops: list[tuple[str, bytes, bytes | None]] = []
     append = ops.append
     offset: int | None = None
     for key, value, offset in records:
+        if key is None:
+            continue
         append(("put", key, value) if value is not None else ("delete", key, None))
     if offset is not None:
         store.write(StoreBatch(ops), offset)

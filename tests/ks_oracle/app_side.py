@@ -2,7 +2,7 @@
 
 The operators are compared in ``compare.py``; this runs the same scenario the way a user
 writes it (a windowed table fed by an agent, ``app.join_streams``, ``app.join_tables``,
-``app.join_foreign_key``, ``stream.join(table)``) so that the wiring between topics and
+``app.join_foreign_key``, ``stream.join(table)``, ``stream.join(global_table, key=...)``) so that the wiring between topics and
 operators (keys, null keys and values, timestamps, partitions) is compared with Kafka too.
 Inputs and outputs are strings; output topics have one partition so that their order is the
 order of production. ``app_partitions`` (table joins only) spreads the inputs over that many
@@ -80,6 +80,13 @@ def _join_app(s: dict[str, Any], partitions: int) -> streamflow.App:
     elif typ == "foreign-key":
         app.join_foreign_key("j", left=left, right=right, foreign_key=_fk, kind=kind,
                              joiner=_joiner, into=out, partitions=partitions)
+    elif typ == "stream-globaltable":
+        global_table = app.global_table("right-table", topic=right)
+
+        @app.agent(left, sink=[out])
+        async def enrich_global(stream):
+            async for joined in stream.join(global_table, kind=kind, key=_fk, joiner=_joiner):
+                yield joined
     else:
         table = app.table("right-table", key_type=str, value_type=str, partitions=partitions)
 

@@ -153,7 +153,7 @@ def _table_join_rows(s: dict[str, Any]) -> list[Row]:
     for inputs in _by_partition(s).values():
         txn = _txn()
         typ, kind = s["type"], s["kind"]
-        if typ == "stream-table":
+        if typ in ("stream-table", "stream-globaltable"):
             table: dict[bytes, Any] = {}
         elif typ == "table-table":
             tt = TableTableJoin(kind, string_joiner)
@@ -161,7 +161,7 @@ def _table_join_rows(s: dict[str, Any]) -> list[Row]:
             fk = ForeignKeyJoin(kind, _fk, string_joiner)
         for n, (i, r) in enumerate(inputs):
             side, key, value, ts = r["topic"], _enc(r["key"]), r["value"], r["ts"]
-            if typ == "stream-table":
+            if typ in ("stream-table", "stream-globaltable"):
                 if side == "right":
                     if key is not None:  # a table drops null keys
                         if value is None:
@@ -169,9 +169,11 @@ def _table_join_rows(s: dict[str, Any]) -> list[Row]:
                         else:
                             table[key] = value
                     continue
-                results = stream_table_join(kind, key, value, ts,
-                                            None if key is None else table.get(key),
-                                            string_joiner)
+                # a global table is looked up by the key the stream value names
+                lookup = key if typ == "stream-table" or value is None else _fk(value)
+                results = [x._replace(key=key) for x in stream_table_join(
+                    kind, lookup, value, ts, None if lookup is None else table.get(lookup),
+                    string_joiner)]
             elif typ == "table-table":
                 results = (tt.update_left if side == "left" else tt.update_right)(
                     txn, key, value, ts)

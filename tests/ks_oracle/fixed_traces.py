@@ -16,7 +16,7 @@ from typing import Any
 OPERATORS = Path(__file__).resolve().parents[1] / "unit" / "operators"
 WINDOW_TRACES = OPERATORS / "kafka_traces.json"
 _JOIN_TYPES = {"ss": "stream-stream", "tt": "table-table", "fk": "foreign-key",
-               "st": "stream-table"}
+               "st": "stream-table", "gt": "stream-globaltable"}
 
 __all__ = ["window_traces", "join_traces", "window_trace_of", "join_trace_lines_of"]
 

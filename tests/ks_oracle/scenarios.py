@@ -92,10 +92,11 @@ def _fk_value(rng: random.Random, i: int) -> str:
 
 
 def join_scenario(rng: random.Random) -> dict[str, Any]:
-    typ = rng.choice(["stream-stream", "stream-stream", "stream-table", "table-table",
-                      "foreign-key"])
+    typ = rng.choice(["stream-stream", "stream-stream", "stream-table", "stream-globaltable",
+                      "table-table", "foreign-key"])
     kinds = {"stream-stream": ["inner", "left", "outer"], "table-table": ["inner", "left", "outer"],
-             "stream-table": ["inner", "left"], "foreign-key": ["inner", "left"]}[typ]
+             "stream-table": ["inner", "left"], "stream-globaltable": ["inner", "left"],
+             "foreign-key": ["inner", "left"]}[typ]
     s: dict[str, Any] = {"topology": "join", "type": typ, "kind": rng.choice(kinds),
                          "before": 0, "after": 0, "grace": 0}
     if typ == "stream-stream":
@@ -118,11 +119,11 @@ def join_scenario(rng: random.Random) -> dict[str, Any]:
         for r in s["records"]:
             r.pop("partition", None)
         s["app_partitions"] = rng.choice([2, 3])
-    if typ == "foreign-key":
+    if typ in ("foreign-key", "stream-globaltable"):
         # left values name a right key; right keys come from the same set
         for i, r in enumerate(s["records"]):
             if r["topic"] == "left" and r["value"] is not None:
                 r["value"] = _fk_value(rng, i)
-        for r in s["records"]:  # an FK join's right table lives wherever its keys hash to
+        for r in s["records"]:  # the right table is one table, whatever the partitions
             r.pop("partition", None)
     return s

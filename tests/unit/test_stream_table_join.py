@@ -70,6 +70,20 @@ async def test_global_table_join_picks_the_key_from_the_event() -> None:
     assert out.value == {"order": 9, "name": "Ann"}
 
 
+async def test_a_global_table_skips_source_records_without_a_key(caplog) -> None:
+    """As Kafka Streams' global tables do (found by tests/ks_oracle): a null-key record on the
+    source topic is no row; it used to crash the worker inside the store."""
+    app = enrichment_app("left", partitions=(1, 1), use_global=True)
+    async with TestDriver(app) as d:
+        await d.send("customers", key=None, value={"name": "Nobody"})
+        await d.send("customers", key="c1", value={"name": "Ann"})
+        await d.send("orders", key="o1", value={"id": 1, "customer": "c1"})
+        await d.send("orders", key="o2", value={"id": 2, "customer": None})
+        assert [o.value for o in d.outputs("enriched")] == [
+            {"order": 1, "name": "Ann"}, {"order": 2, "name": None}]
+    assert "skipping a record without a key at customers[0] offset 0" in caplog.text
+
+
 async def test_a_join_that_is_not_copartitioned_fails_fast_naming_both_topics() -> None:
     app = enrichment_app("inner", partitions=(3, 2))
     with pytest.raises(streamflow.CopartitioningError) as info:

@@ -7,12 +7,13 @@ stream-stream join.
 wall-clock throttling hides results), recorded with the oracle in ``scripts/ks-oracle``
 (docs/testing-against-kafka-streams.md). Format, three lines per case::
 
-    <ss|tt|fk|st> <kind> <before> <after> <grace>
+    <ss|tt|fk|st|gt> <kind> <before> <after> <grace>
     <L|R><key>,<value>,<ts> ...          inputs; "-" is null (a null value: a tombstone)
     <input index>,<key>,<value>,<ts> ...  Kafka's output records, "." for none
 
 ``ss`` stream-stream, ``tt`` table-table, ``fk`` foreign-key (left values ``"<fk>:<n>"``, fk
-``_``: null), ``st`` stream-table (L the stream, R the table). Values are strings; the joiner
+``_``: null), ``st`` stream-table (L the stream, R the table), ``gt`` stream-global table
+(the lookup key named by the stream value, as for ``fk``). Values are strings; the joiner
 is ``"(" + left + "," + right + ")"`` with ``null`` for a missing side.
 
 ``kafka_stream_stream`` transcribes ``KStreamKStreamJoin`` (4.1.1) record for record: its
@@ -1323,4 +1324,28 @@ La,v0,0 La,v1,0 La,-,1 La,v3,4 Rb,-,5 Ra,v5,5 Ra,v6,13 Rab,-,14 Ra,v8,15 Lab,-,1
 st left 0 0 0
 Rb,v0,0 Lb,-,1 Rb,-,1 Rb,v3,0 La,v4,3 Rb,v5,0 Ra,v6,0 Lb,v7,6 Lb,v8,10 Ra,v9,10 Ra,v10,15 Lb,v11,14 Ra,v12,9 Rb,v13,20 Lb,v14,15
 4,a,(v4,null),3 7,b,(v7,v5),6 8,b,(v8,v5),10 11,b,(v11,v5),14 14,b,(v14,v13),15
+gt inner 0 0 0
+Ra,-,2 Rab,v1,5 Rab,v2,10 Lab,_:3,6 La,ab:4,11 Rab,v5,6 Rab,v6,0 Ra,-,19 Rb,v8,13 R-,-,20 Lb,a:10,18 Lab,ab:11,16 La,_:12,15 Lab,-,20 Lb,-,21
+4,a,(ab:4,v2),11 11,ab,(ab:11,v6),16
+gt left 0 0 0
+Lb,b:0,0 Lab,_:1,1 Lab,b:2,0 Rb,v3,0 Rab,-,2 R-,v5,3 Lb,-,3 Rb,v7,5 Rab,v8,6 La,b:9,5 Rb,v10,6 La,-,7 La,a:12,8 Lab,ab:13,3 Rb,v14,2
+0,b,(b:0,null),0 1,ab,(_:1,null),1 2,ab,(b:2,null),0 9,a,(b:9,v7),5 12,a,(a:12,null),8 13,ab,(ab:13,v8),3
+gt left 0 0 0
+R-,-,0 Rab,v1,8 R-,v2,6 Ra,v3,3 Lab,_:4,0 Lb,-,6
+4,ab,(_:4,null),0
+gt left 0 0 0
+Ra,v0,2 Ra,v1,3 Lb,_:2,3 La,b:3,4 L-,ab:4,4 R-,v5,4
+2,b,(_:2,null),3 3,a,(b:3,null),4 4,-,(ab:4,null),4
+gt left 0 0 0
+Lb,b:0,0 Lab,ab:1,0 Lab,ab:2,0 L-,b:3,0 La,-,0 Ra,v5,8 Rab,v6,9 R-,v7,9 La,b:8,6 Lb,a:9,5
+0,b,(b:0,null),0 1,ab,(ab:1,null),0 2,ab,(ab:2,null),0 3,-,(b:3,null),0 8,a,(b:8,null),6 9,b,(a:9,v5),5
+gt inner 0 0 0
+Ra,v0,8 La,ab:1,9 Lab,_:2,14 Rab,v3,13 Lb,b:4,8 R-,v5,16 R-,v6,18 Rab,v7,20 Ra,-,22 Ra,v9,21 Rb,v10,16 La,-,22 Lab,a:12,20 Lb,ab:13,23 La,ab:14,18
+12,ab,(a:12,v9),20 13,b,(ab:13,v7),23 14,a,(ab:14,v7),18
+gt inner 0 0 0
+La,b:0,1 R-,v1,2 Ra,v2,1 La,ab:3,0 Ra,v4,4 Ra,v5,12 Ra,v6,13 Ra,v7,13 La,a:8,13 La,_:9,13
+8,a,(a:8,v7),13
+gt inner 0 0 0
+Ra,v0,20 R-,-,17 Ra,v2,17 La,_:3,20 Ra,-,20 Ra,v5,19 Lb,a:6,2 Rb,v7,22 L-,-,22 Rb,v9,24 Ra,v10,21 L-,b:11,24 Ra,-,29 Rb,v13,30 Lb,b:14,29
+6,b,(a:6,v5),2 11,-,(b:11,v9),24 14,b,(b:14,v13),29
 """

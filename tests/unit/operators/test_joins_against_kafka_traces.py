@@ -7,7 +7,7 @@ code) and these tests pin down that the differences are exactly those:
   processor equals that transcription with its three documented fixes switched on;
 - table-table and foreign-key: identical, except that a delete of a row that does not exist
   emits nothing here (Kafka emits a tombstone or repeats the row);
-- stream-table: identical.
+- stream-table and stream-global table: identical.
 
 All comparisons are exact and in order, per input.
 """
@@ -52,7 +52,7 @@ def ours(trace: Trace) -> list[list[JoinResult]]:
     elif trace.type == "tt":
         join = TableTableJoin(trace.kind, string_joiner)
         steps = {"left": join.update_left, "right": join.update_right}
-    elif trace.type == "st":
+    elif trace.type in ("st", "gt"):
         return stream_table(trace)
     else:
         join = ForeignKeyJoin(trace.kind, foreign_key, string_joiner)
@@ -63,7 +63,8 @@ def ours(trace: Trace) -> list[list[JoinResult]]:
 
 def stream_table(trace: Trace) -> list[list[JoinResult]]:
     """Stream (left) records against the table's (right) current row; table updates never
-    emit, and a table drops null keys."""
+    emit, and a table drops null keys. A global table (``gt``) is looked up by the key the
+    stream value names; the result keeps the stream key."""
     table: dict[bytes, str] = {}
     out = []
     for side, key, value, ts in encoded(trace.inputs):
@@ -75,8 +76,10 @@ def stream_table(trace: Trace) -> list[list[JoinResult]]:
                     table[key] = value
             out.append([])
         else:
-            out.append(stream_table_join(trace.kind, key, value, ts,
-                                         None if key is None else table.get(key), string_joiner))
+            lookup = key if trace.type == "st" or value is None else foreign_key(value)
+            out.append([r._replace(key=key) for r in stream_table_join(
+                trace.kind, lookup, value, ts, None if lookup is None else table.get(lookup),
+                string_joiner)])
     return out
 
 

@@ -25,11 +25,13 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.KGroupedStream;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.KeyValueMapper;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.SlidingWindows;
@@ -56,14 +58,16 @@ import org.apache.kafka.streams.state.WindowStore;
  *  "emit": "update|final", "retention": ms or null,
  *  "records": [{"topic": "input", "key": str|null, "value": str|null, "ts": ms,
  *               "partition": n (optional, default 0)}]}
- * {"id": any, "topology": "join", "type": "stream-stream|stream-table|table-table|foreign-key",
+ * {"id": any, "topology": "join",
+ *  "type": "stream-stream|stream-table|stream-globaltable|table-table|foreign-key",
  *  "kind": "inner|left|outer", "before": ms, "after": ms, "grace": ms,
  *  "records": [{"topic": "left|right", ...}]}
  * </pre>
  *
  * The aggregate is string concatenation: initializer "", adder agg + "," + (v or "N"),
  * session merger a + "|" + b. The joiner is "(" + left + "," + right + ")" ("null" for a
- * missing side); a foreign-key left value "fk:n" names right key fk ("_": null FK).
+ * missing side); a foreign-key left value "fk:n" names right key fk ("_": null FK), and so
+ * does a stream value in a stream-globaltable join.
  * Each partition is its own TopologyTestDriver (its own task and stream time), as a
  * partition is its own task in Kafka Streams. Result:
  *
@@ -280,6 +284,23 @@ public final class KsOracle {
                     case "inner" -> l.join(r, joiner);
                     case "left" -> l.leftJoin(r, joiner);
                     default -> throw new IllegalArgumentException("stream-table join kind " + kind);
+                };
+            }
+            case "stream-globaltable" -> {
+                // the lookup key is taken from the stream value "fk:n" ("_": null), as for FKs
+                KStream<String, String> l = builder.stream("left", c);
+                GlobalKTable<String, String> g = builder.globalTable("right", c);
+                KeyValueMapper<String, String, String> lookup = (k, v) -> {
+                    if (v == null) {
+                        return null;
+                    }
+                    String f = v.split(":")[0];
+                    return f.equals("_") ? null : f;
+                };
+                result = switch (kind) {
+                    case "inner" -> l.join(g, lookup, joiner);
+                    case "left" -> l.leftJoin(g, lookup, joiner);
+                    default -> throw new IllegalArgumentException("stream-globaltable join kind " + kind);
                 };
             }
             case "table-table" -> {
