@@ -6,7 +6,8 @@ writes it (a windowed table fed by an agent, ``app.join_streams``, ``app.join_ta
 operators (keys, null keys and values, timestamps, partitions) is compared with Kafka too.
 Inputs and outputs are strings; output topics have one partition so that their order is the
 order of production. ``app_partitions`` (table joins only) spreads the inputs over that many
-partitions by key hash, as a user's topics would; Kafka's result does not depend on it. Returns rows in ``compare``'s format.
+partitions by key hash, as a user's topics would; Kafka's result does not depend on it.
+``app_store`` picks the table store (``memory`` or ``rocksdb``, the production default). Returns rows in ``compare``'s format.
 """
 from __future__ import annotations
 
@@ -113,7 +114,7 @@ async def _run(s: dict[str, Any]) -> list[tuple]:
         (r.get("partition", 0) for r in s["records"]), default=0)
     app = _window_app(s, partitions) if s["topology"] == "window" else _join_app(s, partitions)
     rows: list[tuple] = []
-    async with TestDriver(app) as driver:
+    async with TestDriver(app, store=s.get("app_store", "memory")) as driver:
         seen = 0
         for i, r in enumerate(s["records"]):
             await driver.send(r["topic"], key=r["key"], value=r["value"], timestamp=r["ts"],

@@ -18,7 +18,9 @@ KEYS = ["a", "b", "ab", "ba"]
 
 
 def random_scenario(rng: random.Random) -> dict[str, Any]:
-    return window_scenario(rng) if rng.random() < 0.55 else join_scenario(rng)
+    s = window_scenario(rng) if rng.random() < 0.55 else join_scenario(rng)
+    s["app_store"] = rng.choice(["memory", "rocksdb"])  # only the app side reads it
+    return s
 
 
 def _records(rng: random.Random, topics: list[str], horizons: list[int], *,
