@@ -1,7 +1,8 @@
 """The worker: the one run loop. Fetch a batch, decode it, hand it to the agents, wait until
 they processed it, and every ``commit_interval`` commit.
 
-The commit path is the spine that tables and, later, exactly-once hang on:
+The worker decides when to commit and owns step 1; ``runtime.commits`` does the rest, in this
+order (the spine that tables and exactly-once hang on):
 
 1. quiesce: every agent has processed what it was given (``take`` buffers flushed);
 2. state: each participant (table partitions) turns its per-commit batch into changelog
@@ -25,7 +26,7 @@ import logging
 import time
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import AgentError, ConfigError, CopartitioningError, DecodeError, StreamflowError
 from ..streams import FLUSH
@@ -37,29 +38,14 @@ from .repartition import forward
 from .runners import AgentRunner, TaskRunner, TimerRunner
 from .tables import TableManager
 from .transport import transport_for
-from .transport.base import (CommitFailed, Consumer, RawRecord, TopicSpec, TransactionAborted,
-                             Transport)
+from .commits import AtLeastOnceCommit, CommitParticipant, ExactlyOnceCommit, Offsets
+from .transport.base import Consumer, RawRecord, TopicSpec, Transport
 
 if TYPE_CHECKING:
     from ..app import App
     from ..topics import Topic
 
 log = logging.getLogger("streamflow.worker")
-
-
-class CommitParticipant(Protocol):
-    """Something with per-commit state (a table): see the module docstring for the order."""
-
-    async def prepare_commit(self, output: OutputBuffer) -> None: ...
-
-    def finish_commit(self, acked: dict[TP, int]) -> None: ...
-
-    def rollback(self) -> None:
-        """Drop what was prepared or written since the last commit (its transaction aborted)."""
-
-    async def on_assigned(self, tps: set[TP]) -> None: ...
-
-    async def on_revoked(self, tps: set[TP]) -> None: ...
 
 
 class Worker:
@@ -81,13 +67,11 @@ class Worker:
         self._background: list[Any] = []
         self._pending_topics: list[Any] = []
         self._join_errors: list[CopartitioningError] = []
-        self._positions: dict[TP, int] = {}
+        self.offsets = Offsets()
         self._ready: set[TP] = set()  # assigned and restored: its records may be processed
         self._standby_tasks: set[tuple[int, int]] = set()
         self._to_restore: set[TP] = set()
         self._broadcast_readers: list[tuple[Any, Any, Channel]] = []
-        self._committed: dict[TP, int] = {}
-        self._first_fetched: dict[TP, int] = {}  # where processing began, for a rollback
         self.exactly_once = self.settings.processing_guarantee == "exactly_once"
         self.transactional_id: str | None = None
         self._lock = asyncio.Lock()
@@ -99,8 +83,7 @@ class Worker:
         self._started = False
         self.events_processed = 0
         self.decode_errors_skipped = 0
-        self.commits = 0
-        self.aborted_transactions = 0
+        self._commit_path: AtLeastOnceCommit | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def partition_count(self, topic: str) -> int:
@@ -140,6 +123,13 @@ class Worker:
         self._producer = self.transport.producer(self.transactional_id)
         await self._producer.start()
         self.output = OutputBuffer(self._producer, self.partition_count)
+        consumer = lambda: self.consumer  # noqa: E731 - created later, when agents are wired
+        if self.exactly_once:
+            self._commit_path = ExactlyOnceCommit(self.output, self.participants, self.offsets,
+                                                  consumer, self._producer, self._reseek_broadcasts)
+        else:
+            self._commit_path = AtLeastOnceCommit(self.output, self.participants, self.offsets,
+                                                  consumer)
         for spec in app.agents:
             runner = AgentRunner(spec, self._on_failure, lambda: self.output)
             runner.channel._repartitioner = self._repartitioner(runner)
@@ -172,6 +162,15 @@ class Worker:
         log.info("worker %s started on %s: %d agent(s) consuming %s; %d timer(s), %d task(s)",
                  app.id, self.transport.describe(), len(self._runners), ", ".join(sources) or "nothing",
                  len(app.timers), len(app.tasks))
+
+    @property
+    def commits(self) -> int:
+        """Offset commits (transactions, with exactly-once) that moved some input offset."""
+        return self._commit_path.commits if self._commit_path is not None else 0
+
+    @property
+    def aborted_transactions(self) -> int:
+        return self._commit_path.aborted if self._commit_path is not None else 0
 
     def _process_id(self) -> str:
         """This worker's identity across restarts (exactly-once): kept in its data dir, so a
@@ -400,8 +399,7 @@ class Worker:
                 # is assigned): not processed now, fetched again once the partition is ready.
                 self.consumer.seek(TP(tp.topic, tp.partition), recs[0].offset)
                 continue
-            if tp not in self._committed and tp not in self._first_fetched:
-                self._first_fetched[tp] = recs[0].offset
+            self.offsets.fetched(tp, recs[0].offset)
             events, failure = self._decode(tp, recs)
             if failure is not None and decode_failure is None:
                 decode_failure = failure
@@ -420,7 +418,7 @@ class Worker:
         await self._deliver(per_channel)
         if self._fatal is not None:
             return  # an agent failed on this batch: its offsets are not committed
-        self._positions.update(done_positions)
+        self.offsets.processed(done_positions)
         if decode_failure is not None:
             self._fatal = decode_failure
             self.request_stop()
@@ -481,86 +479,14 @@ class Worker:
     async def _commit(self, final: bool = False) -> None:
         if self._fatal is None:
             await self._quiesce()
-        for participant in self.participants:
-            await participant.prepare_commit(self.output)
-        if self.exactly_once:
-            await self._commit_transaction()
-            return
-        acked = await self.output.wait_acks()
-        for participant in self.participants:
-            participant.finish_commit(acked)
-        if self.consumer is None:
-            return
-        offsets = self._offsets_to_commit()
-        if offsets:
-            try:
-                await self.consumer.commit(offsets)
-            except CommitFailed as exc:
-                log.warning("offset commit failed because the group is rebalancing (%s); the "
-                            "partitions' next owner resumes from the last committed offsets", exc)
-                return
-            self._committed.update(offsets)
-            self.commits += 1
-            log.debug("committed %s", ", ".join(f"{tp}@{o}" for tp, o in sorted(offsets.items())))
+        assert self._commit_path is not None
+        await self._commit_path.commit()
 
-    def _offsets_to_commit(self) -> dict[TP, int]:
-        if self.consumer is None:
-            return {}
-        assigned = self.consumer.assignment()
-        return {tp: pos for tp, pos in self._positions.items()
-                if tp in assigned and self._committed.get(tp) != pos}
-
-    async def _commit_transaction(self) -> None:
-        """Exactly-once: output, changelog records and input offsets commit as one Kafka
-        transaction; the stores are written after it committed, and rolled back if it did not."""
-        producer = self._producer
-        try:
-            acked = await self.output.wait_acks()
-        except Exception:
-            # A send failed: as with at-least-once this stops the worker, but first the
-            # transaction is aborted so that no reader ever sees part of it.
-            self.output.discard()
-            try:
-                await producer.abort_transaction()
-            except Exception as exc:  # noqa: BLE001 - the send error is the one to report
-                log.warning("aborting the transaction after a failed send failed too: %s", exc)
-            raise
-        offsets = self._offsets_to_commit()
-        group = self.consumer.group_metadata() if self.consumer is not None else None
-        try:
-            await producer.commit_transaction(offsets, group)
-        except TransactionAborted as exc:
-            self.aborted_transactions += 1
-            await self._rollback(str(exc))
-            return
-        for participant in self.participants:
-            participant.finish_commit(acked)
-        if offsets:
-            self._committed.update(offsets)
-            self.commits += 1
-            log.debug("committed transaction with %s",
-                      ", ".join(f"{tp}@{o}" for tp, o in sorted(offsets.items())))
-
-    async def _rollback(self, reason: str) -> None:
-        """After an aborted transaction: drop the state batches and rewind every assigned
-        partition to its committed offset, so its events are processed again (once)."""
-        self.output.discard()
-        for participant in self.participants:
-            participant.rollback()
-        rewound = []
-        if self.consumer is not None:
-            for tp in sorted(self.consumer.assignment()):
-                position = self._committed.get(tp, self._first_fetched.get(tp))
-                if position is None or self._positions.get(tp) == position:
-                    continue
-                self.consumer.seek(tp, position)
-                self._positions[tp] = position
-                rewound.append(f"{tp.topic}[{tp.partition}]@{position}")
+    def _reseek_broadcasts(self) -> None:
+        """Read broadcast topics again from what the (restored or rolled back) tables hold."""
         for spec, reader, _ in self._broadcast_readers:
             for partition, offset in spec.restart_positions(self.tables).items():
                 reader.seek(partition, offset)
-        log.warning("transaction aborted (%s): state rolled back to the last commit; "
-                    "reprocessing from %s", reason, ", ".join(rewound) or "the committed offsets")
 
     async def _on_revoked(self, tps: set[TP]) -> None:
         self._ready -= tps
@@ -570,10 +496,7 @@ class Worker:
                 await self._commit()
             for participant in self.participants:
                 await participant.on_revoked(tps)
-            for tp in tps:
-                self._positions.pop(tp, None)
-                self._committed.pop(tp, None)
-                self._first_fetched.pop(tp, None)
+            self.offsets.forget(tps)
         if tps:
             log.info("partitions revoked: %s", _fmt_tps(tps))
 
@@ -610,9 +533,7 @@ class Worker:
             self._ready |= tps
             self.consumer.resume(tps)
             # Newly restored state may be behind the broadcast readers: read again from there.
-            for spec, reader, _ in self._broadcast_readers:
-                for partition, offset in spec.restart_positions(self.tables).items():
-                    reader.seek(partition, offset)
+            self._reseek_broadcasts()
         if tps:
             log.info("partitions ready: %s", _fmt_tps(tps))
 

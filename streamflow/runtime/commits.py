@@ -1,0 +1,186 @@
+"""The commit path: input positions, and the two ways of committing them with the output.
+
+The worker decides *when* to commit (every ``commit_interval``, before a revoke, at shutdown)
+and makes its agents hand back what they hold; this module does the commit itself, in the
+order that makes each guarantee hold:
+
+- **at-least-once** (:class:`AtLeastOnceCommit`): the tables' pending writes become changelog
+  records, every buffered record is flushed and acknowledged, each store writes its batch with
+  the changelog offset it reached, then the input offsets are committed. A crash in between
+  replays from the last committed offsets: duplicates, never losses.
+- **exactly-once** (:class:`ExactlyOnceCommit`): everything sent since the last commit is one
+  Kafka transaction; the input offsets join it and it commits; only then do the stores write.
+  If it aborts, the stores' batches are dropped and the partitions rewound to their committed
+  offsets, so the stores only ever hold committed state. See docs/exactly-once.md.
+
+:class:`Offsets` is the bookkeeping both share.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
+
+from ..types import TP
+from .transport.base import CommitFailed, TransactionAborted
+
+if TYPE_CHECKING:
+    from .output import OutputBuffer
+    from .transport.base import Consumer, Producer
+
+log = logging.getLogger("streamflow.worker")
+
+
+class CommitParticipant(Protocol):
+    """Something with per-commit state (the tables)."""
+
+    async def prepare_commit(self, output: "OutputBuffer") -> None:
+        """Turn pending writes into records in ``output`` (changelogs)."""
+
+    def finish_commit(self, acked: dict[TP, int]) -> None:
+        """The records are acknowledged (and, exactly-once, committed): write the stores."""
+
+    def rollback(self) -> None:
+        """Drop what was prepared or written since the last commit (its transaction aborted)."""
+
+    async def on_assigned(self, tps: set[TP]) -> None: ...
+
+    async def on_revoked(self, tps: set[TP]) -> None: ...
+
+
+class Offsets:
+    """Per input partition: the next offset to process, the last one committed, and where
+    this worker began processing it (the point to rewind to before its first commit)."""
+
+    def __init__(self) -> None:
+        self.positions: dict[TP, int] = {}
+        self.committed: dict[TP, int] = {}
+        self._began: dict[TP, int] = {}
+
+    def fetched(self, tp: TP, first_offset: int) -> None:
+        if tp not in self.committed and tp not in self._began:
+            self._began[tp] = first_offset
+
+    def processed(self, positions: dict[TP, int]) -> None:
+        self.positions.update(positions)
+
+    def to_commit(self, assigned: set[TP]) -> dict[TP, int]:
+        """The positions of ``assigned`` partitions that moved since their last commit."""
+        committed = self.committed
+        return {tp: pos for tp, pos in self.positions.items()
+                if tp in assigned and committed.get(tp) != pos}
+
+    def mark_committed(self, offsets: dict[TP, int]) -> None:
+        self.committed.update(offsets)
+
+    def rewind_point(self, tp: TP) -> int | None:
+        """Where ``tp`` must be read again from after an abort (None: nothing to rewind)."""
+        position = self.committed.get(tp, self._began.get(tp))
+        if position is None or self.positions.get(tp) == position:
+            return None
+        self.positions[tp] = position
+        return position
+
+    def forget(self, tps: Iterable[TP]) -> None:
+        for tp in tps:
+            self.positions.pop(tp, None)
+            self.committed.pop(tp, None)
+            self._began.pop(tp, None)
+
+
+class AtLeastOnceCommit:
+    def __init__(self, output: "OutputBuffer", participants: list[CommitParticipant],
+                 offsets: Offsets, consumer: Callable[[], "Consumer | None"]) -> None:
+        self.output, self.participants, self.offsets = output, participants, offsets
+        self._consumer = consumer
+        self.commits = 0
+        self.aborted = 0
+
+    async def commit(self) -> None:
+        for participant in self.participants:
+            await participant.prepare_commit(self.output)
+        acked = await self.output.wait_acks()
+        for participant in self.participants:
+            participant.finish_commit(acked)
+        consumer = self._consumer()
+        if consumer is None:
+            return
+        offsets = self.offsets.to_commit(consumer.assignment())
+        if not offsets:
+            return
+        try:
+            await consumer.commit(offsets)
+        except CommitFailed as exc:
+            log.warning("offset commit failed because the group is rebalancing (%s); the "
+                        "partitions' next owner resumes from the last committed offsets", exc)
+            return
+        self.offsets.mark_committed(offsets)
+        self.commits += 1
+        log.debug("committed %s", _fmt_offsets(offsets))
+
+
+class ExactlyOnceCommit(AtLeastOnceCommit):
+    """One Kafka transaction per commit; ``on_rewind`` is called after a rollback (the
+    worker re-reads what depends on the rolled-back state: broadcast topics)."""
+
+    def __init__(self, output: "OutputBuffer", participants: list[CommitParticipant],
+                 offsets: Offsets, consumer: Callable[[], "Consumer | None"],
+                 producer: "Producer", on_rewind: Callable[[], None]) -> None:
+        super().__init__(output, participants, offsets, consumer)
+        self.producer = producer
+        self._on_rewind = on_rewind
+
+    async def commit(self) -> None:
+        for participant in self.participants:
+            await participant.prepare_commit(self.output)
+        producer = self.producer
+        try:
+            acked = await self.output.wait_acks()
+        except Exception:
+            # A send failed: as with at-least-once this stops the worker, but first the
+            # transaction is aborted so that no reader ever sees part of it.
+            self.output.discard()
+            try:
+                await producer.abort_transaction()
+            except Exception as exc:  # noqa: BLE001 - the send error is the one to report
+                log.warning("aborting the transaction after a failed send failed too: %s", exc)
+            raise
+        consumer = self._consumer()
+        offsets = self.offsets.to_commit(consumer.assignment()) if consumer is not None else {}
+        group: Any = consumer.group_metadata() if consumer is not None else None
+        try:
+            await producer.commit_transaction(offsets, group)
+        except TransactionAborted as exc:
+            self.aborted += 1
+            self.rollback(str(exc))
+            return
+        for participant in self.participants:
+            participant.finish_commit(acked)
+        if offsets:
+            self.offsets.mark_committed(offsets)
+            self.commits += 1
+            log.debug("committed transaction with %s", _fmt_offsets(offsets))
+
+    def rollback(self, reason: str) -> None:
+        """After an aborted transaction: drop the state batches and rewind every assigned
+        partition to its committed offset, so that its events are processed again (once)."""
+        self.output.discard()
+        for participant in self.participants:
+            participant.rollback()
+        rewound = []
+        consumer = self._consumer()
+        if consumer is not None:
+            for tp in sorted(consumer.assignment()):
+                position = self.offsets.rewind_point(tp)
+                if position is not None:
+                    consumer.seek(tp, position)
+                    rewound.append(f"{tp.topic}[{tp.partition}]@{position}")
+        self._on_rewind()
+        log.warning("transaction aborted (%s): state rolled back to the last commit; "
+                    "reprocessing from %s", reason, ", ".join(rewound) or "the committed offsets")
+
+
+def _fmt_offsets(offsets: dict[TP, int]) -> str:
+    return ", ".join(f"{tp.topic}[{tp.partition}]@{o}" for tp, o in sorted(offsets.items()))
+
+
+__all__ = ["AtLeastOnceCommit", "CommitParticipant", "ExactlyOnceCommit", "Offsets"]
