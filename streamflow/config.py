@@ -16,7 +16,7 @@ GUARANTEES = ("at_least_once", "exactly_once")
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 # OAUTHBEARER needs a token provider object and GSSAPI a Kerberos setup: neither fits a setting.
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
-ERROR_POLICIES = ("stop", "skip")
+ERROR_POLICIES = ("stop", "skip", "dead_letter")
 
 
 @dataclass
@@ -27,7 +27,8 @@ class Settings:
     batch_size: int = field(default=2000, metadata={"help": "max records fetched and handed to agents at once"})
     processing_guarantee: str = field(default="at_least_once", metadata={"help": "at_least_once, or exactly_once (Kafka transactions: output, changelogs and offsets commit together)"})
     transaction_timeout_ms: int = field(default=60000, metadata={"help": "exactly_once: the broker aborts a transaction left open this long (a worker that died mid-commit)"})
-    on_decode_error: str = field(default="stop", metadata={"help": "a record that does not decode: stop the worker, or skip it (logged)"})
+    on_decode_error: str = field(default="stop", metadata={"help": "a record that does not decode: stop the worker, skip it (logged), or dead_letter: send it as it came to dead_letter_topic (logged) and go on"})
+    dead_letter_topic: str | None = field(default=None, metadata={"help": "where on_decode_error=dead_letter sends records (default: {app id}-dead-letters)"})
     topic_partitions: int = field(default=8, metadata={"help": "partitions of topics streamflow creates, unless declared"})
     replication_factor: int = field(default=1, metadata={"help": "replication factor of topics streamflow creates"})
     store: str = field(default="rocksdb", metadata={"help": "table store: rocksdb or memory"})

@@ -83,6 +83,8 @@ class Worker:
         self._started = False
         self.events_processed = 0
         self.decode_errors_skipped = 0
+        self.dead_lettered = 0
+        self._dead_letters: str | None = None
         self._commit_path: AtLeastOnceCommit | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -114,6 +116,7 @@ class Worker:
             raise StreamflowError(f"app {app.id} is already running in this process")
         app._runtime = self  # type: ignore[assignment]
         self._fatal_event = asyncio.Event()
+        self._dead_letters = self._dead_letter_topic()
         await self.transport.start()
         await self._ensure_topics()
         for check in app._start_checks:
@@ -171,6 +174,15 @@ class Worker:
     @property
     def aborted_transactions(self) -> int:
         return self._commit_path.aborted if self._commit_path is not None else 0
+
+    def _dead_letter_topic(self) -> str | None:
+        """Declare the dead-letter topic when ``on_decode_error=dead_letter``."""
+        if self.settings.on_decode_error != "dead_letter":
+            return None
+        name = self.settings.dead_letter_topic or f"{self.app.id}-dead-letters"
+        topic = self.app.topic(name, key_type=bytes, value_type=bytes)
+        topic.internal = True
+        return name
 
     def _process_id(self) -> str:
         """This worker's identity across restarts (exactly-once): kept in its data dir, so a
@@ -461,10 +473,29 @@ class Worker:
                 self.decode_errors_skipped += 1
                 log.error("%s; skipped (on_decode_error=skip)", failure)
                 continue
+            if self._dead_letters is not None:
+                self._dead_letter(r, failure)
+                continue
             log.error("%s; stopping (on_decode_error=stop: fix the producer or set "
-                      "on_decode_error=skip)", failure)
+                      "on_decode_error=skip or dead_letter)", failure)
             return events, failure
         return events, None
+
+    def _dead_letter(self, record: RawRecord, failure: DecodeError) -> None:
+        """Send an undecodable record as it came, with where it came from and why, to the
+        dead-letter topic. It is flushed and acknowledged (exactly-once: committed) before
+        its offset is, like any output, so it cannot be lost."""
+        topic = self._dead_letters
+        assert topic is not None
+        headers = [*(record.headers or ()),
+                   ("streamflow.topic", failure.topic.encode()),
+                   ("streamflow.partition", str(failure.partition).encode()),
+                   ("streamflow.offset", str(failure.offset).encode()),
+                   ("streamflow.error", str(failure).encode())]
+        partition = failure.partition % self.partition_count(topic)
+        self.output.add_nowait(topic, record.key, record.value, partition, record.timestamp, headers)
+        self.dead_lettered += 1
+        log.error("%s; sent to %s[%d] (on_decode_error=dead_letter)", failure, topic, partition)
 
     # -- commits ------------------------------------------------------------------------------
     async def _quiesce(self) -> None:

@@ -221,7 +221,7 @@ async def test_agent_exception_stops_the_worker_naming_the_event(caplog) -> None
     assert broker_for("memory://").groups["t"].committed.get(TP("src", 0), 0) <= 3
 
 
-@pytest.mark.parametrize("policy", ["stop", "skip"])
+@pytest.mark.parametrize("policy", ["stop", "skip", "dead_letter"])
 async def test_malformed_event_is_reported_with_coordinates(policy, caplog) -> None:
     class Reading(streamflow.Record):
         sensor: str
@@ -264,6 +264,18 @@ async def test_malformed_event_is_reported_with_coordinates(policy, caplog) -> N
         assert "readings[0]@2" in messages
         assert [r.sensor for r in got] == ["a", "d"]
         assert committed == 4
+    dead = [r for part in broker.topics.get("t-dead-letters", []) for r in part]
+    if policy == "dead_letter":
+        # As they came (bytes, key, timestamp), with where they came from and why.
+        assert [(r.key, r.value, r.timestamp) for r in dead] == [
+            (b'"s"', b'{"sensor": "b", "value": "high"}', 2), (b'"s"', b'not json', 3)]
+        headers = dict(dead[0].headers)
+        assert (headers["streamflow.topic"], headers["streamflow.partition"],
+                headers["streamflow.offset"]) == (b"readings", b"0", b"1")
+        assert b"expected a number" in headers["streamflow.error"]
+        assert "sent to t-dead-letters[0]" in messages
+    else:
+        assert dead == []
 
 
 async def test_send_outside_a_running_app_is_a_clear_error() -> None:
