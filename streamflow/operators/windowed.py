@@ -167,8 +167,10 @@ class WindowedAggregation:
         self._close_after = windows.close_after
         self._bucket = max(1, retention // 2)
         self._markers: set[bytes] = set()  # expiry markers known to be in the store (a cache)
-        self._tumbling_update = (emit == "update" and isinstance(windows, HoppingWindows)
-                                 and windows.advance == windows.size)
+        self.tumbling_update = (emit == "update" and isinstance(windows, HoppingWindows)
+                                and windows.advance == windows.size)
+        self._size = windows.size if isinstance(windows, HoppingWindows) else 0
+        self._grace = windows.grace
 
     # -- public API -------------------------------------------------------------------------
 
@@ -181,13 +183,19 @@ class WindowedAggregation:
                              f"(key {key!r})")
         if value is None and self._kind == "sliding":
             return ProcessResult()  # dropped before stream time moves, as in Kafka
+        if self.tumbling_update:
+            update = self.update_tumbling(txn, key, value, timestamp)
+            size = self._size
+            if update is None:
+                start = timestamp - timestamp % size
+                return ProcessResult([], True, [Window(start, start + size)])
+            start, aggregate, new_ts = update
+            return ProcessResult([WindowResult(key, Window(start, start + size), aggregate, new_ts)])
         old_stream_time = txn.get(_STREAM_TIME)
         stream_time = timestamp if old_stream_time is None else max(old_stream_time, timestamp)
         if stream_time != old_stream_time:
             txn.set(_STREAM_TIME, stream_time)
         store_time = txn.get(_STORE_TIME, -1)
-        if self._tumbling_update:
-            return self._process_tumbling_update(txn, key, value, timestamp, stream_time, store_time)
         run = _Run(txn, key, stream_time, -1 if old_stream_time is None else old_stream_time,
                    store_time)
         if self._kind == "time":
@@ -256,36 +264,50 @@ class WindowedAggregation:
 
     # -- tumbling and hopping ---------------------------------------------------------------
 
-    def _process_tumbling_update(self, txn: Any, key: bytes, value: Any, ts: int,
-                                 stream_time: int, store_time: int) -> ProcessResult:
-        """The most common case, tumbling windows in update mode, without the general
-        machinery: one window per record. Same results as ``_process_time`` + ``_put`` (the
-        model tests run both kinds through ``process``)."""
-        size = self.windows.size  # type: ignore[union-attr]
+    def update_tumbling(self, txn: Any, key: bytes, value: Any, ts: int) -> tuple[int, Any, int] | None:
+        """Tumbling windows in update mode, the common case, as one call per record.
+
+        The same as :meth:`process` for a non-None ``key`` (the model tests run it through
+        ``process``), without its result objects: returns ``(window start, aggregate,
+        result timestamp)`` for the one update to emit, or None when the record is late for
+        its window (``process`` reports it as late). Only for a processor built with tumbling
+        windows and ``emit="update"`` (``self.tumbling_update``).
+        """
+        if type(ts) is not int or ts < 0:
+            if isinstance(ts, bool) or not isinstance(ts, int) or ts < 0:
+                raise ValueError(f"record timestamps must be ints >= 0 ms, got {ts!r} "
+                                 f"(key {key!r})")
+        stream_time = txn.get(_STREAM_TIME)
+        if stream_time is None or ts > stream_time:
+            stream_time = ts
+            txn.set(_STREAM_TIME, ts)
+        size = self._size
         start = ts - ts % size
-        window = Window(start, start + size)
-        if start + size <= stream_time - self.windows.grace:
-            return ProcessResult([], True, [window])
+        if start + size <= stream_time - self._grace:
+            return None
         wkey = _NS_WINDOW + _U32.pack(len(key)) + key + _pack(start)
-        visible = start >= store_time - self.retention + 1
-        old = txn.get(wkey) if visible else None
+        store_time = txn.get(_STORE_TIME, -1)
+        if start >= store_time - self.retention + 1:  # visible: a miss means no window
+            old = txn.get(wkey)
+            existed = old is not None
+        else:  # hidden by retention: rewritten from scratch, as Kafka does
+            old = None
+            existed = txn.contains(wkey)
         if old is None:
-            existed = False if visible else txn.contains(wkey)
             aggregate, new_ts = self.adder(self.initializer(), value), ts
         else:
-            existed = True
             aggregate, new_ts = self.adder(old[0], value), (ts if ts > old[1] else old[1])
         if aggregate is None:
             raise ValueError(f"the adder returned None for key {key!r}, window "
-                             f"{tuple(window)}: return an aggregate (a None aggregate would "
-                             f"read as a delete downstream)")
+                             f"{(start, start + size)}: return an aggregate (a None aggregate "
+                             f"would read as a delete downstream)")
         txn.set(wkey, [aggregate, new_ts])
         if not existed:
             self._mark_for_expiry(txn, start, key)
         if start > store_time:
             txn.set(_STORE_TIME, start)
             self._sweep(txn, store_time, start)
-        return ProcessResult([WindowResult(key, window, aggregate, new_ts)], False, [])
+        return start, aggregate, new_ts
 
     def _process_time(self, run: _Run, value: Any, ts: int) -> None:
         windows: HoppingWindows = self.windows  # type: ignore[assignment]

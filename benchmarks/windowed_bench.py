@@ -1,0 +1,87 @@
+"""In-process micro benchmark of workload 2 (windowed count, RocksDB + changelog, update mode).
+
+The full benchmark (``python -m benchmarks.run``) measures against a real broker, which on a
+shared 2-core machine is noisy. This runs the same app (``benchmarks/apps/streamflow_windowed``)
+on the in-memory transport with RocksDB stores: fetch, decode, the agent, the window update,
+the emitted record and the commit (changelog records + RocksDB write), without Kafka's client
+or broker. Use it to compare two versions of the windowed path; report throughput with the
+real harness.
+
+    python -m benchmarks.windowed_bench [--events 300000] [--repeat 5] [--commit-every 50000]
+        [--profile out.prof]
+
+Prints the CPU time (process time, less sensitive to other processes than wall time) per run
+and the median in events/s.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import importlib
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+
+async def one_run(events: int, commit_every: int, profile: cProfile.Profile | None) -> float:
+    os.environ.update(BENCH_IN="bench-in", BENCH_OUT="bench-out", BENCH_GROUP="bench-windowed")
+    from benchmarks import harness as h
+    from streamflow.testing import TestDriver
+    sys.modules.pop("benchmarks.apps.streamflow_windowed", None)
+    module = importlib.import_module("benchmarks.apps.streamflow_windowed")
+    parts, _, _ = h.generate(events)
+    with tempfile.TemporaryDirectory(prefix="windowed-bench-") as tmp:
+        driver = TestDriver(module.app, store="rocksdb", data_dir=tmp, commit_every_step=False)
+        await driver.start()
+        try:
+            for p, records in parts.items():
+                for key, value, ts in records:
+                    driver.append_raw("bench-in", p, key, value, ts)
+            worker = driver.worker
+            if profile is not None:
+                profile.enable()
+            began = time.process_time()
+            since_commit = 0
+            while True:
+                fetched = await worker.poll_once(0)
+                since_commit += fetched
+                if fetched == 0 or since_commit >= commit_every:
+                    await worker.commit()
+                    since_commit = 0
+                if fetched == 0:
+                    break
+            elapsed = time.process_time() - began
+            if profile is not None:
+                profile.disable()
+            assert worker.events_processed == events, worker.events_processed
+            assert worker.output.sent >= events, worker.output.sent
+        finally:
+            await driver.stop()
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--events", type=int, default=300_000)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--commit-every", type=int, default=50_000)
+    p.add_argument("--profile", help="write a cProfile of the last run to this file")
+    ns = p.parse_args(argv)
+    times = []
+    for i in range(ns.repeat):
+        prof = cProfile.Profile() if ns.profile and i == ns.repeat - 1 else None
+        t = asyncio.run(one_run(ns.events, ns.commit_every, prof))
+        times.append(t)
+        print(f"run {i}: {t:.2f} s CPU, {ns.events / t:,.0f} events/s", flush=True)
+        if prof is not None:
+            prof.dump_stats(ns.profile)
+    med = statistics.median(times)
+    print(f"median: {med:.2f} s CPU, {ns.events / med:,.0f} events/s (min {ns.events / max(times):,.0f}, "
+          f"max {ns.events / min(times):,.0f})")
+
+
+if __name__ == "__main__":
+    main()
