@@ -81,6 +81,9 @@ _U64 = struct.Struct(">Q")
 _U32 = struct.Struct(">I")
 _pack = _U64.pack
 _MAX_TIME = (1 << 64) - 1
+# Tumbling update mode keeps, per transaction and key, an upper bound of the key's newest
+# window start (see update_tumbling); past this many keys the bounds are dropped and relearnt.
+_MAX_BOUNDS = 500_000
 
 
 class WindowResult(NamedTuple):
@@ -122,6 +125,18 @@ class _Run:
         self.stream_time = stream_time
         self.emit_time = emit_time  # the suppression buffer's clock: max update timestamp
         self.store_time = store_time
+
+
+class _Known:
+    """What a processor learnt about one transaction's contents, to skip store reads. Kept in
+    ``txn.derived``, so it lasts across commits and is dropped when the transaction aborts."""
+
+    __slots__ = ("markers", "bounds")
+
+    def __init__(self) -> None:
+        self.markers: set[bytes] = set()  # expiry markers known to be stored or pending
+        # Tumbling update mode: key -> an upper bound of the key's newest window start.
+        self.bounds: dict[bytes, int] = {}
 
 
 class WindowedAggregation:
@@ -166,7 +181,6 @@ class WindowedAggregation:
         self._final = emit == "final"
         self._close_after = windows.close_after
         self._bucket = max(1, retention // 2)
-        self._markers: set[bytes] = set()  # expiry markers known to be in the store (a cache)
         self.tumbling_update = (emit == "update" and isinstance(windows, HoppingWindows)
                                 and windows.advance == windows.size)
         self._size = windows.size if isinstance(windows, HoppingWindows) else 0
@@ -287,7 +301,12 @@ class WindowedAggregation:
             return None
         wkey = _NS_WINDOW + _U32.pack(len(key)) + key + _pack(start)
         store_time = txn.get(_STORE_TIME, -1)
-        if start >= store_time - self.retention + 1:  # visible: a miss means no window
+        known = txn.derived.get(self) or self._known(txn)
+        bounds = known.bounds
+        bound = bounds.get(key)
+        if bound is not None and start > bound:  # never written: nothing to read
+            old, existed = None, False
+        elif start >= store_time - self.retention + 1:  # visible: a miss means no window
             old = txn.get(wkey)
             existed = old is not None
         else:  # hidden by retention: rewritten from scratch, as Kafka does
@@ -303,7 +322,17 @@ class WindowedAggregation:
                              f"would read as a delete downstream)")
         txn.set(wkey, [aggregate, new_ts])
         if not existed:
-            self._mark_for_expiry(txn, start, key)
+            if bound is not None and start // self._bucket > bound // self._bucket:
+                # No window of the key in this bucket yet, so no marker either.
+                txn.set(_NS_EXPIRY + _pack(start // self._bucket) + key, 1)
+            else:
+                self._mark_for_expiry(txn, start, key)
+        if bound is None:
+            if len(bounds) >= _MAX_BOUNDS:
+                bounds.clear()
+            bounds[key] = start if start > store_time else store_time
+        elif start > bound:
+            bounds[key] = start
         if start > store_time:
             txn.set(_STORE_TIME, start)
             self._sweep(txn, store_time, start)
@@ -514,13 +543,17 @@ class WindowedAggregation:
         Markers repeat for every window of a key in a bucket: the ones already written are
         remembered instead of read from the store each time (a forgotten one costs a read)."""
         marker = _NS_EXPIRY + _pack(segment_time // self._bucket) + key
-        known = self._markers
+        known = (txn.derived.get(self) or self._known(txn)).markers
         if marker not in known:
             if not txn.contains(marker):
                 txn.set(marker, 1)
             if len(known) > 100_000:
                 known.clear()
             known.add(marker)
+
+    def _known(self, txn: Any) -> "_Known":
+        known = txn.derived[self] = _Known()
+        return known
 
     def _pending_key(self, key: bytes, window: Window) -> bytes:
         if self._kind == "session":

@@ -39,16 +39,21 @@ class PartitionTransaction:
     if it came from the store, it is lost. Call ``set`` after mutating.
 
     The object is reusable: :meth:`commit` and :meth:`abort` leave it empty.
+
+    ``derived`` is where the code that writes a partition keeps what it learnt about its
+    contents (keyed by its own object), e.g. "this key was written": it survives commits,
+    which keep every write, and :meth:`abort` empties it, since what it describes may be gone.
     """
 
     __slots__ = ("_store", "_dumps", "_loads", "_updates", "_ranges", "_range_starts",
-                 "_range_deleted", "_index", "_encoded")
+                 "_range_deleted", "_index", "_encoded", "derived")
 
     def __init__(self, store: Store, dumps: Callable[[Any], bytes],
                  loads: Callable[[bytes], Any]) -> None:
         self._store = store
         self._dumps = dumps
         self._loads = loads
+        self.derived: dict[Any, Any] = {}
         self._clear()
 
     def _clear(self) -> None:
@@ -191,8 +196,9 @@ class PartitionTransaction:
         self._clear()
 
     def abort(self) -> None:
-        """Forget every pending write; the store is untouched."""
+        """Forget every pending write, and what was derived from them; the store is untouched."""
         self._clear()
+        self.derived.clear()
 
     # -- internals --------------------------------------------------------------------------
 

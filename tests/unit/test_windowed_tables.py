@@ -194,3 +194,48 @@ async def test_windowed_state_survives_a_restart_through_the_changelog(tmp_path)
         await app.topics["views"].send(key="p", value={"page": "p"}, timestamp=2_000)
         await wait_until(lambda: len(reads) == 2, what="second view")
     assert reads == [1, 2]
+
+
+@pytest.mark.parametrize("store", ["memory", "rocksdb"])
+async def test_the_direct_tumbling_update_path_gives_the_general_paths_outputs(store, tmp_path) -> None:
+    """``add`` takes a direct path for tumbling windows in update mode on the event's time
+    (``WindowedTable._add_tumbling_update``): the same records, partitions, late records and
+    table state as the general path, over several partitions and commits."""
+
+    def run_app(direct: bool):
+        app = streamflow.App("direct")
+        clicks = app.topic("clicks", partitions=3)
+        out = app.topic("counts", partitions=2)  # not the input's count: results are re-partitioned
+        late = app.topic("late", partitions=3)
+        table = app.table("c", partitions=3).tumbling(10, grace=5, agg=agg.count())
+        table.emit_to(out, mode="update").late_to(late)
+        if not direct:
+            table._fast = False
+
+        @app.agent(clicks)
+        async def count(stream):
+            async for event in stream.events():
+                table.add(event.key)            # the event's own key: its bytes are reused
+                table.add(f"{event.key}-x", 2)  # another key of the same partition's table
+
+        return app, table
+
+    events = [(f"k{i % 7}", ts) for i, ts in enumerate(
+        [1_000, 4_000, 9_999, 10_000, 2_000, 25_000, 14_999, 15_000, 9_000, 40_000, 31_000,
+         26_000, 60_000, 60_001, 44_000, 59_000, 75_000, 120_000, 1_000, 119_000])]
+    results = []
+    for direct in (True, False):
+        app, table = run_app(direct)
+        async with TestDriver(app, store=store, data_dir=str(tmp_path / f"{store}-{direct}")) as d:
+            for n, (key, ts) in enumerate(events):
+                await d.send("clicks", key=key, value={"n": n}, timestamp=ts)
+            produced = [(o.topic, o.partition, o.key, o.value, o.timestamp, o.headers)
+                        for o in d.produced()]
+            state = [(p, sorted(txn.iter_range(None, None)))
+                     for p, txn in d.worker.tables.held(table)]
+        assert table._fast is direct
+        results.append((produced, state, table.late_events))
+    assert results[0] == results[1]
+    produced, _, late_events = results[0]
+    assert late_events > 0 and any(topic == "late" for topic, *_ in produced)
+    assert sum(topic == "counts" for topic, *_ in produced) > 20

@@ -1,0 +1,132 @@
+"""Tumbling windows in update mode take their own path (``WindowedAggregation.update_tumbling``),
+which skips store reads with what it learnt about the partition (``txn.derived``). It must give
+exactly what the general path for time windows gives: the same results, late records and grace
+included, and the same state, i.e. the same changelog, across commits, aborts (which drop what
+was learnt) and recovery from the changelog into a fresh store.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from streamflow.operators import TumblingWindows, WindowedAggregation
+from streamflow.state import MemoryStore, PartitionTransaction, restore
+
+PROFILE = settings(max_examples=300, deadline=None, derandomize=True, database=None)
+
+
+def adder(agg: list[Any], value: Any) -> list[Any]:
+    return agg + [value]
+
+
+def processor(windows: TumblingWindows, retention: int | None, fast: bool) -> WindowedAggregation:
+    agg = WindowedAggregation(windows, initializer=list, adder=adder, emit="update",
+                              retention=retention)
+    assert agg.tumbling_update
+    agg.tumbling_update = fast  # False: the general path (_process_time and _put)
+    return agg
+
+
+class Partition:
+    """One processor on one table partition, driven through commits, aborts and recoveries."""
+
+    def __init__(self, agg: WindowedAggregation) -> None:
+        self.agg = agg
+        self.store = MemoryStore()
+        self.txn = self._txn()
+        self.changelog: list[tuple[bytes, bytes | None]] = []
+
+    def _txn(self) -> PartitionTransaction:
+        return PartitionTransaction(self.store, orjson.dumps, orjson.loads)
+
+    def step(self, op: tuple) -> Any:
+        kind = op[0]
+        if kind == "event":
+            _, key, ts, value = op
+            result = self.agg.process(self.txn, key, value, ts)
+            return [tuple(r) for r in result.results], result.late, result.late_windows
+        if kind == "commit":
+            changes = sorted(self.txn.changes())
+            self.changelog += changes
+            self.txn.commit(len(self.changelog))
+            return changes
+        if kind == "abort":
+            self.txn.abort()
+            return None
+        # recover: a fresh store from the changelog, and a new transaction on it
+        self.txn.abort()
+        self.store = MemoryStore()
+        restore(self.store, [(k, v, n) for n, (k, v) in enumerate(self.changelog)])
+        self.txn = self._txn()
+        return None
+
+    def contents(self) -> list[tuple[bytes, Any]]:
+        return list(self.txn.iter_range(None, None))
+
+
+@st.composite
+def operations(draw: Any) -> list[tuple]:
+    """Mostly advancing time with jumps (so windows expire), records behind stream time
+    (late or within grace), keys that prefix each other, and commits, aborts, recoveries."""
+    ops: list[tuple] = []
+    now = draw(st.integers(0, 5))
+    for i in range(draw(st.integers(1, 60))):
+        action = draw(st.sampled_from(["event"] * 6 + ["commit", "commit", "abort", "recover"]))
+        if action != "event":
+            ops.append((action,))
+            continue
+        now += draw(st.sampled_from([0, 0, 1, 2, 3, 7, 25]))
+        behind = draw(st.sampled_from([0, 0, 0, 1, 4, 9, 30]))
+        key = draw(st.sampled_from([b"a", b"a", b"b", b"ab", b"c"]))
+        ops.append(("event", key, max(0, now - behind), i))
+    return ops
+
+
+# A key's first record after a recovery goes to an older window than the key's newest one
+# (within grace): the newest window must still be found.
+_OLDER_FIRST = [("event", b"a", 5, 0), ("event", b"a", 15, 1), ("commit",), ("recover",),
+                ("event", b"a", 6, 2), ("event", b"a", 16, 3)]
+
+
+@PROFILE
+@given(st.sampled_from([1, 3, 5, 10]), st.sampled_from([0, 0, 2, 7]),
+       st.sampled_from([None, None, 4, 40]), operations())
+@example(10, 7, None, _OLDER_FIRST)
+@example(10, 7, None, [op if op != ("recover",) else ("abort",) for op in _OLDER_FIRST])
+def test_update_tumbling_is_the_general_path(size: int, grace: int, extra: int | None,
+                                             ops: list[tuple]) -> None:
+    windows = TumblingWindows(size, grace=grace)
+    retention = None if extra is None else size + grace + extra
+    fast = Partition(processor(windows, retention, fast=True))
+    general = Partition(processor(windows, retention, fast=False))
+    for i, op in enumerate(ops):
+        assert fast.step(op) == general.step(op), f"operation {i}: {op}"
+        assert fast.contents() == general.contents(), f"state after operation {i}: {op}"
+    fast.step(("commit",))
+    general.step(("commit",))
+    assert fast.changelog == general.changelog
+
+
+def test_a_key_seen_again_in_a_later_window_skips_the_store_reads() -> None:
+    """The point of the bounds: the window a key opens after its last one cannot exist, so
+    neither it nor its expiry marker is looked up in the store."""
+    reads: list[bytes] = []
+
+    class CountingStore(MemoryStore):
+        def get(self, key: bytes) -> bytes | None:
+            reads.append(key)
+            return super().get(key)
+
+    agg = processor(TumblingWindows(10), None, fast=True)
+    txn = PartitionTransaction(CountingStore(), orjson.dumps, orjson.loads)
+    agg.process(txn, b"k", 1, 5)
+    txn.commit(0)
+    reads.clear()
+    agg.process(txn, b"k", 2, 15)  # a new window of a key this transaction has seen
+    assert [k for k in reads if b"k" in k] == [], reads
+    txn.abort()  # forgets what it learnt: the next new window is looked up again
+    agg.process(txn, b"k", 3, 25)
+    assert any(k.startswith(b"\x01") and b"k" in k for k in reads)
