@@ -113,8 +113,9 @@ class WindowedTable(Table):
                 emit=mode, retention=self.retention_ms)  # type: ignore[arg-type]
         return self._processor
 
-    def forget_cached_state(self) -> None:
-        self._processor = None  # its caches describe store contents that may have changed
+    # forget_cached_state: nothing to drop here. What the processor learns about the store
+    # (expiry markers written, newest window per key) lives in each partition transaction's
+    # ``derived``, which its abort clears.
 
     # -- updates ---------------------------------------------------------------------------------
     def _event_time(self, value: Any) -> int:
@@ -182,7 +183,7 @@ class WindowedTable(Table):
             txn = self._txn(raw)
             runtime = self.app._runtime
         ts = event.timestamp
-        update = self._processor.update_tumbling(txn, raw, value, ts)  # type: ignore[union-attr]
+        update = (self._processor or self.processor).update_tumbling(txn, raw, value, ts)
         if update is None:
             self._late(key, value, ts)
             return
