@@ -13,6 +13,7 @@ in full at start and kept up to date by a background task.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -32,7 +33,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("streamflow.tables")
 
-RESTORE_BATCH = 50_000
+# Records per read and per store write while restoring. Small enough that the event loop is
+# never held long (heartbeats, the revoke callback): measured side by side on 1.6M changelog
+# records, 50,000 stalled the loop up to 1.5 s per read at 115-118k records/s, 5,000 at most
+# 0.34 s at 127-205k records/s (docs/decisions.md, "Restoring during a rebalance").
+RESTORE_BATCH = 5_000
 
 
 class TablePartition:
@@ -62,6 +67,10 @@ class TableManager:
         self._global_task: asyncio.Task | None = None
         self._global_positions: dict[tuple[str, int], int] = {}
         self.restored_records = 0
+        # Changelog partitions whose restore in progress must stop after the chunk being
+        # applied (revoked, or the worker is stopping); see interrupt_restore().
+        self._interrupted: dict[TP, str] = {}
+        self._interrupt_all: str | None = None
         # The test driver turns this off and calls catch_up_globals() itself, deterministically.
         self.follow_globals = True
 
@@ -181,18 +190,42 @@ class TableManager:
         if to_restore:
             await self._restore_all(to_restore)
 
-    async def on_revoked(self, tps: set[TP]) -> None:
+    def _released(self, tps: set[TP]) -> list[tuple[tuple[str, int], TablePartition]]:
+        """The active table partitions that go with ``tps`` (and no partition still held)."""
         assigned = self.worker.consumer.assignment() if self.worker.consumer else set()
         remaining = {(self.worker.partition_count(tp.topic), tp.partition) for tp in assigned - tps}
-        for key, part in list(self.active.items()):
-            if isinstance(part.table, GlobalTable):
-                continue
-            if (part.table.partitions, part.partition) not in remaining:
-                part.txn.abort()  # the worker committed before revoking; nothing is pending
-                del self.active[key]
-                part.store.close()
+        return [(key, part) for key, part in self.active.items()
+                if not isinstance(part.table, GlobalTable)
+                and (part.table.partitions, part.partition) not in remaining]
+
+    async def on_revoked(self, tps: set[TP]) -> None:
+        for key, part in self._released(tps):
+            part.txn.abort()  # the worker committed before revoking; nothing is pending
+            del self.active[key]
+            part.store.close()
+            self._interrupted.pop(part.changelog_tp, None)  # type: ignore[arg-type]
         for table in self.tables:
             table.forget_cached_state()
+
+    def interrupt_restore(self, tps: set[TP] | None, reason: str) -> None:
+        """Make a restore in progress stop reading the table partitions of ``tps`` (None: all)
+        once the chunk being applied is written.
+
+        Called without the worker's lock, which the restore holds: a partition revoked while
+        it is being restored is given up within one chunk instead of being read to its end
+        first, which would hold up the rebalance (and the worker's revoke callback) for as long
+        as the whole restore takes. What was applied stays in the store with its changelog
+        offset, so whoever restores that partition on this disk next goes on from there.
+        """
+        if tps is None:
+            self._interrupt_all = reason
+            return
+        for _, part in self._released(tps):
+            if part.changelog_tp is not None:
+                self._interrupted[part.changelog_tp] = reason
+
+    def _interruption(self, tp: TP) -> str | None:
+        return self._interrupt_all or self._interrupted.get(tp)
 
     # -- windows: time moving without records ---------------------------------------------------
     def _windowed_parts(self) -> list[TablePartition]:
@@ -324,22 +357,48 @@ class TableManager:
         counts = dict.fromkeys(ranges, 0)
         total = 0
         remaining = sum(end - start for start, end in ranges.values())
-        async for tp, records in reader.read_many(ranges, RESTORE_BATCH):
-            part = by_tp[tp]
-            restore(part.store, [(r.key, r.value, r.offset) for r in records])
-            counts[tp] += len(records)
-            total += len(records)
-            position = records[-1].offset + 1
-            self._global_positions[(part.table.name, part.partition)] = position
-            if position >= ranges[tp][1]:
-                elapsed = max(time.monotonic() - began, 1e-6)
-                log.info("restored table %s[%d]: %d records in %.2fs (%.0f records/s)",
-                         part.table.name, part.partition, counts[tp], elapsed, counts[tp] / elapsed)
-            now = time.monotonic()
-            if now - last_log > 2:
-                last_log = now
-                log.info("restoring: %d records, %.0f records/s, about %d offsets to go",
-                         total, total / (now - began), remaining - total)
+        pending = dict(ranges)
+        while pending:
+            # One pass reads every partition still pending; an interruption ends the pass and
+            # the next one goes on with the partitions that are still wanted.
+            async with contextlib.aclosing(reader.read_many(dict(pending), RESTORE_BATCH)) as chunks:
+                async for tp, records in chunks:
+                    part = by_tp[tp]
+                    restore(part.store, [(r.key, r.value, r.offset) for r in records])
+                    counts[tp] += len(records)
+                    total += len(records)
+                    position = records[-1].offset + 1
+                    self._global_positions[(part.table.name, part.partition)] = position
+                    pending[tp] = (position, pending[tp][1])
+                    if position >= ranges[tp][1]:
+                        del pending[tp]
+                        elapsed = max(time.monotonic() - began, 1e-6)
+                        log.info("restored table %s[%d]: %d records in %.2fs (%.0f records/s)",
+                                 part.table.name, part.partition, counts[tp], elapsed,
+                                 counts[tp] / elapsed)
+                    now = time.monotonic()
+                    if now - last_log > 2:
+                        last_log = now
+                        log.info("restoring: %d records, %.0f records/s, about %d offsets to go",
+                                 total, total / (now - began), remaining - total)
+                    # The reader hands out prefetched records without suspending, so without
+                    # this the restore would hold the event loop for its whole length: no
+                    # heartbeats (the group evicts the worker after session_timeout_ms and
+                    # gives its partitions to another while it goes on processing them) and
+                    # no revoke callback until the end.
+                    await asyncio.sleep(0)
+                    if any(self._interruption(t) for t in pending):
+                        break
+                else:
+                    pending.clear()  # read to the end (compacted tails may hold no record)
+            for tp in [t for t in pending if self._interruption(t)]:
+                part = by_tp[tp]
+                log.info("restore of table %s[%d] stopped at changelog offset %d of %d (%s); "
+                         "the store keeps the %d records restored", part.table.name,
+                         part.partition, pending[tp][0], ranges[tp][1], self._interruption(tp),
+                         counts[tp])
+                del pending[tp]
+                del by_tp[tp]
         for tp, part in by_tp.items():   # compacted tails: the last offsets may hold no record
             stored = part.store.changelog_offset()
             if stored is None or stored + 1 < ranges[tp][1]:

@@ -71,6 +71,7 @@ class Worker:
         self._ready: set[TP] = set()  # assigned and restored: its records may be processed
         self._standby_tasks: set[tuple[int, int]] = set()
         self._to_restore: set[TP] = set()
+        self._restoring: set[TP] = set()  # being restored now; a revoke takes them out
         self._broadcast_readers: list[tuple[Any, Any, Channel]] = []
         self.exactly_once = self.settings.processing_guarantee == "exactly_once"
         self.transactional_id: str | None = None
@@ -97,6 +98,8 @@ class Worker:
     def request_stop(self) -> None:
         """Ask the loop to stop after the batch in progress (signal handlers call this)."""
         self._stop_requested = True
+        self._restoring.clear()
+        self.tables.interrupt_restore(None, "worker stopping")
         if self._fatal_event is not None:
             self._fatal_event.set()
 
@@ -522,6 +525,10 @@ class Worker:
     async def _on_revoked(self, tps: set[TP]) -> None:
         self._ready -= tps
         self._to_restore -= tps
+        # A restore in progress holds the lock: tell it to give these partitions up now rather
+        # than wait for it to read them to the end (see TableManager.interrupt_restore).
+        self._restoring -= tps
+        self.tables.interrupt_restore(tps, "partition revoked")
         async with self._lock:
             if self._started and self._fatal is None:
                 await self._commit()
@@ -554,6 +561,7 @@ class Worker:
         async with self._lock:
             tps, self._to_restore = self._to_restore, set()
             tps &= self.consumer.assignment()
+            self._restoring = set(tps)
             try:
                 for participant in self.participants:
                     await participant.on_assigned(tps)
@@ -561,6 +569,10 @@ class Worker:
             except Exception as exc:  # noqa: BLE001
                 self._on_failure("restoring state", exc, None)
                 return
+            finally:
+                # Revoked (or stopping) while restoring: the restore of those was cut short,
+                # so they are not ready; the revoke callback, waiting for this lock, drops them.
+                tps, self._restoring = tps & self._restoring, set()
             self._ready |= tps
             self.consumer.resume(tps)
             # Newly restored state may be behind the broadcast readers: read again from there.

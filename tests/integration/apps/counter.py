@@ -1,7 +1,9 @@
 """Counting worker for the table integration tests.
 
 ``IT_GROUP_BY=1``: the input is keyed by event id, and the count goes by ``user`` through
-``group_by``. ``IT_STANDBYS`` sets table_standby_replicas.
+``group_by``. ``IT_STANDBYS`` sets table_standby_replicas. ``IT_OUT``: also send every new
+count to that topic, ``{"user": ..., "count": ...}`` keyed by user (the running counts show
+whether an event was ever counted on a table partition that was not fully restored).
 """
 import asyncio
 import os
@@ -16,6 +18,7 @@ counts = app.table("counts", default=int, partitions=PARTITIONS,
                    changelog_config={k: v for k, v in [("segment.ms", os.environ.get("IT_SEGMENT_MS"))] if v})
 SLOW = float(os.environ.get("IT_SLOW_MS", "0")) / 1000
 GROUP_BY = os.environ.get("IT_GROUP_BY") == "1"
+OUT = app.topic(os.environ["IT_OUT"], partitions=PARTITIONS) if os.environ.get("IT_OUT") else None
 
 
 @app.agent(clicks)
@@ -26,3 +29,5 @@ async def count(stream):
             await asyncio.sleep(SLOW)
         for click in batch:
             counts[click["user"]] += 1
+            if OUT is not None:
+                await OUT.send(click["user"], {"user": click["user"], "count": counts[click["user"]]})
