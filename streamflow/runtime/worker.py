@@ -555,7 +555,7 @@ class Worker:
 
     async def _restore_pending(self) -> None:
         """Restore the state of newly assigned partitions, then let their events through."""
-        if not self._to_restore:
+        if not self._to_restore or self._stop_requested:
             return
         assert self.consumer is not None
         async with self._lock:
@@ -572,7 +572,8 @@ class Worker:
             finally:
                 # Revoked (or stopping) while restoring: the restore of those was cut short,
                 # so they are not ready; the revoke callback, waiting for this lock, drops them.
-                tps, self._restoring = tps & self._restoring, set()
+                tps = set() if self._stop_requested else tps & self._restoring
+                self._restoring = set()
             self._ready |= tps
             self.consumer.resume(tps)
             # Newly restored state may be behind the broadcast readers: read again from there.
