@@ -31,7 +31,7 @@ from streamflow.state import MemoryStore, PartitionTransaction
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "operators"))
 from join_model_kafka import kafka_stream_stream, string_joiner  # noqa: E402
 
-__all__ = ["Mismatch", "check", "kafka_rows", "streamflow_rows"]
+__all__ = ["Mismatch", "check", "kafka_rows", "kafka_store_rows", "streamflow_rows"]
 
 ALL_FIXES = {"fix_grace": True, "fix_shortcut": True, "fix_retention": True}
 Row = tuple
@@ -104,6 +104,29 @@ def _window_rows(s: dict[str, Any]) -> list[Row]:
             if n % 4 == 3:
                 txn.commit(None)  # state must survive commits: read back through the store
     return sorted(rows, key=lambda row: row[0])
+
+
+def _window_store_rows(s: dict[str, Any]) -> list[Row]:
+    """What our windows' state shows at the end, per key: ``WindowedAggregation.windows_of``,
+    the read behind ``table[key].range(...)`` and ``windows_of``."""
+    rows = []
+    for partition, inputs in _by_partition(s).items():
+        agg = WindowedAggregation(
+            _definition(s), initializer=lambda: "",
+            adder=lambda acc, value: acc + "," + ("N" if value is None else value),
+            merger=(lambda a, b: a + "|" + b) if s["kind"] == "session" else None,
+            emit=s["emit"], retention=s.get("retention"))
+        txn = _txn()
+        for _, r in inputs:
+            agg.process(txn, _enc(r["key"]), r["value"], r["ts"])
+        for key in sorted({r["key"] for _, r in inputs if r["key"] is not None}):
+            for window, value in agg.windows_of(txn, key.encode(), 0, 2**62):
+                rows.append((partition, key, window.start, window.end, value))
+    return sorted(rows)
+
+
+def kafka_store_rows(store: list[dict[str, Any]]) -> list[Row]:
+    return sorted((o["partition"], o["key"], o["start"], o["end"], o["value"]) for o in store)
 
 
 def _first_emission_only(rows: list[Row], s: dict[str, Any]) -> list[Row]:
@@ -211,9 +234,15 @@ def streamflow_rows(s: dict[str, Any]) -> list[Row]:
     return _table_join_rows(s)
 
 
-def check(s: dict[str, Any], outputs: list[dict[str, Any]], app: bool = False) -> None:
+def check(s: dict[str, Any], outputs: list[dict[str, Any]], app: bool = False,
+          store: list[dict[str, Any]] | None = None) -> None:
     """Raise :class:`Mismatch` unless streamflow agrees with Kafka's ``outputs`` on ``s``:
-    its operators, and with ``app`` also an app built with the DSL (``app_side``)."""
+    its operators, and with ``app`` also an app built with the DSL (``app_side``); with
+    ``store`` (windows), also on what the windows' state shows at the end."""
+    if store is not None and s["topology"] == "window":
+        kafka_store, ours_store = kafka_store_rows(store), _window_store_rows(s)
+        if ours_store != kafka_store:
+            raise Mismatch("window store reads", s, kafka_store, ours_store)
     kafka = kafka_rows(s, outputs)
     label = s["type"] if s["topology"] == "join" else "window"
     skip: set[int] = set()

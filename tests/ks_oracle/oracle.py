@@ -132,6 +132,10 @@ class KafkaStreamsOracle:
 
     def run_one(self, scenario: dict[str, Any]) -> list[dict[str, Any]]:
         """Kafka's outputs for one scenario; raises if Kafka Streams refused it."""
+        return self.run_result(scenario)["outputs"]
+
+    def run_result(self, scenario: dict[str, Any]) -> dict[str, Any]:
+        """Kafka's whole result for one scenario: ``outputs``, and for windows ``store``."""
         proc = self._proc
         if proc is None or proc.stdin is None or proc.stdout is None:
             raise RuntimeError("the oracle is not started")
@@ -143,7 +147,7 @@ class KafkaStreamsOracle:
         result = json.loads(line)
         if "error" in result:
             raise RuntimeError(f"Kafka Streams failed on {json.dumps(scenario)}:\n{result['error']}")
-        return result["outputs"]
+        return result
 
     def run(self, scenarios: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         return [self.run_one(s) for s in scenarios]

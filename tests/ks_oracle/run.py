@@ -23,7 +23,8 @@ __all__ = ["first_mismatch", "shrink", "main"]
 def first_mismatch(oracle: KafkaStreamsOracle, scenario: dict[str, Any],
                    app: bool = True) -> Mismatch | None:
     try:
-        check(scenario, oracle.run_one(scenario), app=app)
+        result = oracle.run_result(scenario)
+        check(scenario, result["outputs"], app=app, store=result.get("store"))
     except Mismatch as mismatch:
         return mismatch
     return None

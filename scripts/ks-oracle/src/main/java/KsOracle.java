@@ -73,8 +73,13 @@ import org.apache.kafka.streams.state.WindowStore;
  *
  * <pre>
  * {"id": any, "outputs": [{"index": i, "key": k, "value": v, "ts": t,
- *                          "start": s, "end": e (windows only)}]}   or {"id": any, "error": text}
+ *                          "start": s, "end": e (windows only)}],
+ *  "store": [{"partition": p, "key": k, "start": s, "end": e, "value": v}] (windows only)}
+ * or {"id": any, "error": text}
  * </pre>
+ *
+ * "store" is what the aggregation's store shows at the end of the input for each key (every
+ * window it still holds and does not hide), as interactive queries would read it.
  *
  * "index" is the position in "records" of the input whose processing produced the output.
  * Settings: record caches off (every update is forwarded), default RocksDB stores, the
@@ -97,7 +102,11 @@ public final class KsOracle {
             ObjectNode result = JSON.createObjectNode();
             result.set("id", scenario.get("id"));
             try {
-                result.set("outputs", run(scenario));
+                ArrayNode store = JSON.createArrayNode();
+                result.set("outputs", run(scenario, store));
+                if (scenario.get("topology").asText().equals("window")) {
+                    result.set("store", store);
+                }
             } catch (Exception | AssertionError e) {
                 StringWriter trace = new StringWriter();
                 e.printStackTrace(new PrintWriter(trace));
@@ -111,8 +120,9 @@ public final class KsOracle {
     /** One input record, with its position in the scenario. */
     private record Input(int index, String topic, String key, String value, long ts) {}
 
-    /** Runs every partition through its own driver; outputs in input order. */
-    static ArrayNode run(JsonNode scenario) {
+    /** Runs every partition through its own driver; outputs in input order. Windows: what
+     * the aggregation's store shows at the end goes to {@code store}. */
+    static ArrayNode run(JsonNode scenario, ArrayNode store) {
         Map<Integer, List<Input>> partitions = new TreeMap<>();
         JsonNode records = scenario.get("records");
         for (int i = 0; i < records.size(); i++) {
@@ -123,8 +133,8 @@ public final class KsOracle {
                                r.get("ts").asLong()));
         }
         List<ObjectNode> outputs = new ArrayList<>();
-        for (List<Input> inputs : partitions.values()) {
-            outputs.addAll(runPartition(scenario, inputs));
+        for (Map.Entry<Integer, List<Input>> partition : partitions.entrySet()) {
+            outputs.addAll(runPartition(scenario, partition.getKey(), partition.getValue(), store));
         }
         outputs.sort((a, b) -> Integer.compare(a.get("index").asInt(), b.get("index").asInt()));
         ArrayNode array = JSON.createArrayNode();
@@ -136,7 +146,8 @@ public final class KsOracle {
         return node == null || node.isNull() ? null : node.asText();
     }
 
-    private static List<ObjectNode> runPartition(JsonNode s, List<Input> inputs) {
+    private static List<ObjectNode> runPartition(JsonNode s, int partition, List<Input> inputs,
+                                                 ArrayNode store) {
         List<ObjectNode> sink = new ArrayList<>();
         int[] current = {-1};
         StreamsBuilder builder = new StreamsBuilder();
@@ -164,10 +175,45 @@ public final class KsOracle {
                 current[0] = input.index();
                 topic.pipeInput(input.key(), input.value(), input.ts());
             }
+            if (topology.equals("window")) {
+                readStore(driver, s.get("kind").asText(), partition, inputs, store);
+            }
         } finally {
             deleteTree(new File(stateDir));
         }
         return sink;
+    }
+
+    /** Every window the aggregation's store shows for each key of the partition (its reads:
+     * retention hides old windows), in the store's order. */
+    private static void readStore(TopologyTestDriver driver, String kind, int partition,
+                                  List<Input> inputs, ArrayNode store) {
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>();
+        inputs.stream().map(Input::key).filter(java.util.Objects::nonNull).forEach(keys::add);
+        for (String key : keys) {
+            if (kind.equals("session")) {
+                SessionStore<String, String> sessions = driver.getSessionStore("agg");
+                try (var it = sessions.fetch(key)) {
+                    it.forEachRemaining(kv -> store.add(storeRow(partition, kv.key, kv.value)));
+                }
+            } else {
+                WindowStore<String, String> windows = driver.getWindowStore("agg");
+                try (var it = windows.fetch(key, key, java.time.Instant.ofEpochMilli(0),
+                                            java.time.Instant.ofEpochMilli(Long.MAX_VALUE))) {
+                    it.forEachRemaining(kv -> store.add(storeRow(partition, kv.key, kv.value)));
+                }
+            }
+        }
+    }
+
+    private static ObjectNode storeRow(int partition, Windowed<String> key, String value) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("partition", partition);
+        o.put("key", key.key());
+        o.put("start", key.window().start());
+        o.put("end", key.window().end());
+        o.put("value", value);
+        return o;
     }
 
     private static void deleteTree(File file) {
