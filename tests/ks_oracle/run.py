@@ -1,8 +1,8 @@
 """Run random scenarios through Kafka Streams and streamflow; report (and shrink) mismatches.
 
 ``python -m tests.ks_oracle.run --count 2000 --seed 1`` from the repository root. Each
-mismatch is shrunk (records removed one at a time, parameters lowered, while the same
-comparison still fails) and printed as one JSON scenario, ready for the fixed traces.
+mismatch is shrunk (records removed one at a time while the same comparison still fails) and
+printed as one JSON scenario and, for one partition, as an entry of the fixed traces.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from .compare import Mismatch, check
+from .fixed_traces import join_trace_lines_of, window_trace_of
 from .oracle import KafkaStreamsOracle
 from .scenarios import random_scenario
 
@@ -46,6 +47,18 @@ def shrink(oracle: KafkaStreamsOracle, mismatch: Mismatch, app: bool = True) -> 
     return best
 
 
+def _as_fixed_trace(oracle: KafkaStreamsOracle, scenario: dict[str, Any]) -> str:
+    """The scenario in the fixed traces' format, ready to paste (one partition only)."""
+    if any(r.get("partition", 0) for r in scenario["records"]):
+        return "(several partitions: not expressible as a fixed trace)"
+    outputs = oracle.run_one(scenario)
+    if scenario["topology"] == "window":
+        entry = json.dumps(window_trace_of(scenario, outputs), separators=(",", ":"))
+        return f"FIXED TRACE for tests/unit/operators/kafka_traces.json:\n{entry}"
+    return ("FIXED TRACE for KAFKA_TRACES in tests/unit/operators/join_model_kafka.py:\n"
+            + join_trace_lines_of(scenario, outputs))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=500)
@@ -69,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                 mismatch = shrink(oracle, mismatch, not args.operators_only)
             print(f"--- scenario {n} (seed {args.seed}): {mismatch}\n"
                   f"SCENARIO {json.dumps(mismatch.scenario)}", flush=True)
+            print(_as_fixed_trace(oracle, mismatch.scenario), flush=True)
             if sum(failures.values()) >= args.max_failures:
                 break
     print(f"{n + 1} scenarios in {time.monotonic() - started:.0f}s; mismatches: {failures or 'none'}")
