@@ -8,15 +8,18 @@ it per event, which costs an attribute store rather than a ContextVar.set.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Callable
 
 
 class ProcessingContext:
-    __slots__ = ("agent", "event", "batch")
+    __slots__ = ("agent", "event", "batch", "before_next")
 
     def __init__(self, agent: str) -> None:
         self.agent = agent
         self.event: Any = None
+        # Called when the agent asks for its next input batch, before the previous one counts
+        # as processed: the agent's sink hands over the records it staged.
+        self.before_next: Callable[[], None] | None = None
         # True while the agent holds a take() chunk: ``event`` is then the chunk's last event,
         # which does not say where each item of the chunk came from.
         self.batch = False

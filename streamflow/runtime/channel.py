@@ -41,6 +41,9 @@ class Channel:
             self._current = None
 
     async def next_batch(self, timeout: float | None = None) -> list[Event] | None:
+        before_next = self.ctx.before_next
+        if before_next is not None:
+            before_next()
         self._finish_current()
         while not self._queue:
             self._waiter = asyncio.get_running_loop().create_future()

@@ -29,9 +29,53 @@ class OutputBuffer:
         self._inflight: list[tuple[TP, Awaitable[int]]] = []
         self._round_robin = 0
         self.sent = 0
+        self._stages: list[Callable[[], None]] = []
+        self.staged = False  # set by a stage holding records: drained before anything else
+
+    def add_stage(self, drain: Callable[[], None]) -> None:
+        """Register an agent's sink stage (see :mod:`streamflow.runtime.sink`). Whenever
+        ``staged`` is set, ``drain`` is called before any other record is added and before a
+        flush, so records reach the producer in the order they were produced."""
+        self._stages.append(drain)
+
+    def remove_stage(self, drain: Callable[[], None]) -> None:
+        if drain in self._stages:
+            self._stages.remove(drain)
+
+    def drain_stages(self) -> None:
+        self.staged = False
+        for drain in self._stages:
+            drain()
+
+    def add_records(self, topic: str, records: list[OutRecord]) -> None:
+        """Add records routed by key (the default partitioner), in one loop: the per-batch
+        form of ``add_nowait`` that a sink stage uses."""
+        n = self.partition_count(topic)
+        cache = self._by_count.get(n)
+        if cache is None:
+            cache = self._by_count[n] = {}
+        by_partition = self._pending.get(topic)
+        if by_partition is None:
+            by_partition = self._pending[topic] = {}
+        get_partition, get_records = cache.get, by_partition.get
+        for record in records:
+            key = record[0]
+            if key is None:
+                partition = self._round_robin % n
+            else:
+                partition = get_partition(key)
+                if partition is None:
+                    partition = self.partition_of(key, n)
+            batch = get_records(partition)
+            if batch is None:
+                batch = by_partition[partition] = []
+            batch.append(record)
+        self._count += len(records)
 
     def add_nowait(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None,
                    timestamp: int | None, headers: Sequence[tuple[str, bytes]] | None) -> int:
+        if self.staged:
+            self.drain_stages()
         if partition is None:
             n = self.partition_count(topic)
             if key is None:
@@ -75,6 +119,8 @@ class OutputBuffer:
 
     async def flush(self) -> None:
         """Hand every buffered record to the producer (does not wait for acknowledgements)."""
+        if self.staged:
+            self.drain_stages()
         if not self._pending:
             return
         pending, self._pending, self._count = self._pending, {}, 0

@@ -11,6 +11,7 @@ from ..context import ProcessingContext, current_context
 from ..streams import Stream
 from ..types import Message
 from .channel import Channel
+from .sink import SinkStage
 
 if TYPE_CHECKING:
     from .clock import WallClock
@@ -60,8 +61,9 @@ class AgentRunner:
             self._on_failure(self.name, exc, self.ctx.event)
 
     async def _drive_generator(self, gen: Any) -> None:
-        """Send what the agent yields to its sinks. The hot path: no coroutine per record, and
-        the input's key bytes are reused when the sink encodes keys the same way."""
+        """Send what the agent yields to its sinks through a :class:`SinkStage`. The hot path
+        (one sink, a plain value) is inlined: no call but the encoder's per record, the
+        input's key bytes reused when the sink encodes keys the same way."""
         sinks = self.spec.sinks
         if not sinks:
             async for _ in gen:
@@ -69,29 +71,41 @@ class AgentRunner:
             return
         ctx = self.ctx
         output = self._output()
-        add = output.add_nowait
-        targets = [(sink.name, sink.key_codec, sink.encode_key, sink.encode_value) for sink in sinks]
-        source_codecs = {t.name: t.key_codec for t in self.spec.topics}
-        async for result in gen:
-            event = ctx.event
-            if isinstance(result, Message):
-                key, value, headers = result.key, result.value, result.headers
-                ts = result.timestamp if result.timestamp is not None else (
-                    event.timestamp if event is not None else None)
-                for name, _, encode_key, encode_value in targets:
-                    add(name, encode_key(key), encode_value(value), None, ts, headers)
-            else:
-                ts = event.timestamp if event is not None else None
-                for name, key_codec, encode_key, encode_value in targets:
-                    if event is None:
-                        raw = None
-                    elif key_codec is source_codecs.get(event.topic) and event.raw_key is not None:
-                        raw = event.raw_key
+        stage = SinkStage(output, sinks, self.spec.topics)
+        output.add_stage(stage.drain)
+        ctx.before_next = stage.drain
+        flush_at = output.flush_at
+        general = stage.stage
+        try:
+            if len(stage.targets) == 1:
+                _, same_key, encode_key, encode_value, dumps, opt, staged = stage.targets[0]
+                add = staged.append
+                async for result in gen:
+                    event = ctx.event
+                    if event is None or isinstance(result, Message):
+                        general(result, event)
                     else:
-                        raw = encode_key(event.key)
-                    add(name, raw, encode_value(result), None, ts, None)
-            if output.pending >= output.flush_at:
-                await output.flush()
+                        # event[0] is the topic, event[3] the timestamp, event[4] the key,
+                        # event[7] the key's bytes
+                        raw = event[7] if event[0] in same_key else encode_key(event[4])
+                        if dumps is not None and result.__class__ is dict:
+                            add((raw, dumps(result, option=opt), event[3], None))
+                        else:
+                            add((raw, encode_value(result), event[3], None))
+                        output.staged = True
+                    if len(staged) >= flush_at:
+                        stage.drain()
+                        await output.flush()
+            else:
+                async for result in gen:
+                    general(result, ctx.event)
+                    if stage.pending >= flush_at:
+                        stage.drain()
+                        await output.flush()
+            stage.drain()
+        finally:
+            ctx.before_next = None
+            output.remove_stage(stage.drain)
 
     @property
     def ready(self) -> bool:
