@@ -16,8 +16,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from streamflow.testing.kafka_broker import DEFAULT_VERSION, MAVEN_DEPENDENCY_PLUGIN, cache_root
 
@@ -149,8 +150,35 @@ class KafkaStreamsOracle:
             raise RuntimeError(f"Kafka Streams failed on {json.dumps(scenario)}:\n{result['error']}")
         return result
 
-    def run(self, scenarios: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-        return [self.run_one(s) for s in scenarios]
+    def run_results(self, scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Kafka's results for many scenarios, pipelined: the JVM runs them concurrently."""
+        proc = self._proc
+        if proc is None or proc.stdin is None or proc.stdout is None:
+            raise RuntimeError("the oracle is not started")
+        stdin = proc.stdin
+
+        def feed() -> None:
+            for n, scenario in enumerate(scenarios):
+                stdin.write(json.dumps({**scenario, "id": n}) + "\n")
+            stdin.flush()
+
+        writer = threading.Thread(target=feed, name="ks-oracle-feed", daemon=True)
+        writer.start()
+        results = []
+        for scenario in scenarios:
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the oracle JVM exited (code {proc.wait()})")
+            result = json.loads(line)
+            if "error" in result:
+                raise RuntimeError(f"Kafka Streams failed on {json.dumps(scenario)}:\n"
+                                   f"{result['error']}")
+            results.append(result)
+        writer.join()
+        return results
+
+    def run(self, scenarios: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        return [r["outputs"] for r in self.run_results(scenarios)]
 
     def close(self) -> None:
         proc, self._proc = self._proc, None

@@ -16,6 +16,13 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -50,7 +57,8 @@ import org.apache.kafka.streams.state.WindowStore;
  * Streams emitted, so that streamflow's windows and joins can be compared with it.
  *
  * <p>Protocol (JSON Lines): one scenario object per stdin line, one result object per stdout
- * line, in order, flushed after each. A scenario:
+ * line, in input order, flushed whenever no result is pending. Scenarios run concurrently on
+ * {@code -Dksoracle.threads} threads (default: the CPUs, at most 4). A scenario:
  *
  * <pre>
  * {"id": any, "topology": "window", "kind": "tumbling|hopping|sliding|session",
@@ -91,30 +99,66 @@ public final class KsOracle {
     private KsOracle() {}
 
     public static void main(String[] args) throws Exception {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        int threads = Integer.getInteger("ksoracle.threads",
+                                         Math.min(4, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "scenario");
+            t.setDaemon(true);
+            return t;
+        });
+        // Scenarios run concurrently (each in its own drivers); results leave in input order.
+        BlockingQueue<Future<String>> pending = new LinkedBlockingQueue<>();
+        Future<String> end = CompletableFuture.completedFuture(null);
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+        Thread writer = new Thread(() -> {
+            try {
+                while (true) {
+                    Future<String> next = pending.take();
+                    if (next == end) {
+                        return;
+                    }
+                    out.println(next.get());
+                    if (pending.isEmpty()) {
+                        out.flush();
+                    }
+                }
+            } catch (InterruptedException | ExecutionException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                out.flush();
+            }
+        }, "writer");
+        writer.start();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = in.readLine()) != null) {
-            if (line.isBlank()) {
-                continue;
+            if (!line.isBlank()) {
+                String scenario = line;
+                pending.put(pool.submit(() -> answer(scenario)));
             }
-            JsonNode scenario = JSON.readTree(line);
-            ObjectNode result = JSON.createObjectNode();
-            result.set("id", scenario.get("id"));
-            try {
-                ArrayNode store = JSON.createArrayNode();
-                result.set("outputs", run(scenario, store));
-                if (scenario.get("topology").asText().equals("window")) {
-                    result.set("store", store);
-                }
-            } catch (Exception | AssertionError e) {
-                StringWriter trace = new StringWriter();
-                e.printStackTrace(new PrintWriter(trace));
-                result.put("error", trace.toString());
-            }
-            out.println(JSON.writeValueAsString(result));
-            out.flush();
         }
+        pending.put(end);
+        writer.join();
+        pool.shutdownNow();
+    }
+
+    /** One result line for one scenario line; a failure becomes {"error": stack trace}. */
+    static String answer(String line) throws Exception {
+        ObjectNode result = JSON.createObjectNode();
+        try {
+            JsonNode scenario = JSON.readTree(line);
+            result.set("id", scenario.get("id"));
+            ArrayNode store = JSON.createArrayNode();
+            result.set("outputs", run(scenario, store));
+            if (scenario.get("topology").asText().equals("window")) {
+                result.set("store", store);
+            }
+        } catch (Exception | AssertionError e) {
+            StringWriter trace = new StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            result.put("error", trace.toString());
+        }
+        return JSON.writeValueAsString(result);
     }
 
     /** One input record, with its position in the scenario. */
