@@ -1,4 +1,5 @@
-"""One scenario through streamflow's operators, and the comparison with Kafka Streams' output.
+"""One scenario through streamflow (its operators here, an app in ``app_side``), and the
+comparison with Kafka Streams' output and, for windows, with what Kafka's store shows at the end.
 
 The comparison is exact (keys, values, timestamps, window bounds, order, and which input
 produced each output) except for the departures SEMANTICS.md documents, applied here and
