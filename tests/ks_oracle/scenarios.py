@@ -20,6 +20,8 @@ KEYS = ["a", "b", "ab", "ba"]
 def random_scenario(rng: random.Random) -> dict[str, Any]:
     s = window_scenario(rng) if rng.random() < 0.55 else join_scenario(rng)
     s["app_store"] = rng.choice(["memory", "rocksdb"])  # only the app side reads it
+    if len(s["records"]) > 2 and rng.random() < 0.3:  # the app restarts there, on an empty disk
+        s["app_restart_at"] = rng.randrange(1, len(s["records"]))
     return s
 
 
