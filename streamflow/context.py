@@ -10,19 +10,39 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any, Callable
 
+from .types import Event
+
 
 class ProcessingContext:
-    __slots__ = ("agent", "event", "batch", "before_next")
+    __slots__ = ("agent", "current", "batch", "before_next")
 
     def __init__(self, agent: str) -> None:
         self.agent = agent
-        self.event: Any = None
+        # The event being processed, as the worker decoded it: a plain tuple laid out like
+        # :class:`Event` (building an Event per record costs more than decoding its key), or
+        # an Event. The runtime reads it by index; ``event`` turns it into an Event on demand.
+        self.current: Any = None
         # Called when the agent asks for its next input batch, before the previous one counts
         # as processed: the agent's sink hands over the records it staged.
         self.before_next: Callable[[], None] | None = None
         # True while the agent holds a take() chunk: ``event`` is then the chunk's last event,
         # which does not say where each item of the chunk came from.
         self.batch = False
+
+    @property
+    def event(self) -> Any:
+        """The event being processed, as an :class:`Event` (None outside any event)."""
+        e = self.current
+        if e.__class__ is tuple:
+            e = self.current = _new_tuple(Event, e)
+        return e
+
+    @event.setter
+    def event(self, value: Any) -> None:
+        self.current = value
+
+
+_new_tuple = tuple.__new__
 
 
 current_context: ContextVar[ProcessingContext | None] = ContextVar("streamflow_context", default=None)

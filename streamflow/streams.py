@@ -20,6 +20,9 @@ from .context import ProcessingContext
 from .types import Event
 
 
+_new_tuple = tuple.__new__
+
+
 class FlushBatch(list):
     """An empty batch the worker sends before a commit: ``take`` emits what it holds."""
 
@@ -138,7 +141,7 @@ class Stream:
             for e, x in zip(events, items):
                 if x is None:
                     continue
-                k = e.key if key is None else key(x)
+                k = e[4] if key is None else key(x)  # [4]: the event's key
                 row = None if k is None else lookup(k, e)
                 if row is None and not left:
                     continue
@@ -166,8 +169,10 @@ class Stream:
             if batch is FLUSH or not batch:
                 yield batch, []
                 continue
-            events = batch
-            items = batch if as_events else [e.value for e in batch]
+            if as_events:  # the worker's plain tuples become Events only here
+                events = items = [_new_tuple(Event, e) if e.__class__ is tuple else e for e in batch]
+            else:
+                events, items = batch, [e[5] for e in batch]  # [5]: the value
             for op in ops:
                 res = op(events, items)
                 if inspect.isawaitable(res):
@@ -178,7 +183,7 @@ class Stream:
     async def __aiter__(self) -> AsyncIterator[Any]:
         ctx = self._source.ctx
         async for events, items in self.batches():
-            for ctx.event, item in zip(events, items):
+            for ctx.current, item in zip(events, items):
                 yield item
         # (unreachable: the source never ends; the worker cancels the agent at shutdown)
 
@@ -206,14 +211,14 @@ class BatchedStream:
                 buf_items.extend(items)
             while len(buf_items) >= n:
                 chunk, buf_items = buf_items[:n], buf_items[n:]
-                ctx.event, buf_events = buf_events[n - 1], buf_events[n:]
+                ctx.current, buf_events = buf_events[n - 1], buf_events[n:]
                 ctx.batch = True
                 yield chunk
                 ctx.batch = False
                 deadline = time.monotonic() + within if (buf_items and within is not None) else None
             timed_out = deadline is not None and time.monotonic() >= deadline
             if buf_items and (flush or events is None or timed_out):
-                ctx.event = buf_events[-1]
+                ctx.current = buf_events[-1]
                 chunk, buf_items, buf_events = buf_items, [], []
                 deadline = None
                 ctx.batch = True

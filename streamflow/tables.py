@@ -82,28 +82,30 @@ class Table:
         if key is self._last_key and type(key) in (str, int, bytes):
             return self._last_raw
         ctx = current_context.get()
-        raw = self._raw_for(key, ctx.event if ctx is not None else None)
+        raw = self._raw_for(key, ctx.current if ctx is not None else None)
         self._last_key, self._last_raw = key, raw
         return raw
 
     def _raw_for(self, key: Any, event: Any) -> bytes:
         """The key's bytes; for the event's own key they are at hand when its topic encodes
-        keys as this table does."""
-        if event is not None and event.key is key and event.raw_key is not None:
-            same = self._same_key_codec.get(event.topic)
+        keys as this table does. ``event`` is an Event or the worker's plain tuple laid out
+        like one: [0] topic, [4] key, [7] key bytes."""
+        if event is not None and event[4] is key and event[7] is not None:
+            same = self._same_key_codec.get(event[0])
             if same is None:
-                topic = self.app.topics.get(event.topic)
-                same = self._same_key_codec[event.topic] = (
+                topic = self.app.topics.get(event[0])
+                same = self._same_key_codec[event[0]] = (
                     topic is not None and topic.key_codec is self.key_codec)
             if same:
-                return event.raw_key
+                return event[7]
         return self.key_codec.dumps(key)
 
     def _txn(self, raw_key: bytes) -> "PartitionTransaction":
         runtime = self.app._require_runtime(f"table {self.name}")
         ctx = current_context.get()
-        event = ctx.event if ctx is not None and not ctx.batch else None
-        if event is not None:
+        current = ctx.current if ctx is not None and not ctx.batch else None
+        if current is not None:
+            event = ctx.event  # type: ignore[union-attr]
             ok = self._copartitioned.get(event.topic)
             if ok is None:
                 ok = self._copartitioned[event.topic] = (
@@ -173,7 +175,7 @@ class Table:
         stream-table join's read."""
         raw = self._raw_for(key, event)
         runtime = self.app._require_runtime(f"table {self.name}")
-        return runtime.tables.transaction(self, event.partition).get(raw)
+        return runtime.tables.transaction(self, event[1]).get(raw)  # [1]: the partition
 
     def items(self) -> Iterator[tuple[Any, Any]]:
         """Every key and value in the partitions this worker holds (pending writes included)."""

@@ -58,8 +58,8 @@ class Topic:
         runtime = self.app._require_runtime(f"{self.name}.send()")
         if timestamp is None:
             ctx = current_context.get()
-            if ctx is not None and ctx.event is not None:
-                timestamp = ctx.event.timestamp
+            if ctx is not None and ctx.current is not None:
+                timestamp = ctx.current[3]  # an Event or the worker's tuple: [3] is the timestamp
         await runtime.output.add(self.name, self.encode_key(key), self.encode_value(value),
                                  partition, timestamp, headers)
 

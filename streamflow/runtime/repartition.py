@@ -30,5 +30,5 @@ async def forward(upstream: "Stream", key_fn: Callable[[Any], Any], topic: "Topi
         for event, item in zip(events, items):
             key = key_fn(item)
             add(name, None if key is None else kdumps(key), None if item is None else vdumps(item),
-                None, event.timestamp, event.headers or None)
+                None, event[3], event[6] or None)  # the timestamp, the headers
         await asyncio.sleep(0)  # let a full output buffer be flushed by the worker loop

@@ -81,7 +81,7 @@ class AgentRunner:
                 _, same_key, encode_key, encode_value, dumps, opt, staged = stage.targets[0]
                 add = staged.append
                 async for result in gen:
-                    event = ctx.event
+                    event = ctx.current
                     if event is None or isinstance(result, Message):
                         general(result, event)
                     else:
@@ -98,7 +98,7 @@ class AgentRunner:
                         await output.flush()
             else:
                 async for result in gen:
-                    general(result, ctx.event)
+                    general(result, ctx.current)
                     if stage.pending >= flush_at:
                         stage.drain()
                         await output.flush()

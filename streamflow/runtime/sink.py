@@ -41,7 +41,7 @@ class SinkStage:
         if isinstance(result, Message):
             key, value, headers = result.key, result.value, result.headers
             ts = result.timestamp if result.timestamp is not None else (
-                event.timestamp if event is not None else None)
+                event[3] if event is not None else None)
             for _, _, encode_key, encode_value, _, _, staged in self.targets:
                 staged.append((encode_key(key), encode_value(value), ts, headers))
         elif event is None:

@@ -7,6 +7,7 @@ import logging
 import pytest
 
 import streamflow
+from streamflow.context import current_event
 from streamflow.partitioner import partition_for
 from streamflow.runtime.transport.memory import broker_for
 from streamflow.types import TP
@@ -283,3 +284,34 @@ async def test_send_outside_a_running_app_is_a_clear_error() -> None:
     t = app.topic("x")
     with pytest.raises(streamflow.StreamflowError, match="needs a running worker"):
         await t.send(value=1)
+
+
+async def test_current_event_and_events_are_whole_events_in_a_value_stream() -> None:
+    app = make_app()
+    src = app.topic("src", partitions=1)
+    seen: list = []
+
+    @app.agent(src)
+    async def values(stream):
+        async for v in stream.filter(lambda v: v["i"] % 2):
+            seen.append((v, current_event()))
+
+    @app.agent(src)
+    async def events(stream):
+        async for e in stream.events():
+            seen.append(("event", e))
+
+    async with running(app):
+        for i in range(4):
+            await src.send(key=f"k{i}", value={"i": i}, timestamp=1000 + i,
+                           headers=[("h", b"%d" % i)])
+        await wait_until(lambda: len(seen) == 6, what="6 items")
+    from_values = [(v, e) for v, e in seen if v != "event"]
+    assert [v["i"] for v, _ in from_values] == [1, 3]
+    for v, e in from_values + [(e.value, e) for tag, e in seen if tag == "event"]:
+        assert isinstance(e, streamflow.Event)
+        i = v["i"]
+        assert (e.topic, e.partition, e.offset, e.timestamp) == ("src", 0, i, 1000 + i)
+        assert (e.key, e.value, e.raw_key) == (f"k{i}", {"i": i}, f'"k{i}"'.encode())
+        assert list(e.headers) == [("h", b"%d" % i)]
+        assert e.coordinates == f"src[0]@{i}"
