@@ -142,9 +142,9 @@ class WindowedTable(Table):
             return
         ctx = current_context.get()
         if self._fast is not False and ctx is not None and not ctx.batch:
-            event = ctx.event
-            if event is not None and (self._fast or self._fast_path_applies()):
-                self._add_tumbling_update(key, value, event)
+            current = ctx.current  # an Event or the worker's plain tuple laid out like one
+            if current is not None and (self._fast or self._fast_path_applies()):
+                self._add_tumbling_update(key, value, current)
                 return
         raw = self._raw(key)
         txn = self._txn(raw)
@@ -170,19 +170,22 @@ class WindowedTable(Table):
         """``add`` for an agent's event when :meth:`_fast_path_applies`: the general path's
         steps (key bytes, partition transaction, processor, emit), inline and without result
         objects. The worker runs thousands of these per batch; each call saved shows."""
-        if key is event.key and event.raw_key is not None and self._same_key_codec.get(event.topic):
-            raw = event.raw_key
+        # ``event`` is an Event or a plain tuple laid out like one: [0] topic, [1] partition,
+        # [3] timestamp, [4] key, [7] key bytes.
+        topic_name = event[0]
+        if key is event[4] and event[7] is not None and self._same_key_codec.get(topic_name):
+            raw = event[7]
         else:
             raw = self._raw(key)
-        if self._copartitioned.get(event.topic):
+        if self._copartitioned.get(topic_name):
             runtime = self.app._runtime
             if runtime is None:
                 runtime = self.app._require_runtime(f"table {self.name}")
-            txn = runtime.tables.transaction(self, event.partition)
+            txn = runtime.tables.transaction(self, event[1])
         else:  # first event of this topic (or a co-partitioning error): the checked way
             txn = self._txn(raw)
             runtime = self.app._runtime
-        ts = event.timestamp
+        ts = event[3]
         update = (self._processor or self.processor).update_tumbling(txn, raw, value, ts)
         if update is None:
             self._late(key, value, ts)
