@@ -20,9 +20,9 @@ def splice(readme: str, report: str, report_name: str) -> str:
     started = title.split(", ", 1)[-1]
     body = "\n".join(lines[1:]).strip()
     body = re.sub(r"\n###", "\n####", "\n" + body).strip()  # under the README's own "## Benchmarks"
+    body = re.sub(r"\]\((\d{8}-\d{6}\.png)\)", r"](benchmarks/results/\1)", body)  # from the README
     png = report_name.replace(".md", ".png")
-    chart = f"\n\nChart: [benchmarks/results/{png}](benchmarks/results/{png})" \
-        if (ROOT / "benchmarks" / "results" / png).exists() else ""
+    chart = ""
     intro = ("Run with `python -m benchmarks.run` (full: 1,000,000 events, 3 rounds, about 50 "
              "minutes on 2 cores) or `python -m benchmarks.run --quick` (100,000 events, one "
              "round, a few minutes); method and contenders in [docs/benchmarks.md]"
