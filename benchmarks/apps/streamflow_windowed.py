@@ -9,14 +9,22 @@ import os
 import streamflow
 
 PARTITIONS = int(os.environ.get("BENCH_PARTITIONS", "8"))
-app = streamflow.App(os.environ.get("BENCH_GROUP", "bench-windowed"), topic_partitions=PARTITIONS)
-events = app.topic(os.environ.get("BENCH_IN", "bench-in"), partitions=PARTITIONS)
-out = app.topic(os.environ.get("BENCH_OUT", "bench-out"), partitions=PARTITIONS)
-counts = app.table("counts", partitions=PARTITIONS).tumbling(60, agg=streamflow.agg.count())
-counts.emit_to(out, mode="update")
 
 
-@app.agent(events)
-async def count(stream):
-    async for event in stream.events():
-        counts.add(event.key)
+def make_app(processing_guarantee: str = "at_least_once") -> streamflow.App:
+    """The app; workload 5 (benchmarks/apps/streamflow_eos.py) is it with exactly-once."""
+    app = streamflow.App(os.environ.get("BENCH_GROUP", "bench-windowed"), topic_partitions=PARTITIONS,
+                         processing_guarantee=processing_guarantee)
+    events = app.topic(os.environ.get("BENCH_IN", "bench-in"), partitions=PARTITIONS)
+    out = app.topic(os.environ.get("BENCH_OUT", "bench-out"), partitions=PARTITIONS)
+    counts = app.table("counts", partitions=PARTITIONS).tumbling(60, agg=streamflow.agg.count())
+    counts.emit_to(out, mode="update")
+
+    @app.agent(events)
+    async def count(stream):
+        async for event in stream.events():
+            counts.add(event.key)
+    return app
+
+
+app = make_app()

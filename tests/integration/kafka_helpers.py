@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -9,7 +10,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -126,6 +127,25 @@ class WorkerProcess:
     def close(self) -> None:
         self.kill()
         self._log.close()
+
+
+@contextlib.contextmanager
+def worker_processes(spec: str, tmp_path: Path) -> Iterator[Callable[[dict[str, str], str], WorkerProcess]]:
+    """``start(env, data_dir)`` runs a worker of ``spec`` with its data dir and log under
+    ``tmp_path``; every worker started is killed at the end (stopped ones too)."""
+    started: list[WorkerProcess] = []
+
+    def start(env: dict[str, str], data_dir: str) -> WorkerProcess:
+        w = WorkerProcess(spec, {**env, "STREAMFLOW_DATA_DIR": str(tmp_path / data_dir)},
+                          tmp_path / f"worker-{len(started)}-{data_dir}.log")
+        started.append(w)
+        return w
+
+    try:
+        yield start
+    finally:
+        for w in started:
+            w.close()
 
 
 async def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:

@@ -14,7 +14,8 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from .kafka_helpers import WorkerProcess, committed, create_topic, end_offsets, produce, unique, wait_until
+from .kafka_helpers import (committed, create_topic, end_offsets, produce, unique, wait_until,
+                            worker_processes)
 
 PARTITIONS = 4
 SPEC = "tests.integration.apps.eos_counter:app"
@@ -30,19 +31,8 @@ def env(kafka_broker):
 
 @pytest.fixture
 def workers(tmp_path):
-    started: list[WorkerProcess] = []
-
-    def start(env: dict[str, str], data_dir: str) -> WorkerProcess:
-        w = WorkerProcess(SPEC, {**env, "STREAMFLOW_DATA_DIR": str(tmp_path / data_dir)},
-                          tmp_path / f"worker-{len(started)}-{data_dir}.log")
-        started.append(w)
-        return w
-
-    yield start
-    for w in started:
-        if w.proc.poll() is None:
-            os.kill(w.proc.pid, signal.SIGCONT)
-        w.close()
+    with worker_processes(SPEC, tmp_path) as start:
+        yield start
 
 
 def clicks(first: int, n: int, seed: int = 7) -> list[tuple[str, dict]]:

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from .kafka_helpers import (WorkerProcess, committed, create_topic, end_offsets, produce,
-                            read_all, unique, wait_until)
+                            read_all, unique, wait_until, worker_processes)
 
 PARTITIONS = 4
 SPEC = "tests.integration.apps.counter:app"
@@ -25,17 +25,8 @@ def env(kafka_broker):
 
 @pytest.fixture
 def workers(tmp_path):
-    started: list[WorkerProcess] = []
-
-    def start(env: dict[str, str], data_dir: str) -> WorkerProcess:
-        w = WorkerProcess(SPEC, {**env, "STREAMFLOW_DATA_DIR": str(tmp_path / data_dir)},
-                          tmp_path / f"worker-{len(started)}-{data_dir}.log")
-        started.append(w)
-        return w
-
-    yield start
-    for w in started:
-        w.close()
+    with worker_processes(SPEC, tmp_path) as start:
+        yield start
 
 
 def clicks(n: int, users: int, seed: int = 1, keyed_by_user: bool = True) -> list[tuple]:

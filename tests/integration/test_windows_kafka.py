@@ -12,8 +12,8 @@ import pytest
 
 from streamflow.partitioner import partition_for
 
-from .kafka_helpers import (WorkerProcess, committed, create_topic, end_offsets, produce,
-                            read_all, unique, wait_until)
+from .kafka_helpers import (committed, create_topic, end_offsets, produce,
+                            read_all, unique, wait_until, worker_processes)
 
 PARTITIONS = 4
 SPEC = "tests.integration.apps.windowed:app"
@@ -31,17 +31,8 @@ def env(kafka_broker):
 
 @pytest.fixture
 def workers(tmp_path):
-    started: list[WorkerProcess] = []
-
-    def start(env: dict[str, str], data_dir: str) -> WorkerProcess:
-        w = WorkerProcess(SPEC, {**env, "STREAMFLOW_DATA_DIR": str(tmp_path / data_dir)},
-                          tmp_path / f"worker-{len(started)}.log")
-        started.append(w)
-        return w
-
-    yield start
-    for w in started:
-        w.close()
+    with worker_processes(SPEC, tmp_path) as start:
+        yield start
 
 
 def clicks(n: int, users: int, minutes: int, seed: int) -> list[tuple]:
