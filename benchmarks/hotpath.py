@@ -92,23 +92,14 @@ async def run_streamflow(fetches: list, repeat: int) -> tuple[float, int]:
 def run_ceiling(fetches: list, repeat: int) -> tuple[float, int]:
     from streamflow.partitioner import Partitioner
 
-    from .contenders.ceiling import make_stateless
+    from .contenders.ceiling import make_stateless, run_batch
     process, partitioner = make_stateless(), Partitioner()
     best, produced = float("inf"), 0
     for _ in range(repeat):
         produced = 0
         start = time.process_time()
         for fetch in fetches:
-            out: dict[int, list] = {}
-
-            def emit(key: bytes, value: bytes, ts: int) -> None:
-                p = partitioner(key, h.PARTITIONS)
-                lst = out.get(p)
-                if lst is None:
-                    lst = out[p] = []
-                lst.append((key, value, ts))
-            for recs in fetch.values():
-                process(recs, emit)
+            out = run_batch(process, fetch, partitioner, h.PARTITIONS)
             produced += sum(len(v) for v in out.values())
         best = min(best, time.process_time() - start)
     return best, produced

@@ -115,6 +115,22 @@ async def make_enrichment():
     return process
 
 
+def run_batch(process, batches, partitioner, partitions: int) -> dict[int, list]:
+    """One fetched batch through ``process``: its output per partition, as the loop sends it
+    (also what ``benchmarks.hotpath`` times without a broker)."""
+    out: dict[int, list] = {}
+
+    def emit(key, value, ts):
+        p = partitioner(key, partitions)
+        lst = out.get(p)
+        if lst is None:
+            lst = out[p] = []
+        lst.append((key, value, ts))
+    for recs in batches.values():
+        process(recs, emit)
+    return out
+
+
 async def run_loop(process, eos: bool = False) -> None:
     group, out_topic = ENV["BENCH_GROUP"], ENV["BENCH_OUT"]
     extra = {"transactional_id": f"{group}-ceiling"} if eos else {"enable_idempotence": True}
@@ -131,16 +147,7 @@ async def run_loop(process, eos: bool = False) -> None:
             batches = await c.getmany(timeout_ms=200, max_records=MAX_RECORDS)
             if not batches:
                 continue
-            out: dict[int, list] = {}
-
-            def emit(key, value, ts):
-                p = partitioner(key, partitions)
-                lst = out.get(p)
-                if lst is None:
-                    lst = out[p] = []
-                lst.append((key, value, ts))
-            for recs in batches.values():
-                process(recs, emit)
+            out = run_batch(process, batches, partitioner, partitions)
             offsets = {tp: recs[-1].offset + 1 for tp, recs in batches.items()}
             if eos:
                 async with producer.transaction():

@@ -60,6 +60,17 @@ async def changelog_table(bootstrap: str, app_id: str) -> dict[str, int]:
     return table
 
 
+async def assert_no_count_lost(bootstrap: str, app_id: str, data: list[tuple]) -> int:
+    """The changelog's counts cover every click (at-least-once); returns how many were
+    counted twice."""
+    table = await changelog_table(bootstrap, app_id)
+    expected = truth(data)
+    assert set(table) == set(expected)
+    short = {u: (table[u], c) for u, c in expected.items() if table[u] < c}
+    assert not short, f"counts lost: {list(short.items())[:5]}"
+    return sum(table[u] - c for u, c in expected.items())
+
+
 def restored(worker: WorkerProcess) -> int:
     return sum(int(n) for n in re.findall(r"restored table counts\[\d+\]: (\d+) records", worker.log()))
 
@@ -76,12 +87,7 @@ async def test_kill_and_lost_disk_rebuild_from_changelog_with_no_count_lost(kafk
     second = workers(env, "disk-b")
     await wait_until(lambda: all_committed(bootstrap, env["IT_APP"], env["IT_IN"]), 180, "all clicks committed")
     assert restored(second) > 0, second.log()
-    table = await changelog_table(bootstrap, env["IT_APP"])
-    expected = truth(data)
-    assert set(table) == set(expected)
-    short = {u: (table[u], c) for u, c in expected.items() if table[u] < c}
-    assert not short, f"counts lost: {list(short.items())[:5]}"
-    double = sum(table[u] - c for u, c in expected.items())
+    double = await assert_no_count_lost(bootstrap, env["IT_APP"], data)
     print(f"\nat-least-once after SIGKILL + lost disk: {double} of {len(data)} clicks counted twice")
     assert await second.terminate() == 0
 
@@ -106,12 +112,7 @@ async def test_sigkill_and_restart_on_the_same_disk_replays_only_the_tail(kafka_
     assert "will be rebuilt" not in log, log[-3000:]  # the killed worker's stores open fine
     # at most the changelog records of one commit (one per dirty user) were not in the store
     assert restored(second) <= users, log[-3000:]
-    table = await changelog_table(bootstrap, env["IT_APP"])
-    expected = truth(data)
-    assert set(table) == set(expected)
-    short = {u: (table[u], c) for u, c in expected.items() if table[u] < c}
-    assert not short, f"counts lost: {list(short.items())[:5]}"
-    double = sum(table[u] - c for u, c in expected.items())
+    double = await assert_no_count_lost(bootstrap, env["IT_APP"], data)
     print(f"\nat-least-once after SIGKILL, same disk: replayed {restored(second)} changelog records, "
           f"{double} of {len(data)} clicks counted twice")
     # the restart went on from the committed offsets (10,000 or more), not from the start

@@ -90,14 +90,19 @@ def _definition(s: dict[str, Any]) -> Any:
     return SessionWindows(s["gap"], grace=grace)
 
 
+def _aggregation(s: dict[str, Any]) -> WindowedAggregation:
+    """The scenario's windows, aggregating values as the Java side does (a string of them)."""
+    return WindowedAggregation(
+        _definition(s), initializer=lambda: "",
+        adder=lambda acc, value: acc + "," + ("N" if value is None else value),
+        merger=(lambda a, b: a + "|" + b) if s["kind"] == "session" else None,
+        emit=s["emit"], retention=s.get("retention"))
+
+
 def _window_rows(s: dict[str, Any]) -> list[Row]:
     rows = []
     for inputs in _by_partition(s).values():
-        agg = WindowedAggregation(
-            _definition(s), initializer=lambda: "",
-            adder=lambda acc, value: acc + "," + ("N" if value is None else value),
-            merger=(lambda a, b: a + "|" + b) if s["kind"] == "session" else None,
-            emit=s["emit"], retention=s.get("retention"))
+        agg = _aggregation(s)
         txn = _txn()
         for n, (i, r) in enumerate(inputs):
             for w in agg.process(txn, _enc(r["key"]), r["value"], r["ts"]).results:
@@ -112,11 +117,7 @@ def _window_store_rows(s: dict[str, Any]) -> list[Row]:
     the read behind ``table[key].range(...)`` and ``windows_of``."""
     rows = []
     for partition, inputs in _by_partition(s).items():
-        agg = WindowedAggregation(
-            _definition(s), initializer=lambda: "",
-            adder=lambda acc, value: acc + "," + ("N" if value is None else value),
-            merger=(lambda a, b: a + "|" + b) if s["kind"] == "session" else None,
-            emit=s["emit"], retention=s.get("retention"))
+        agg = _aggregation(s)
         txn = _txn()
         for _, r in inputs:
             agg.process(txn, _enc(r["key"]), r["value"], r["ts"])
