@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .exceptions import ConfigError, CopartitioningError
 from .operators.joins import JoinResult, StreamStreamJoin, TableTableJoin, pair
+from .serialization.records import build
 from .tables import Table
 from .topics import Topic
 
@@ -43,6 +44,32 @@ def _source(side: Topic | Table) -> tuple[Topic, Callable[[bytes | None], Any]]:
     return side, (lambda value: value)
 
 
+def _reviver(side: Topic | Table) -> Callable[[Any], Any] | None:
+    """How to give a value of ``side`` read back from join state its declared type again.
+
+    Join state is kept as JSON (it reaches a changelog), so a Record or dataclass value that
+    was stored and committed comes back from the store as a dict; a value still pending in the
+    partition transaction is the object itself. None when the side's values are plain JSON."""
+    record_type = getattr(side.value_codec, "record_type", None)
+    if record_type is None:
+        return None
+
+    def revive(value: Any) -> Any:
+        return value if value is None or isinstance(value, record_type) else build(record_type, value)
+    return revive
+
+
+def typed_joiner(joiner: Joiner, left: Topic | Table, right: Topic | Table) -> Joiner:
+    """``joiner`` receiving both sides as their topic's (or table's) value type, whether the
+    processor read them from the store (JSON) or got them from the record just decoded."""
+    revive_left, revive_right = _reviver(left), _reviver(right)
+    if revive_left is None and revive_right is None:
+        return joiner
+    revive_left = revive_left or (lambda v: v)
+    revive_right = revive_right or (lambda v: v)
+    return lambda lv, rv: joiner(revive_left(lv), revive_right(rv))
+
+
 class _Join:
     kind_name = "join"
 
@@ -54,7 +81,7 @@ class _Join:
         if self.left_topic.name == self.right_topic.name:
             raise ConfigError(f"{self.kind_name} {name}: the two sides must be different topics")
         n = partitions or self.left_topic.declared_partitions or app.settings.topic_partitions
-        self.state = app.table(f"{name}-join-state", partitions=n)
+        self.state = self._state_table(f"{name}-join-state", n)
         self.output = into or app.topic(f"{app.id}-{name}-join", partitions=n)
         app._start_checks.append(self._check_copartitioned)
         app.agent(self.left_topic, self.right_topic, name=f"join:{name}")(self._run)
@@ -91,6 +118,16 @@ class _Join:
             if results:
                 self._emitted(event.partition, results)
 
+    def _state_table(self, name: str, partitions: int) -> Table:
+        return self.app.table(name, partitions=partitions)
+
+    def _send(self, results: list[JoinResult]) -> None:
+        """Results released outside the join's agent (``flush``), keyed as the agent keys them."""
+        output = self.app._require_runtime(f"{self.kind_name} {self.name}").output
+        for r in results:
+            output.add_nowait(self.output.name, r.key, self.output.encode_value(r.value), None,
+                              r.timestamp, None)
+
     def _emitted(self, partition: int, results: list[JoinResult]) -> None:
         """Hook for joins that also materialise their results."""
 
@@ -112,9 +149,32 @@ class StreamStreamJoinSpec(_Join):
         if before is None or after is None:
             raise ConfigError(f"stream-stream join {name}: give within= or both before= and after=")
         self.processor = StreamStreamJoin(_ms(before, "before"), _ms(after, "after"),
-                                          _ms(grace, "grace"), kind, joiner or pair)  # type: ignore[arg-type]
+                                          _ms(grace, "grace"), kind,  # type: ignore[arg-type]
+                                          typed_joiner(joiner or pair, left, right))
         self._left, self._right = self.processor.process_left, self.processor.process_right
         super().__init__(app, name, left, right, into, partitions)
+
+    def _state_table(self, name: str, partitions: int) -> Table:
+        self.app._check_table_name(name)
+        table = self.app.tables[name] = _StreamJoinState(self, name, partitions)
+        return table
+
+    def flush(self, txn: Any) -> None:
+        """Emit the records of one state partition still waiting to be emitted unmatched
+        (left/outer): the end of a bounded input (``TestDriver.flush_windows``)."""
+        self._send(self.processor.flush(txn))
+
+
+class _StreamJoinState(Table):
+    """A stream-stream join's state table. Like a windowed table it holds records waiting for
+    stream time to close a window, so the runtime's ``flush_windows`` releases them too."""
+
+    def __init__(self, spec: StreamStreamJoinSpec, name: str, partitions: int) -> None:
+        super().__init__(spec.app, name, partitions=partitions)
+        self.spec = spec
+
+    def flush(self, txn: Any) -> None:
+        self.spec.flush(txn)
 
 
 
@@ -126,7 +186,7 @@ class TableTableJoinSpec(_Join):
     def __init__(self, app: "App", name: str, left: Topic | Table, right: Topic | Table, *,
                  kind: str, joiner: Joiner | None, into: Topic | None,
                  partitions: int | None) -> None:
-        self.processor = TableTableJoin(kind, joiner or pair)  # type: ignore[arg-type]
+        self.processor = TableTableJoin(kind, typed_joiner(joiner or pair, left, right))  # type: ignore[arg-type]
         self._left, self._right = self.processor.update_left, self.processor.update_right
         super().__init__(app, name, left, right, into, partitions)
         self.table = app.table(name, partitions=self.state.partitions)
@@ -172,7 +232,8 @@ class ForeignKeyJoinSpec:
             fk = foreign_key(value)
             return None if fk is None else right_key(fk)
 
-        self.processor = ForeignKeyJoin(kind, extract, joiner or pair)  # type: ignore[arg-type]
+        self.processor = ForeignKeyJoin(kind, extract,  # type: ignore[arg-type]
+                                        typed_joiner(joiner or pair, left, right))
         n = partitions or self.left_topic.declared_partitions or app.settings.topic_partitions
         self.state = app.table(f"{name}-join-state", partitions=n)
         self.output = into or app.topic(f"{app.id}-{name}-join", partitions=n)

@@ -240,9 +240,13 @@ class TableManager:
             part.table.advance(part.txn, timestamp)  # type: ignore[attr-defined]
 
     def flush_windows(self) -> None:
-        """Emit every window not emitted yet (final mode), e.g. at the end of a bounded input."""
-        for part in self._windowed_parts():
-            part.table.flush(part.txn)  # type: ignore[attr-defined]
+        """The end of a bounded input: emit every window not emitted yet (final mode) and
+        every stream-stream join record still waiting to be emitted unmatched. Tables that
+        hold such records have a ``flush(txn)`` method."""
+        for _, part in sorted(self.active.items(), key=lambda kv: kv[0]):
+            flush = getattr(part.table, "flush", None)
+            if flush is not None:
+                flush(part.txn)
 
     # -- standby replicas -----------------------------------------------------------------------
     async def set_standbys(self, tasks: set[tuple[int, int]]) -> None:

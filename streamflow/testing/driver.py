@@ -160,7 +160,9 @@ class TestDriver:
         await self._until_idle()
 
     async def flush_windows(self) -> None:
-        """Emit every window not emitted yet (final mode): the end of a bounded input."""
+        """The end of a bounded input: emit every window not emitted yet (final mode) and
+        every stream-stream left/outer join record still waiting for a partner, unmatched.
+        Stream time does not move; a record sent afterwards is processed as usual."""
         self.worker.tables.flush_windows()
         await self._until_idle()
 

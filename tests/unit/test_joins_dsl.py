@@ -43,6 +43,25 @@ async def test_left_join_emits_the_unmatched_order_once_the_window_and_grace_pas
     assert out == [({"order": "o1", "paid": None}, 0)]
 
 
+@pytest.mark.parametrize("kind", ["inner", "left", "outer"])
+async def test_flush_windows_releases_records_still_waiting_for_a_partner(kind) -> None:
+    """The end of a bounded input: what waits for stream time to close its window comes out."""
+    app = payments_app(kind=kind, grace=60)
+    async with TestDriver(app) as d:
+        await d.send("orders", key="o1", value={"id": "o1"}, timestamp=0)
+        await d.send("orders", key="o2", value={"id": "o2"}, timestamp=MIN)
+        await d.send("payments", key="o2", value={"amount": 3}, timestamp=2 * MIN)
+        await d.send("payments", key="o3", value={"amount": 4}, timestamp=2 * MIN)
+        assert [o.value for o in d.outputs("matched")] == [{"order": "o2", "paid": 3}]
+        await d.flush_windows()
+        await d.flush_windows()  # nothing is released twice
+        out = sorted((o.key, o.value["paid"], o.timestamp) for o in d.outputs("matched"))
+    expected = {"inner": [("o2", 3, 2 * MIN)],
+                "left": [("o1", None, 0), ("o2", 3, 2 * MIN)],
+                "outer": [("o1", None, 0), ("o2", 3, 2 * MIN), ("o3", 4, 2 * MIN)]}[kind]
+    assert out == expected
+
+
 async def test_join_state_survives_a_restart(tmp_path) -> None:
     from ..conftest import memory_log, running, wait_until
     app = payments_app()

@@ -81,6 +81,8 @@ _BUFFER_FLOOR = {LEFT: 5, RIGHT: 6}
 _SEQ = struct.Struct(">Q")
 _LEN = struct.Struct(">I")
 _UNMATCHED_SIDES = {"inner": (), "left": (LEFT,), "outer": (LEFT, RIGHT)}
+# A stream time past every deadline, still an i64 once the window is subtracted.
+_END_OF_TIME = 2 ** 62
 
 
 def _lower(floor: int | None, ts: int) -> int:
@@ -193,6 +195,21 @@ class StreamStreamJoin:
                 if txn.contains(waiting):
                     txn.delete(waiting)
         return bool(found)
+
+    def flush(self, txn: JoinState) -> list[JoinResult]:
+        """Emit, unmatched, every record still waiting for its window to close (left/outer):
+        the end of a bounded input, after which no record can match them. Stream time does
+        not move; a record arriving later is joined as usual, so a buffered record it matches
+        gives a match too (as a record emitted at once under rule 4 does)."""
+        meta = txn.get(_META)
+        if meta is None or not self._unmatched_sides or meta[_WAITING_FLOOR] is None:
+            return []
+        meta = list(meta)
+        out: list[JoinResult] = []
+        self._emit_expired(txn, meta, _END_OF_TIME, out)
+        meta[_WAITING_FLOOR] = None  # nothing waits any more
+        txn.set(_META, meta)
+        return out
 
     # -- time ---------------------------------------------------------------------------------
 

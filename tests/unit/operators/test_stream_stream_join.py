@@ -294,3 +294,34 @@ def test_a_custom_joiner_is_used_for_matches_and_unmatched_records():
 def test_invalid_windows_are_refused(args):
     with pytest.raises((ValueError, TypeError)):
         StreamStreamJoin(*args)
+
+
+# -- the end of a bounded input --------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", KINDS)
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(inputs=histories(), window=windows(), commits=st.frozensets(st.integers(0, 30)))
+def test_flush_emits_what_a_record_past_every_deadline_would_release(kind, inputs, window,
+                                                                      commits):
+    """``flush`` is the end of the input: it releases exactly the unmatched records that one
+    more record, later than every deadline, would (in the same order), and nothing twice."""
+    before, after, grace = window
+    join = StreamStreamJoin(before, after, grace, kind)
+    last = max((r.ts for r in inputs), default=0) + abs(before) + after + grace + 1
+    flushed_txn, probed_txn = new_txn(), new_txn()
+    run(join, inputs, commits, txn=flushed_txn)
+    run(join, inputs, commits, txn=probed_txn)
+    flushed = join.flush(flushed_txn)
+    probe = join.process_left(probed_txn, b"\xffend", "probe", last)
+    assert flushed == [r for r in probe if r.key != b"\xffend"]
+    assert join.flush(flushed_txn) == []
+    if kind == "inner":
+        assert flushed == []
+
+
+def test_a_record_after_flush_still_matches_what_is_buffered():
+    join = StreamStreamJoin(5, 5, 0, "left")
+    txn = new_txn()
+    join.process_left(txn, b"k", "l", 10)
+    assert join.flush(txn) == [JoinResult(b"k", ("l", None), 10)]
+    assert join.process_right(txn, b"k", "r", 12) == [JoinResult(b"k", ("l", "r"), 12)]
