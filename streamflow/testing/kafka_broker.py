@@ -115,7 +115,11 @@ def _free_port_except(taken: set[int | None]) -> int:
 
 
 def _port_is_free(port: int) -> bool:
+    """Whether the broker could listen on ``port`` now. Binds with SO_REUSEADDR, as Kafka's
+    own listeners do: without it, the connections of a broker just stopped on this port
+    (in TIME_WAIT for a minute) would make a restart on the same port look refused."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
