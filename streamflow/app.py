@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .agents import AgentSpec, TaskSpec, TimerSpec
 from .config import Settings
+from .durations import Duration, seconds
 from .exceptions import ConfigError, StreamflowError
 from .tables import GlobalTable, Table
 from .topics import Topic
@@ -92,11 +93,11 @@ class App:
         self.tables[name] = table
         return table
 
-    def join_streams(self, name: str, *, left: Topic, right: Topic, within: float | None = None,
-                     before: float | None = None, after: float | None = None, grace: float = 0,
+    def join_streams(self, name: str, *, left: Topic, right: Topic, within: Duration | None = None,
+                     before: Duration | None = None, after: Duration | None = None, grace: Duration = 0,
                      kind: str = "inner", joiner: Callable[[Any, Any], Any] | None = None,
                      into: Topic | None = None, partitions: int | None = None) -> Any:
-        """Join two streams on key within a time window (seconds): a right record matches a
+        """Join two streams on key within a time window (seconds or timedelta): a right record matches a
         left one when ``left.ts - before <= right.ts <= left.ts + after`` (``within`` sets
         both). ``kind``: inner, left or outer; unmatched records are emitted (with None for the
         other side) once stream time passes the window plus ``grace``. Results go to ``into``
@@ -150,13 +151,12 @@ class App:
             return fn
         return register
 
-    def timer(self, interval: float, *, on_start: bool = False) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
-        """Call the decorated ``async def f()`` every ``interval`` seconds."""
-        if interval <= 0:
-            raise ConfigError("timer interval must be > 0 seconds")
+    def timer(self, interval: Duration, *, on_start: bool = False) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+        """Call the decorated ``async def f()`` every ``interval`` (seconds or a timedelta)."""
+        every = seconds(interval, "timer interval", positive=True)
 
         def register(fn: Callable[[], Any]) -> Callable[[], Any]:
-            self.timers.append(TimerSpec(fn.__name__, fn, interval, on_start))
+            self.timers.append(TimerSpec(fn.__name__, fn, every, on_start))
             return fn
         return register
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Mapping
 
+from .durations import seconds
 from .exceptions import ConfigError
 
 GUARANTEES = ("at_least_once", "exactly_once")
@@ -61,6 +63,8 @@ class Settings:
         for key, value in (code or {}).items():
             if key not in names:
                 raise ConfigError(f"unknown setting {key!r}; known settings: {', '.join(sorted(names))}")
+            if isinstance(value, timedelta) and str(names[key].type).startswith("float"):
+                value = seconds(value, key)  # commit_interval=timedelta(seconds=5)
             values[key] = value
         environ = os.environ if env is None else env
         for name, f in names.items():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from .durations import Duration, to_ms
 from .exceptions import ConfigError, CopartitioningError
 from .operators.joins import JoinResult, StreamStreamJoin, TableTableJoin, pair
 from .serialization.records import build
@@ -25,12 +26,6 @@ if TYPE_CHECKING:
     from .app import App
 
 Joiner = Callable[[Any, Any], Any]
-
-
-def _ms(seconds: float, what: str) -> int:
-    if seconds < 0:
-        raise ConfigError(f"{what} must be >= 0 seconds")
-    return int(round(seconds * 1000))
 
 
 def _source(side: Topic | Table) -> tuple[Topic, Callable[[bytes | None], Any]]:
@@ -141,15 +136,15 @@ class StreamStreamJoinSpec(_Join):
 
     kind_name = "stream-stream join"
 
-    def __init__(self, app: "App", name: str, left: Topic, right: Topic, *, within: float | None,
-                 before: float | None, after: float | None, grace: float, kind: str,
+    def __init__(self, app: "App", name: str, left: Topic, right: Topic, *, within: Duration | None,
+                 before: Duration | None, after: Duration | None, grace: Duration, kind: str,
                  joiner: Joiner | None, into: Topic | None, partitions: int | None) -> None:
         if within is not None:
             before = after = within
         if before is None or after is None:
             raise ConfigError(f"stream-stream join {name}: give within= or both before= and after=")
-        self.processor = StreamStreamJoin(_ms(before, "before"), _ms(after, "after"),
-                                          _ms(grace, "grace"), kind,  # type: ignore[arg-type]
+        self.processor = StreamStreamJoin(to_ms(before, "before"), to_ms(after, "after"),
+                                          to_ms(grace, "grace"), kind,  # type: ignore[arg-type]
                                           typed_joiner(joiner or pair, left, right))
         self._left, self._right = self.processor.process_left, self.processor.process_right
         super().__init__(app, name, left, right, into, partitions)

@@ -17,6 +17,7 @@ import time
 from typing import Any, AsyncIterator, Callable, Iterable, Protocol
 
 from .context import ProcessingContext
+from .durations import Duration, seconds
 from .types import Event
 
 
@@ -150,11 +151,12 @@ class Stream:
             return out_events, out_items
         return self._with(join_op)
 
-    def take(self, n: int, within: float | None = None) -> "BatchedStream":
-        """Yield lists of up to ``n`` items; a partial list after ``within`` seconds."""
+    def take(self, n: int, within: Duration | None = None) -> "BatchedStream":
+        """Yield lists of up to ``n`` items; a partial list after ``within`` (seconds or a
+        timedelta)."""
         if n < 1:
             raise ValueError("take(n): n must be >= 1")
-        return BatchedStream(self, n, within)
+        return BatchedStream(self, n, None if within is None else seconds(within, "take(within=)"))
 
     # -- iteration -----------------------------------------------------------------------
     async def batches(self, timeout: float | None = None) -> AsyncIterator[tuple[list, list]]:

@@ -13,8 +13,9 @@ async def count(stream):
 The arithmetic and the state layout live in ``streamflow.operators`` (pure, tested against a
 brute-force model); this module is the DSL: it finds the event's time and partition, calls the
 processor with the partition's transaction, and sends what the processor emits. Durations are
-given in seconds (floats allowed) and kept in milliseconds; points in time are milliseconds
-since the epoch, like record timestamps.
+given in seconds (floats allowed) or as ``datetime.timedelta`` (see ``streamflow.durations``)
+and kept in milliseconds; points in time are milliseconds since the epoch, like record
+timestamps.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ _dumps = orjson.dumps
 from . import aggregations
 from .aggregations import Aggregation
 from .context import current_context
+from .durations import Duration, to_ms
 from .exceptions import ConfigError, StreamflowError
 from .operators.windowed import WindowedAggregation, WindowResult
 from .serialization.codecs import JsonCodec
@@ -42,20 +44,13 @@ if TYPE_CHECKING:
 EMIT_MODES = ("update", "final")
 
 
-def ms(seconds: float, what: str) -> int:
-    value = int(round(seconds * 1000))
-    if seconds < 0:
-        raise ConfigError(f"{what} must be >= 0 seconds, got {seconds}")
-    return value
-
-
 class WindowedTable(Table):
     """A table of window aggregates; see the module docstring."""
 
     kind = "windowed"
 
     def __init__(self, base: Table, windows: Any, *, agg: Aggregation | None,
-                 retention: float | None, timestamp: Callable[[Any], int] | None) -> None:
+                 retention: Duration | None, timestamp: Callable[[Any], int] | None) -> None:
         self.__dict__.update(base.__dict__)
         from .serialization.codecs import JSON
         self.value_codec = JSON  # window state is the processor's JSON layout, whatever value_type says
@@ -64,7 +59,7 @@ class WindowedTable(Table):
         if isinstance(windows, SessionWindows) and self.aggregation.merger is None:
             raise ConfigError(f"table {self.name}: session windows need an aggregation with a "
                               "merger (count, sum, min, max, mean, reduce, or aggregate(..., merger=))")
-        self.retention_ms = None if retention is None else ms(retention, "retention")
+        self.retention_ms = None if retention is None else to_ms(retention, "retention")
         self.timestamp_fn = timestamp
         self.emit_topic: Topic | None = None
         self.emit_mode = "update"
@@ -337,13 +332,13 @@ class WindowSet:
     def range(self, time_from: int, time_to: int) -> list[tuple[Window, Any]]:
         return self.table.windows_of(self.key, time_from, time_to)
 
-    def delta(self, seconds: float) -> Any:
-        """Current window's value minus the value of the window ``seconds`` earlier (missing
-        windows count as the aggregation's initial value)."""
+    def delta(self, seconds: Duration) -> Any:
+        """Current window's value minus the value of the window ``seconds`` (or a timedelta)
+        earlier (missing windows count as the aggregation's initial value)."""
         now = self.table._event_time(None)
         initial = self.table.aggregation.result(self.table.aggregation.initializer())
         current = self.value_at(now)
-        before = self.value_at(now - ms(seconds, "delta"))
+        before = self.value_at(now - to_ms(seconds, "delta"))
         return operator.sub(initial if current is None else current,
                             initial if before is None else before)
 
@@ -351,25 +346,25 @@ class WindowSet:
         return f"<WindowSet {self.table.name}[{self.key!r}]>"
 
 
-def tumbling(table: Table, size: float, *, grace: float = 0, retention: float | None = None,
+def tumbling(table: Table, size: Duration, *, grace: Duration = 0, retention: Duration | None = None,
              agg: Aggregation | None = None, timestamp: Callable[[Any], int] | None = None) -> WindowedTable:
-    return WindowedTable(table, TumblingWindows(ms(size, "size"), ms(grace, "grace")), agg=agg,
+    return WindowedTable(table, TumblingWindows(to_ms(size, "size"), to_ms(grace, "grace")), agg=agg,
                          retention=retention, timestamp=timestamp)
 
 
-def hopping(table: Table, size: float, step: float, *, grace: float = 0, retention: float | None = None,
+def hopping(table: Table, size: Duration, step: Duration, *, grace: Duration = 0, retention: Duration | None = None,
             agg: Aggregation | None = None, timestamp: Callable[[Any], int] | None = None) -> WindowedTable:
-    return WindowedTable(table, HoppingWindows(ms(size, "size"), ms(step, "step"), ms(grace, "grace")),
+    return WindowedTable(table, HoppingWindows(to_ms(size, "size"), to_ms(step, "step"), to_ms(grace, "grace")),
                          agg=agg, retention=retention, timestamp=timestamp)
 
 
-def sliding(table: Table, size: float, *, grace: float = 0, retention: float | None = None,
+def sliding(table: Table, size: Duration, *, grace: Duration = 0, retention: Duration | None = None,
             agg: Aggregation | None = None, timestamp: Callable[[Any], int] | None = None) -> WindowedTable:
-    return WindowedTable(table, SlidingWindows(ms(size, "size"), ms(grace, "grace")), agg=agg,
+    return WindowedTable(table, SlidingWindows(to_ms(size, "size"), to_ms(grace, "grace")), agg=agg,
                          retention=retention, timestamp=timestamp)
 
 
-def session(table: Table, gap: float, *, grace: float = 0, retention: float | None = None,
+def session(table: Table, gap: Duration, *, grace: Duration = 0, retention: Duration | None = None,
             agg: Aggregation | None = None, timestamp: Callable[[Any], int] | None = None) -> WindowedTable:
-    return WindowedTable(table, SessionWindows(ms(gap, "gap"), ms(grace, "grace")), agg=agg,
+    return WindowedTable(table, SessionWindows(to_ms(gap, "gap"), to_ms(grace, "grace")), agg=agg,
                          retention=retention, timestamp=timestamp)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from ..app import App
+from ..durations import Duration, seconds as to_seconds
 from ..exceptions import StreamflowError
 from ..partitioner import partition_for
 from ..runtime.clock import VirtualClock
@@ -149,13 +150,14 @@ class TestDriver:
         self._input_seqs.add(self.broker.topics[t.name][partition][-1].seq)
 
     # -- time ------------------------------------------------------------------------------------
-    async def advance(self, seconds: float) -> None:
-        """Move virtual time forward, running due timers in order, processing what they cause.
+    async def advance(self, seconds: Duration) -> None:
+        """Move virtual time forward (seconds or a timedelta), running due timers in order,
+        processing what they cause.
 
         Windowed tables' stream time moves to the new virtual time too (never backwards), so
         windows whose end + grace it passes are emitted in final mode, as if a record with that
         timestamp had arrived; without ``advance``, as in Kafka Streams, only records move it."""
-        await self.clock.advance(seconds, self._until_idle)
+        await self.clock.advance(to_seconds(seconds, "advance"), self._until_idle)
         self.worker.tables.advance_windows(self.clock.now_ms())
         await self._until_idle()
 

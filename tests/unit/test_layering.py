@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "streamflow"
 
 LAYERS = {
-    "base": 0,            # types, exceptions, config, partitioner, context
+    "base": 0,            # types, exceptions, config, partitioner, context, durations
     "serialization": 1,
     "state": 2,
     "operators": 3,
@@ -21,7 +21,7 @@ LAYERS = {
     "runtime": 5,
     "tooling": 6,         # cli, testing, inspection
 }
-BASE = {"types", "exceptions", "config", "partitioner", "context"}
+BASE = {"types", "exceptions", "config", "partitioner", "context", "durations"}
 TOOLING = {"cli", "testing", "inspection", "__main__"}
 
 
