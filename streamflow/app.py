@@ -173,6 +173,18 @@ class App:
             self.configure(**overrides)
         await Worker(self).run()
 
+    def stop(self) -> None:
+        """Stop the running worker of this app, as SIGTERM does: it finishes the batch in
+        progress, flushes and commits, leaves the group, and ``app.run()`` returns.
+
+        Call it from an agent, a timer or a task of the app (a bounded job that knows when it
+        is done), from another task, or from another thread (a notebook cell); it returns at
+        once without waiting for the worker to stop. Without a running worker it does nothing.
+        """
+        runtime = self._runtime
+        if runtime is not None:
+            runtime.request_stop_threadsafe()
+
     def _require_runtime(self, what: str) -> "Worker":
         if self._runtime is None:
             raise StreamflowError(f"{what} needs a running worker: call it from an agent, "

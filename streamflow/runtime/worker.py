@@ -77,6 +77,7 @@ class Worker:
         self.transactional_id: str | None = None
         self._lock = asyncio.Lock()
         self._stop_requested = False
+        self._event_loop: asyncio.AbstractEventLoop | None = None
         self._stopped = asyncio.Event()
         self._fatal: BaseException | None = None
         self._fatal_event: asyncio.Event | None = None
@@ -103,6 +104,19 @@ class Worker:
         if self._fatal_event is not None:
             self._fatal_event.set()
 
+    def request_stop_threadsafe(self) -> None:
+        """``request_stop`` from any thread (``App.stop``): on the worker's own loop directly,
+        from elsewhere through ``call_soon_threadsafe``."""
+        loop = self._event_loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is None or running is loop:
+            self.request_stop()
+        else:
+            loop.call_soon_threadsafe(self.request_stop)
+
     async def run(self) -> None:
         """Start, loop until stopped, shut down cleanly. Re-raises what stopped it abnormally."""
         try:
@@ -119,6 +133,7 @@ class Worker:
             raise StreamflowError(f"app {app.id} is already running in this process")
         app._runtime = self  # type: ignore[assignment]
         self._fatal_event = asyncio.Event()
+        self._event_loop = asyncio.get_running_loop()
         self._dead_letters = self._dead_letter_topic()
         await self.transport.start()
         await self._ensure_topics()
