@@ -1,4 +1,4 @@
-"""``streamflow worker|tables|record|replay|dev-kafka``."""
+"""``streamflow worker|tables|record|replay``; the operations commands are in ``cli.ops``."""
 from __future__ import annotations
 
 import asyncio
@@ -184,6 +184,12 @@ def _settings_table() -> str:
     for f in Settings.__dataclass_fields__.values():
         rows.append(f"{f.name}\t{f.default!r}\t{f.metadata.get('help', '')}")
     return "\n".join(rows)
+
+
+from .ops import COMMANDS as _OPS_COMMANDS  # noqa: E402 - registered on the group defined above
+
+for _command in _OPS_COMMANDS:
+    main.add_command(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

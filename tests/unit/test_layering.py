@@ -19,10 +19,10 @@ LAYERS = {
     "operators": 3,
     "dsl": 4,             # app, topics, streams, agents, tables, windowed_tables, joins, aggregations
     "runtime": 5,
-    "tooling": 6,         # cli, testing, inspection
+    "tooling": 6,         # cli, testing, inspection, ops
 }
 BASE = {"types", "exceptions", "config", "partitioner", "context", "durations"}
-TOOLING = {"cli", "testing", "inspection", "__main__"}
+TOOLING = {"cli", "testing", "inspection", "ops", "__main__"}
 
 
 def layer_of(parts: tuple[str, ...]) -> str:

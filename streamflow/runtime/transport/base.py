@@ -127,6 +127,43 @@ class BroadcastReader(Protocol):
     async def stop(self) -> None: ...
 
 
+class GroupNotEmpty(Exception):
+    """The group has members: its offsets belong to them (``Admin.reset_offsets`` refused)."""
+
+    def __init__(self, group: str, members: list[str]) -> None:
+        self.group, self.members = group, members
+        super().__init__(f"consumer group {group} has {len(members)} member(s): "
+                         f"{', '.join(members)}")
+
+
+class Admin(Protocol):
+    """What the operations commands need of a broker besides producing (``streamflow topics``,
+    ``reset``, ``dead-letters``). No consumer group is joined by any of these."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def list_topics(self) -> list[str]: ...
+
+    async def offsets(self, tps: list[TP], which: str) -> dict[TP, int]:
+        """``which`` is ``earliest`` (first offset still on the log) or ``latest`` (the end)."""
+
+    async def offsets_for_time(self, tps: list[TP], timestamp_ms: int) -> dict[TP, int]:
+        """The first offset whose record timestamp is at or after ``timestamp_ms``; the end
+        offset where there is none."""
+
+    async def committed_offsets(self, group: str) -> dict[TP, int]:
+        """Every offset ``group`` has committed (partitions without a commit are absent)."""
+
+    async def group_members(self, group: str) -> list[str]:
+        """The members of ``group`` now, as ``client id@host`` (empty: nobody consumes)."""
+
+    async def reset_offsets(self, group: str, offsets: dict[TP, int]) -> None:
+        """Commit ``offsets`` for ``group`` from outside it. Raises :class:`GroupNotEmpty` when
+        the group has members, checked by the broker itself when it takes the commit."""
+
+
 class Transport(Protocol):
     async def start(self) -> None: ...
 
@@ -150,6 +187,9 @@ class Transport(Protocol):
     def changelog_reader(self) -> ChangelogReader: ...
 
     def broadcast_reader(self, topic: str, partitions: int) -> BroadcastReader: ...
+
+    def admin(self) -> Admin:
+        """Operations from outside the app's group (see :class:`Admin`)."""
 
     def describe(self) -> str: ...
 

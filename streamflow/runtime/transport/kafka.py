@@ -452,6 +452,10 @@ class KafkaTransport:
     def broadcast_reader(self, topic: str, partitions: int) -> KafkaBroadcastReader:
         return KafkaBroadcastReader(self.settings, topic, partitions)
 
+    def admin(self) -> "KafkaAdmin":
+        from .kafka_admin import KafkaAdmin
+        return KafkaAdmin(self.settings, client_options(self.settings))
+
     def describe(self) -> str:
         return f"Kafka at {self.settings.bootstrap_servers}"
 

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from typing import Any, Awaitable
+from typing import TYPE_CHECKING, Any, Awaitable
 
 from ...config import Settings
 from ..clock import WallClock
 from ...exceptions import ConfigError, ProducerFenced
 from ...types import TP
 from .base import OutRecord, RebalanceCallback, TopicSpec, TransactionAborted
+
+if TYPE_CHECKING:
+    from .memory_admin import MemoryAdmin
 
 _BROKERS: dict[str, "MemoryBroker"] = {}
 
@@ -463,6 +466,10 @@ class MemoryTransport:
 
     def broadcast_reader(self, topic: str, partitions: int) -> MemoryBroadcastReader:
         return MemoryBroadcastReader(self.broker, topic, partitions)
+
+    def admin(self) -> "MemoryAdmin":
+        from .memory_admin import MemoryAdmin
+        return MemoryAdmin(self.broker)
 
     def describe(self) -> str:
         return f"embedded broker {self.settings.broker}"

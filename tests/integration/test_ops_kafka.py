@@ -1,0 +1,108 @@
+"""The operations commands against a real broker, as an operator runs them: ``streamflow
+send``, ``topics`` and ``reset`` in subprocesses next to ``streamflow worker`` processes."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import orjson
+import pytest
+
+from streamflow.partitioner import partition_for
+
+from .kafka_helpers import ROOT, WorkerProcess, read_all, unique, wait_until
+
+SPEC = "tests.integration.apps.ops:app"
+
+
+def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "streamflow", *args], cwd=ROOT, input=stdin,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def env(kafka_url):
+    return {"IT_APP": unique("it-ops"), "IT_IN": unique("it-ops-in"), "IT_OUT": unique("it-ops-out"),
+            "IT_PARTITIONS": "2", "STREAMFLOW_BROKER": kafka_url, "STREAMFLOW_COMMIT_INTERVAL": "0.2"}
+
+
+@pytest.fixture
+def start_worker(tmp_path, env):
+    started: list[WorkerProcess] = []
+
+    def start(**extra: str) -> WorkerProcess:
+        w = WorkerProcess(SPEC, {**env, "STREAMFLOW_DATA_DIR": str(tmp_path / "data"), **extra},
+                          tmp_path / f"worker-{len(started)}.log")
+        started.append(w)
+        return w
+
+    yield start
+    for w in started:
+        w.close()
+
+
+async def test_send_topics_and_reset_next_to_a_worker(kafka_broker, env, start_worker) -> None:
+    bootstrap = kafka_broker.bootstrap
+    worker = start_worker()
+    await worker.wait_assigned()
+
+    # send: one record from flags, three from JSON Lines on stdin, partitioned by key
+    now = int(time.time() * 1000)
+    one = cli(env, "send", SPEC, env["IT_IN"], "--key", "s1", "--value",
+              '{"sensor": "s1", "value": 1.5}', "--timestamp", str(now - 60_000))
+    assert one.returncode == 0, one.stderr
+    s1 = partition_for(b'"s1"', 2)
+    assert one.stdout.strip() == f"sent 1 record to {env['IT_IN']}[{s1}]@0"
+    lines = "".join(orjson.dumps({"key": f"s{i}", "value": {"sensor": f"s{i}", "value": i},
+                                  "timestamp": now, "headers": {"via": "stdin"}}).decode() + "\n"
+                    for i in (2, 3, 4))
+    many = cli(env, "send", SPEC, env["IT_IN"], stdin=lines)
+    assert many.returncode == 0, many.stderr
+    assert many.stdout.startswith(f"sent 3 records to {env['IT_IN']}: ")
+    out = await read_all(bootstrap, env["IT_OUT"], 4)
+    assert sorted(orjson.loads(r.value)["value"] for r in out) == [1.5, 2.0, 3.0, 4.0]
+    for r in out:
+        sensor = orjson.loads(r.value)["sensor"]
+        assert r.partition == partition_for(orjson.dumps(sensor), 2)
+
+    # a bad value is one line, and nothing is sent
+    bad = cli(env, "send", SPEC, env["IT_IN"], "--key", "s9", "--value", '{"sensor": "s9", "value": "x"}')
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == (f"Error: value does not fit topic {env['IT_IN']} (Reading): "
+                                  "Reading.value: expected a number, got str 'x'")
+
+    # topics: declared, changelog, and the group's lag (zero once the worker committed)
+    def topics_report() -> str | None:
+        result = cli(env, "topics", SPEC)
+        assert result.returncode == 0, result.stderr
+        return result.stdout if result.stdout.rstrip().endswith(": 0") else None
+    report = await wait_until(topics_report, 60, "zero lag")
+    rows = [line.split() for line in report.splitlines()[2:-1]]
+    assert {(r[0], r[1]) for r in rows} == {(env["IT_IN"], "input"), (env["IT_OUT"], "topic"),
+                                           (f"{env['IT_APP']}-totals-changelog", "changelog")}
+    inputs = {int(r[2]): r for r in rows if r[0] == env["IT_IN"]}
+    assert sum(int(r[4]) for r in inputs.values()) == 4             # end offsets
+    assert all(r[5] == r[4] and r[6] == "0" for r in inputs.values())  # committed == end
+
+    # reset: refused while the worker runs, effective once it stopped
+    refused = cli(env, "reset", SPEC, "--to-earliest")
+    assert refused.returncode == 1
+    assert "refusing to reset: consumer group" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert await worker.terminate() == 0
+    at = cli(env, "reset", SPEC, "--to-datetime", str(now), "--dry-run")
+    assert at.returncode == 0, at.stderr
+    assert f"{env['IT_IN']}[{s1}]: " in at.stdout and "would move" in at.stdout
+    moved = {line.split(":")[0]: line.split("-> ")[1] for line in at.stdout.splitlines()[:-1]}
+    assert moved[f"{env['IT_IN']}[{s1}]"] == "1"  # the record of a minute ago is skipped
+    done = cli(env, "reset", SPEC, "--to-earliest")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "moved 2 of 2 partitions"
+    again = start_worker()
+    out = await read_all(bootstrap, env["IT_OUT"], 8)
+    assert len(out) == 8  # every input processed a second time
+    assert await again.terminate() == 0
+
