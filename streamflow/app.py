@@ -165,6 +165,14 @@ class App:
         self.tasks.append(TaskSpec(fn.__name__, fn))
         return fn
 
+    def source_topics(self) -> set[str]:
+        """The topics this app reads records from: its agents' (joins' included), its global
+        tables' and its foreign-key joins' right sides (read in full by every worker)."""
+        names = {t.name for a in self.agents for t in a.topics}
+        names |= {t.source.name for t in self.tables.values() if isinstance(t, GlobalTable)}
+        names |= {spec.topic.name for spec in self._broadcasts}
+        return names
+
     # -- running -----------------------------------------------------------------------------
     async def run(self, **overrides: Any) -> None:
         """Run a worker for this app until it is stopped (see ``streamflow worker``)."""

@@ -32,7 +32,7 @@ async def running(app: Any, **overrides: Any) -> AsyncIterator[Worker]:
         app.configure(**overrides)
     worker = Worker(app)
     task = asyncio.create_task(worker.run())
-    await wait_until(lambda: worker._started or task.done(), what="worker start")
+    await wait_until(lambda: worker.started or task.done(), what="worker start")
     if task.done():
         task.result()
     try:
@@ -45,7 +45,22 @@ async def running(app: Any, **overrides: Any) -> AsyncIterator[Worker]:
 async def ready(worker: Worker) -> None:
     """Wait until the worker restored its state and processes every assigned partition."""
     await wait_until(lambda: worker.consumer is not None and worker.consumer.assignment()
-                     and worker.consumer.assignment() <= worker._ready, what="partitions ready")
+                     and worker.consumer.assignment() <= worker.ready_partitions, what="partitions ready")
+
+
+async def drain(*workers: Worker) -> None:
+    """Poll and commit ``workers`` (on memory://, not running their loops) until three rounds
+    in a row fetch nothing: a first poll may only join the group and restore state."""
+    idle = 0
+    for _ in range(100):
+        fetched = 0
+        for w in workers:
+            fetched += await w.poll_once(0)
+            await w.commit()
+        idle = 0 if fetched else idle + 1
+        if idle == 3:
+            return
+    raise AssertionError("the workers did not become idle")
 
 
 @pytest.fixture

@@ -28,7 +28,9 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import AgentError, ConfigError, CopartitioningError, DecodeError, StreamflowError
+from ..config import Settings
+from ..context import WorkerOfTask
+from ..exceptions import AgentError, ConfigError, CopartitioningError, DecodeError
 from ..streams import FLUSH
 from ..types import TP, Event
 from .clock import WallClock
@@ -52,9 +54,14 @@ class Worker:
     """Runs an app against a broker until stopped."""
 
     def __init__(self, app: "App", transport: Transport | None = None,
-                 clock: WallClock | None = None) -> None:
+                 clock: WallClock | None = None, *, settings: Settings | None = None,
+                 share_app: bool = False) -> None:
+        """``settings`` default to the app's; ``share_app`` lets several workers run ``app``
+        in this process (the test driver's ``rebalance``), each task reaching its own worker
+        through :data:`streamflow.context.current_worker`."""
         self.app = app
-        self.settings = app.settings
+        self.settings = settings or app.settings
+        self.shares_app = share_app
         self.transport = transport or transport_for(self.settings)
         self.clock = clock or WallClock()
         self.output: OutputBuffer = None  # type: ignore[assignment]  # set in start()
@@ -129,9 +136,7 @@ class Worker:
 
     async def start(self) -> None:
         app = self.app
-        if app._runtime is not None:
-            raise StreamflowError(f"app {app.id} is already running in this process")
-        app._runtime = self  # type: ignore[assignment]
+        WorkerOfTask.attach(app, self)  # "already running in this process" unless shared
         self._fatal_event = asyncio.Event()
         self._event_loop = asyncio.get_running_loop()
         self._dead_letters = self._dead_letter_topic()
@@ -183,6 +188,61 @@ class Worker:
         log.info("worker %s started on %s: %d agent(s) consuming %s; %d timer(s), %d task(s)",
                  app.id, self.transport.describe(), len(self._runners), ", ".join(sources) or "nothing",
                  len(app.timers), len(app.tasks))
+
+    # -- what tests (and the test driver) may look at ------------------------------------------
+    @property
+    def started(self) -> bool:
+        """Started and not shut down (or killed) since."""
+        return self._started
+
+    @property
+    def failure(self) -> BaseException | None:
+        """What stopped the worker abnormally (an agent's error, an undecodable record, a
+        failed restore), or None; ``run`` re-raises it."""
+        return self._fatal
+
+    @property
+    def ready_partitions(self) -> set[TP]:
+        """Assigned partitions whose state is restored: their records are being processed."""
+        return set(self._ready)
+
+    @property
+    def producer(self) -> Any:
+        """The producer everything this worker sends goes through (transactional with
+        exactly-once); None before ``start``."""
+        return self._producer
+
+    @property
+    def standby_tasks(self) -> set[tuple[int, int]]:
+        """Tasks (partition count, partition) the group gave this worker as warm standbys."""
+        return set(self._standby_tasks)
+
+    async def kill(self) -> None:
+        """Stop as a killed process stops (a test hook: the test driver's ``crash``).
+
+        Nothing is committed or flushed: the tables' pending writes are dropped and their
+        stores closed as they are (an in-memory store is gone, a RocksDB one keeps what its
+        last commit wrote), buffered output is never sent, uncommitted input offsets are
+        forgotten and an open transaction stays open until the next producer with this
+        worker's transactional id fences it. The worker leaves its group at once, as if its
+        session had timed out, without the revoke callback's commit."""
+        self._stop_requested = True
+        self._started = False  # the revoke callback commits only while started
+        for runner in [*self._background, *self._runners]:
+            await runner.stop()
+        if self.output is not None:
+            self.output.discard()
+        try:
+            if self.consumer is not None:
+                await self.consumer.stop()
+        finally:
+            for _, reader, _ in self._broadcast_readers:
+                await reader.stop()
+            await self.tables.stop()
+            WorkerOfTask.detach(self.app, self)
+            self._stopped.set()
+            log.info("worker %s killed: %d events processed, %d commits", self.app.id,
+                     self.events_processed, self.commits)
 
     @property
     def commits(self) -> int:
@@ -301,7 +361,7 @@ class Worker:
 
     async def shutdown(self) -> None:
         """Stop timers, drain, flush, commit, leave the group. Safe to call twice."""
-        if not self._started and self.app._runtime is not self:
+        if not self._started and not WorkerOfTask.holds(self.app, self):
             return
         for runner in self._background:
             await runner.stop()
@@ -329,7 +389,7 @@ class Worker:
                     log.error("producer did not stop cleanly: %s", exc)
             await self.transport.stop()
             self._started = False
-            self.app._runtime = None
+            WorkerOfTask.detach(self.app, self)
             self._stopped.set()
             log.info("worker %s stopped: %d events processed, %d commits", self.app.id,
                      self.events_processed, self.commits)

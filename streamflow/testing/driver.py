@@ -8,23 +8,36 @@ reads the wall clock, so the same inputs always give the same outputs in the sam
 
 Chunks of ``stream.take(n, within)`` are cut at ``n`` and whenever the driver is idle (after
 each ``send``/``advance``), not by real time.
+
+Failures as a deployment meets them, deterministically: ``crash`` (and ``crash_at`` a number of
+records or a commit phase) kills a worker, losing everything not committed, and restarts it
+from its stores and changelogs; ``rebalance(workers=N)`` runs the app on N workers of one
+consumer group, which move tasks, state and standby replicas as on Kafka; with exactly-once,
+``outputs`` shows what a ``read_committed`` consumer reads.
 """
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import dataclasses
 import itertools
+import shutil
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..app import App
+from ..context import current_worker
 from ..durations import Duration, seconds as to_seconds
 from ..exceptions import StreamflowError
 from ..partitioner import partition_for
 from ..runtime.clock import VirtualClock
-from ..runtime.transport.memory import MemoryTransport, broker_for
+from ..runtime.transport.memory import MemoryRecord, MemoryTransport, broker_for
 from ..runtime.worker import Worker
+from ..types import TP
+from .crashes import CrashPoint, SimulatedCrash
 
 _ids = itertools.count()
 
@@ -55,42 +68,77 @@ def _jsonable(v: Any) -> Any:
         except UnicodeDecodeError:
             return {"base64": base64.b64encode(bytes(v)).decode()}
     if hasattr(v, "__dataclass_fields__"):
-        import dataclasses
         return dataclasses.asdict(v)
     return v
 
 
+@dataclass
+class _Armed:
+    """A crash waiting to happen to ``self.workers[worker]``."""
+
+    worker: int
+    after_records: int | None = None
+    processed_at_arming: int = 0
+    point: CrashPoint | None = None
+
+
 class TestDriver:
-    """Run ``app`` deterministically; see the module docstring."""
+    """Run ``app`` deterministically; see the module docstring.
+
+    ``partitions`` is the partition count of the topics the driver creates (the app's
+    ``topic_partitions`` for this run; topics declared with ``partitions=`` keep theirs).
+    ``processing_guarantee`` overrides the app's ("at_least_once" or "exactly_once").
+    ``commit_every_step`` commits after every ``send``/``advance``/``run`` (else only on
+    :meth:`commit`, on a rebalance and at :meth:`stop`)."""
 
     __test__ = False  # not a pytest test class
 
     def __init__(self, app: App, *, start_time: float = 0.0, store: str = "memory",
-                 data_dir: str | None = None, commit_every_step: bool = True) -> None:
+                 data_dir: str | None = None, commit_every_step: bool = True,
+                 partitions: int | None = None, processing_guarantee: str | None = None) -> None:
         self.app = app
         self.clock = VirtualClock(start_time)
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="streamflow-driver-")
-        self.app.configure(broker=f"memory://test-driver-{next(_ids)}", store=store,
-                           data_dir=data_dir or self._tmp.name)  # type: ignore[union-attr]
+        overrides: dict[str, Any] = {"broker": f"memory://test-driver-{next(_ids)}", "store": store,
+                                     "data_dir": data_dir or self._tmp.name}  # type: ignore[union-attr]
+        if partitions is not None:
+            overrides["topic_partitions"] = partitions
+        if processing_guarantee is not None:
+            overrides["processing_guarantee"] = processing_guarantee
+        self.app.configure(**overrides)
         self.broker = broker_for(self.app.settings.broker)
-        self.worker = Worker(app, MemoryTransport(self.app.settings, now_ms=self.clock.now_ms), self.clock)
-        self.worker.tables.follow_globals = False
         self.commit_every_step = commit_every_step
+        self.crashes = 0
+        self._slots = [0]  # per worker: which disk (data dir) it runs on
+        self.workers: list[Worker] = [self._new_worker(0)]
         self._started = False
+        self._armed: _Armed | None = None
         self._input_seqs: set[int] = set()  # records the driver appended (not outputs)
+
+    @property
+    def worker(self) -> Worker:
+        """The first worker (the only one unless :meth:`rebalance` added more)."""
+        return self.workers[0]
+
+    @property
+    def exactly_once(self) -> bool:
+        return self.app.settings.processing_guarantee == "exactly_once"
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> "TestDriver":
-        await self.worker.start()
+        for worker in self.workers:
+            with self._on(worker):
+                await worker.start()
         self._started = True
         await self._until_idle()
         return self
 
     async def stop(self) -> None:
+        self._disarm()
         if self._started:
             self._started = False
-            self.worker.request_stop()
-            await self.worker.shutdown()
+            for worker in reversed(self.workers):
+                await self._stop_worker(worker)
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -101,6 +149,141 @@ class TestDriver:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    def _data_dir(self, slot: int) -> Path:
+        root = Path(self.app.settings.data_dir)
+        return root if slot == 0 else root / f"worker-{slot}"
+
+    def _new_worker(self, slot: int) -> Worker:
+        """A worker on disk ``slot`` (as a process on its own machine; slot 0 is the data
+        dir itself). Several share the app: each task reaches its own (``current_worker``)."""
+        settings = dataclasses.replace(self.app.settings, data_dir=str(self._data_dir(slot)))
+        worker = Worker(self.app, MemoryTransport(settings, now_ms=self.clock.now_ms), self.clock,
+                        settings=settings, share_app=True)
+        worker.tables.follow_globals = False  # caught up by the driver, deterministically
+        return worker
+
+    @contextlib.contextmanager
+    def _on(self, worker: Worker) -> Iterator[None]:
+        """Call into ``worker``: what it runs (and the tasks it starts) reach it, not another
+        worker of the app (see :class:`streamflow.context.WorkerOfTask`)."""
+        token = current_worker.set(worker)
+        try:
+            yield
+        finally:
+            current_worker.reset(token)
+
+    async def _stop_worker(self, worker: Worker) -> None:
+        with self._on(worker):
+            worker.request_stop()
+            await worker.shutdown()
+
+    # -- failures --------------------------------------------------------------------------------
+    async def crash(self, worker: int = 0) -> None:
+        """Kill worker ``worker`` as a killed process dies, restart it and process what is left.
+
+        Lost: everything not committed (the tables' pending writes, buffered output, input
+        offsets since the last commit; an in-memory store entirely, a RocksDB store keeps what
+        its last commit wrote). The restarted worker restores its tables from their stores and
+        changelogs and goes on from the committed offsets. At-least-once, what was produced
+        stays and the input since the last commit is processed again; exactly-once, the open
+        transaction is aborted when the restart fences it, so committed output is unchanged.
+        With ``commit_every_step`` (the default) every step ends with a commit: to lose work,
+        turn it off or use :meth:`crash_at`."""
+        await self._crash(worker)
+        await self._until_idle()
+
+    def crash_at(self, *, after_records: int | None = None, phase: str | None = None,
+                 worker: int = 0) -> None:
+        """Arm one crash of worker ``worker`` (see :meth:`crash`), which happens during the
+        next calls that process input, followed by its restart; those calls return once all
+        is processed again.
+
+        ``after_records=k``: once the worker processed at least ``k`` more records (at the
+        end of the fetch that reaches ``k``: fetches hold up to the app's ``batch_size``).
+        ``phase``: inside its next commit, at a named point (see :mod:`.crashes`):
+        ``before_flush``; at-least-once ``after_flush`` and ``before_offsets``; exactly-once
+        ``after_offsets``."""
+        if (after_records is None) == (phase is None):
+            raise StreamflowError("crash_at: give after_records= or phase=")
+        if not 0 <= worker < len(self.workers):
+            raise StreamflowError(f"crash_at: no worker {worker} (there are {len(self.workers)})")
+        self._disarm()
+        target = self.workers[worker]
+        if phase is not None:
+            point = CrashPoint(phase, self.app.settings.processing_guarantee)
+            if point.first:
+                target.participants.insert(0, point)
+            else:
+                target.participants.append(point)
+            self._armed = _Armed(worker, point=point)
+        else:
+            self._armed = _Armed(worker, after_records=after_records,
+                                 processed_at_arming=target.events_processed)
+
+    @property
+    def crash_pending(self) -> bool:
+        """A crash armed by :meth:`crash_at` has not happened yet."""
+        return self._armed is not None
+
+    def _disarm(self) -> None:
+        armed, self._armed = self._armed, None
+        if armed is not None and armed.point is not None:
+            participants = self.workers[armed.worker].participants
+            if armed.point in participants:
+                participants.remove(armed.point)
+
+    async def _crash(self, index: int) -> None:
+        old = self.workers[index]
+        if self._armed is not None and self._armed.worker == index:
+            self._disarm()
+        with self._on(old):
+            await old.kill()
+        self.crashes += 1
+        new = self.workers[index] = self._new_worker(self._slots[index])
+        with self._on(new):
+            await new.start()
+
+    async def restart(self, *, lose_disk: bool = False) -> None:
+        """Stop every worker cleanly (everything is committed) and start them again, as after
+        a deployment; with ``lose_disk`` their data dirs are emptied first, so the tables are
+        rebuilt from their changelogs alone."""
+        self._disarm()
+        for worker in reversed(self.workers):
+            await self._stop_worker(worker)
+        if lose_disk:
+            for slot in self._slots:
+                shutil.rmtree(self._data_dir(slot) / self.app.id, ignore_errors=True)
+        self.workers = [self._new_worker(slot) for slot in self._slots]
+        for worker in self.workers:
+            with self._on(worker):
+                await worker.start()
+        await self._until_idle()
+
+    async def rebalance(self, workers: int) -> None:
+        """Run the app on ``workers`` workers of its consumer group from now on (each on its
+        own disk, as on its own machine), then process what is left.
+
+        Workers leave cleanly (the last ones first: commit, hand over their tasks) or join
+        (the lowest free disk first, so a worker that left comes back to its state). The group
+        assigns as on Kafka: tasks balanced, kept where their state is, standby replicas with
+        ``table_standby_replicas``; each task's state moves by its changelog. Timers run on
+        every worker, as in a deployment."""
+        if workers < 1:
+            raise StreamflowError("rebalance: at least one worker")
+        while len(self.workers) > workers:
+            if self._armed is not None and self._armed.worker == len(self.workers) - 1:
+                self._disarm()
+            await self._stop_worker(self.workers.pop())
+            self._slots.pop()
+        while len(self.workers) < workers:
+            slot = min(set(range(workers + len(self._slots))) - set(self._slots))
+            worker = self._new_worker(slot)
+            self.workers.append(worker)
+            self._slots.append(slot)
+            with self._on(worker):
+                await worker.start()
+        await self._until_idle()
 
     # -- input -----------------------------------------------------------------------------------
     async def send(self, topic: str, key: Any = None, value: Any = None, *,
@@ -131,6 +314,12 @@ class TestDriver:
         """Process everything appended so far."""
         await self._until_idle()
 
+    async def commit(self) -> None:
+        """Commit every worker now (what ``commit_every_step`` does after each step)."""
+        for index in range(len(self.workers)):
+            await self._call(index, "commit")
+        await self._until_idle()
+
     def _topic(self, name: str) -> Any:
         try:
             return self.app.topics[name]
@@ -156,28 +345,40 @@ class TestDriver:
 
         Windowed tables' stream time moves to the new virtual time too (never backwards), so
         windows whose end + grace it passes are emitted in final mode, as if a record with that
-        timestamp had arrived; without ``advance``, as in Kafka Streams, only records move it."""
+        timestamp had arrived; without ``advance``, as in Kafka Streams, only records move it.
+        Stream time is kept per table partition (per task), as in Kafka Streams: a record of
+        one partition never closes another partition's windows."""
         await self.clock.advance(to_seconds(seconds, "advance"), self._until_idle)
-        self.worker.tables.advance_windows(self.clock.now_ms())
+        for worker in self.workers:
+            with self._on(worker):
+                worker.tables.advance_windows(self.clock.now_ms())
         await self._until_idle()
 
     async def flush_windows(self) -> None:
         """The end of a bounded input: emit every window not emitted yet (final mode) and
         every stream-stream left/outer join record still waiting for a partner, unmatched.
         Stream time does not move; a record sent afterwards is processed as usual."""
-        self.worker.tables.flush_windows()
+        for worker in self.workers:
+            with self._on(worker):
+                worker.tables.flush_windows()
         await self._until_idle()
 
     # -- results ---------------------------------------------------------------------------------
     def outputs(self, topic: str) -> list[OutputRecord]:
-        """Every record of ``topic`` in the order it was produced, decoded (exactly-once:
-        including the open transaction's, never an aborted one's)."""
+        """Every record of ``topic`` in the order it was produced, decoded. Exactly-once: what
+        a ``read_committed`` consumer reads (committed transactions only); at-least-once:
+        everything written, duplicates included."""
         t = self._topic(topic)
-        records = sorted((r for part in self.broker.topics.get(t.name, []) for r in part
-                          if not r.aborted), key=lambda r: r.seq)
         return [OutputRecord(t.name, None if r.key is None else t.key_codec.loads(r.key),
                              None if r.value is None else t.value_codec.loads(r.value),
-                             r.timestamp, tuple(r.headers), r.partition, r.offset) for r in records]
+                             r.timestamp, tuple(r.headers), r.partition, r.offset)
+                for r in self._visible(t.name)]
+
+    def _visible(self, topic: str) -> list[MemoryRecord]:
+        records: list[MemoryRecord] = []
+        for p, log in enumerate(self.broker.topics.get(topic, [])):
+            records += self.broker.readable(TP(topic, p), 0, len(log))[0]
+        return sorted(records, key=lambda r: r.seq)
 
     def produced(self) -> list[OutputRecord]:
         """Everything the app produced (not what the driver sent) on its non-internal topics,
@@ -186,41 +387,81 @@ class TestDriver:
         for name, t in sorted(self.app.topics.items()):
             if t.internal:
                 continue
-            out += [o for o, seq in zip(self.outputs(name), self._seqs(name)) if seq not in self._input_seqs]
+            seqs = [r.seq for r in self._visible(name)]
+            out += [o for o, seq in zip(self.outputs(name), seqs) if seq not in self._input_seqs]
         return sorted(out, key=lambda o: (o.topic, o.partition, o.offset))
 
-    def _seqs(self, topic: str) -> list[int]:
-        return sorted(r.seq for part in self.broker.topics.get(topic, []) for r in part
-                      if not r.aborted)
-
     def table(self, name: str) -> dict[Any, Any]:
-        """The current contents of table ``name`` (pending writes included)."""
+        """The current contents of table ``name`` over all workers (pending writes included)."""
         try:
             table = self.app.tables[name]
         except KeyError:
             raise StreamflowError(f"app {self.app.id} has no table {name!r}") from None
-        return dict(table.items())
+        contents: dict[Any, Any] = {}
+        for worker in self.workers:
+            with self._on(worker):
+                contents.update(table.items())
+        return contents
 
     # -- the engine ------------------------------------------------------------------------------
     async def _until_idle(self, max_rounds: int = 100_000) -> None:
-        """Poll and process until nothing is left to fetch and every task is parked."""
-        worker = self.worker
+        """Poll every worker, in order, until two rounds in a row fetch nothing (a round may
+        only hand partitions over and restore them) and every task is parked; with
+        ``commit_every_step``, commit between those two rounds."""
+        empty = 0
         for _ in range(max_rounds):
             await self._settle()
             self._raise_failure()
-            await worker.tables.catch_up_globals()
-            fetched = await worker.poll_once(0) if worker.consumer is not None else 0
-            if worker.consumer is None:
-                await worker.output.flush()
-            if fetched == 0:
-                if self.commit_every_step:
-                    await worker.commit()
-                    await self._settle()
-                    if await worker.poll_once(0) if worker.consumer is not None else 0:
-                        continue  # the commit's flush made take() emit, which produced more
+            if await self._poll_round():
+                empty = 0
+                continue
+            empty += 1
+            if empty == 2:
                 self._raise_failure()
                 return
+            if self.commit_every_step:
+                for index in range(len(self.workers)):
+                    await self._call(index, "commit")
         raise StreamflowError("the app did not become idle (an agent feeding itself?)")
+
+    async def _poll_round(self) -> int:
+        """Poll each worker once; how many records they fetched (a crash counts as work)."""
+        fetched = 0
+        for index in range(len(self.workers)):
+            worker = self.workers[index]
+            with self._on(worker):
+                await worker.tables.catch_up_globals()
+            if worker.consumer is None:
+                await self._call(index, "flush")
+                continue
+            n = await self._call(index, "poll")
+            if n is None:
+                fetched += 1  # crashed and restarted
+                continue
+            fetched += n
+            armed = self._armed
+            if (armed is not None and armed.worker == index and armed.after_records is not None
+                    and worker.events_processed - armed.processed_at_arming >= armed.after_records):
+                await self._crash(index)
+                fetched += 1
+        return fetched
+
+    async def _call(self, index: int, what: str) -> int | None:
+        """Poll, commit or flush worker ``index``; a crash armed at a commit phase fires in
+        there, and the worker is killed and restarted (None is returned)."""
+        worker = self.workers[index]
+        try:
+            with self._on(worker):
+                if what == "poll":
+                    return await worker.poll_once(0)
+                if what == "commit":
+                    await worker.commit()
+                else:
+                    await worker.output.flush()
+                return 0
+        except SimulatedCrash:
+            await self._crash(index)
+            return None
 
     async def _settle(self) -> None:
         """Let every runnable task run until it waits on input or on the virtual clock."""
@@ -228,5 +469,6 @@ class TestDriver:
             await asyncio.sleep(0)
 
     def _raise_failure(self) -> None:
-        if self.worker._fatal is not None:
-            raise self.worker._fatal
+        for worker in self.workers:
+            if worker.failure is not None:
+                raise worker.failure

@@ -22,7 +22,7 @@ async def record_topic(app: App, topic: str, out: str | Path, *, from_beginning:
     from ..runtime.transport.kafka import KafkaTransport, client_options
     if not app.settings.broker.startswith("kafka://"):
         raise StreamflowError("streamflow record reads from Kafka: pass --broker kafka://host:port")
-    consumed = {t.name for a in app.agents for t in a.topics}
+    consumed = app.source_topics()
     if topic not in consumed:
         raise StreamflowError(f"app {app.id} does not consume {topic!r} (it consumes: "
                               f"{', '.join(sorted(consumed)) or 'nothing'}); a recording of it "

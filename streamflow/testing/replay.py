@@ -25,7 +25,8 @@ class ReplayResult:
 
 
 def input_topics(app: App) -> set[str]:
-    return {t.name for a in app.agents for t in a.topics}
+    """What a recording may hold: every topic the app reads (see ``App.source_topics``)."""
+    return app.source_topics()
 
 
 async def replay(app: App, files: list[str | Path], skip_bad: bool = False,

@@ -8,8 +8,9 @@ Inputs and outputs are strings; output topics have one partition so that their o
 order of production. ``app_partitions`` (table joins only) spreads the inputs over that many
 partitions by key hash, as a user's topics would; Kafka's result does not depend on it.
 ``app_store`` picks the table store (``memory`` or ``rocksdb``, the production default).
-``app_restart_at``: before that input, the app stops and a fresh one takes over on an empty
-disk (state restored from the changelogs); Kafka's uninterrupted result must still come out. Returns rows in ``compare``'s format.
+``app_restart_at``: before that input, the app stops and starts again on an empty disk
+(``TestDriver.restart(lose_disk=True)``: state restored from the changelogs); Kafka's
+uninterrupted result must still come out. Returns rows in ``compare``'s format.
 """
 from __future__ import annotations
 
@@ -111,22 +112,6 @@ def _join_app(s: dict[str, Any], partitions: int) -> streamflow.App:
     return app
 
 
-def _restarted(app: streamflow.App, old: TestDriver, store: str) -> TestDriver:
-    """A driver for a fresh ``app`` (a new process, as it were) on ``old``'s broker, with an
-    empty disk: its tables restore from their changelogs, its agents resume from the
-    committed offsets."""
-    from streamflow.runtime.transport.memory import MemoryTransport, broker_for
-    from streamflow.runtime.worker import Worker
-    driver = TestDriver(app, store=store)
-    app.configure(broker=old.app.settings.broker, store=store,
-                  data_dir=driver.app.settings.data_dir)  # configure() starts from scratch
-    driver.broker = broker_for(app.settings.broker)
-    driver.worker = Worker(app, MemoryTransport(app.settings, now_ms=driver.clock.now_ms),
-                           driver.clock)
-    driver.worker.tables.follow_globals = False
-    return driver
-
-
 async def _run(s: dict[str, Any]) -> list[tuple]:
     partitions = s.get("app_partitions") or 1 + max(
         (r.get("partition", 0) for r in s["records"]), default=0)
@@ -142,10 +127,8 @@ async def _run(s: dict[str, Any]) -> list[tuple]:
     try:
         seen = 0
         for i, r in enumerate(s["records"]):
-            if i == restart_at:
-                following = _restarted(build(), driver, store)
-                await driver.stop()
-                driver = await following.start()
+            if i == restart_at:  # a new deployment on an empty disk: state from changelogs
+                await driver.restart(lose_disk=True)
             await driver.send(r["topic"], key=r["key"], value=r["value"], timestamp=r["ts"],
                               partition=r.get("partition"))  # None: by key hash
             produced = driver.outputs("out")

@@ -181,13 +181,13 @@ async def test_an_abort_while_keeping_the_partitions_rolls_state_and_positions_b
         send_clicks(6, 6)
         await a.poll_once(0)
         assert dict(app.tables["counts"].items()) != before
-        real_commit = type(a._producer).commit_transaction
+        real_commit = type(a.producer).commit_transaction
 
         async def fail_once(self, offsets, group):  # e.g. the coordinator timed out
-            monkeypatch.setattr(type(a._producer), "commit_transaction", real_commit)
+            monkeypatch.setattr(type(a.producer), "commit_transaction", real_commit)
             await self.abort_transaction()
             raise TransactionAborted("request timed out")
-        monkeypatch.setattr(type(a._producer), "commit_transaction", fail_once)
+        monkeypatch.setattr(type(a.producer), "commit_transaction", fail_once)
         await a.commit()
         assert a.aborted_transactions == 1
         assert a.consumer.assignment() == {TP("clicks", 0), TP("clicks", 1)}  # kept
@@ -205,11 +205,8 @@ async def test_a_restarted_worker_fences_its_crashed_predecessor(tmp_path: Path)
     send_clicks(0, 20)
     await drain(a)
     send_clicks(20, 10)
-    await a.poll_once(0)  # ...and the process dies before the commit (no shutdown)
-    broker = broker_for("memory://")
-    broker.groups["eos"].evict(a.consumer)
-    await a.tables.stop()  # the dead process's store locks are gone with it
-    a.app._runtime = None
+    await a.poll_once(0)
+    await a.kill()  # ...and the process dies before the commit (no shutdown)
 
     restarted = Worker(counter_app(tmp_path / "same"))
     await restarted.start()  # same data dir: same transactional id; a's transaction aborts
@@ -218,7 +215,7 @@ async def test_a_restarted_worker_fences_its_crashed_predecessor(tmp_path: Path)
         await drain(restarted)
         assert_exactly_once(30)
         with pytest.raises(ProducerFenced):
-            await a._producer.commit_transaction({}, None)
+            await a.producer.commit_transaction({}, None)
     finally:
         await restarted.shutdown()
 

@@ -47,10 +47,10 @@ async def test_a_value_the_sink_cannot_encode_fails_the_agent_naming_its_event()
 
     error = None
     try:
-        async with running(app):
+        async with running(app) as worker:
             for i in range(6):
                 await src.send(key="k", value=i)
-            await wait_until(lambda: app._runtime is None or app._runtime._fatal, what="failure")
+            await wait_until(lambda: worker.failure or not worker.started, what="failure")
     except streamflow.AgentError as exc:
         error = exc
     assert error is not None and "agent emit failed while processing src[0]@3" in str(error)

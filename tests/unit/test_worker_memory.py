@@ -208,11 +208,11 @@ async def test_agent_exception_stops_the_worker_naming_the_event(caplog) -> None
     worker_error = None
     with caplog.at_level(logging.ERROR):
         try:
-            async with running(app):
+            async with running(app) as worker:
                 for i in range(5):
                     await src.send(key="k", value=i)
                 await asyncio.sleep(0)
-                await wait_until(lambda: app._runtime is None or app._runtime._fatal, what="failure")
+                await wait_until(lambda: worker.failure or not worker.started, what="failure")
         except streamflow.AgentError as exc:
             worker_error = exc
     assert worker_error is not None
@@ -248,9 +248,9 @@ async def test_malformed_event_is_reported_with_coordinates(policy, caplog) -> N
     error = None
     with caplog.at_level(logging.ERROR):
         try:
-            async with running(app):
-                await wait_until(lambda: app._runtime is None or app._runtime._fatal
-                                 or len(got) == 2, what="processing")
+            async with running(app) as worker:
+                await wait_until(lambda: worker.failure or not worker.started or len(got) == 2,
+                                 what="processing")
         except streamflow.DecodeError as exc:
             error = exc
     messages = "\n".join(r.getMessage() for r in caplog.records)

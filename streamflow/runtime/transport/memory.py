@@ -3,7 +3,9 @@
 It keeps partitions as append-only lists with offsets, routes keys with Kafka's murmur2
 partitioner (the runtime does that before it gets here), runs consumer groups with committed
 offsets and rebalances when members join or leave, and wakes waiting consumers when data
-arrives. Every ``memory://NAME`` URL is one broker shared by all apps in the process, so a test
+arrives. A group assigns with the Kafka transport's assignor (``assign_tasks`` and
+``assign_standbys``): tasks, stickiness to the member holding their state, standby tasks, so
+several workers of one app in one process behave as on Kafka. Every ``memory://NAME`` URL is one broker shared by all apps in the process, so a test
 can feed one app's output into another. Nothing is ever deleted (no retention, no compaction).
 
 Transactions (exactly-once) behave as Kafka's do for a ``read_committed`` reader, which every
@@ -17,12 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from typing import TYPE_CHECKING, Any, Awaitable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from ...config import Settings
 from ..clock import WallClock
 from ...exceptions import ConfigError, ProducerFenced
 from ...types import TP
+from .assignor import Task, assign_standbys, assign_tasks
 from .base import OutRecord, RebalanceCallback, TopicSpec, TransactionAborted
 
 if TYPE_CHECKING:
@@ -192,6 +195,13 @@ class _Group:
         self.committed: dict[TP, int] = {}
         self.generation = 0
         self.assignment: dict[int, set[TP]] = {}
+        self.standbys: dict[int, set[Task]] = {}
+        self._joined = itertools.count()
+
+    def join(self, member: "MemoryConsumer") -> None:
+        member.member_id = f"{self.name}-{next(self._joined):06d}"  # join order: deterministic
+        self.members.append(member)
+        self.rebalance()
 
     def evict(self, member: "MemoryConsumer") -> None:
         """Drop ``member`` as Kafka does when its session times out; it finds out, gives up
@@ -203,28 +213,39 @@ class _Group:
         return {t for m in self.members for t in m.topics}
 
     def rebalance(self) -> None:
-        """Partition p of every topic goes to member p % n: co-partitioned topics stay together."""
+        """Assign as the Kafka transport's assignor does: a task (one partition number across
+        the topics with the same partition count) goes to one member, balanced, staying with
+        the member that holds its state (or a standby copy of it); then up to the largest
+        ``table_standby_replicas`` of the members standby copies of each task elsewhere.
+        Members report what they hold when the group rebalances, as in their join metadata."""
         self.generation += 1
-        self.assignment = {id(m): set() for m in self.members}
-        if not self.members:
-            return
+        counts = {t: len(self.broker.topics[t]) for t in sorted(self.subscribed_topics())
+                  if t in self.broker.topics}
+        tasks = sorted({(n, p) for n in counts.values() for p in range(n)})
+        holdings = {m.member_id: m.holdings() for m in self.members}
+        plan = assign_tasks(holdings, tasks)
+        replicas = max((m.settings.table_standby_replicas for m in self.members), default=0)
+        standbys = assign_standbys(holdings, plan, replicas)
+        self.assignment, self.standbys = {}, {}
         for member in self.members:
-            for topic in member.topics:
-                for p in range(len(self.broker.topics.get(topic, []))):
-                    owner = self.members[p % len(self.members)]
-                    if topic in owner.topics:
-                        self.assignment[id(owner)].add(TP(topic, p))
-                    else:
-                        self.assignment[id(member)].add(TP(topic, p))
+            self.assignment[id(member)] = {
+                TP(topic, p) for n, p in plan[member.member_id]
+                for topic in member.topics if counts.get(topic) == n}
+            self.standbys[id(member)] = set(standbys.get(member.member_id, ()))
         self.broker._wake()
 
 
 class MemoryConsumer:
     def __init__(self, broker: MemoryBroker, group: str, topics: list[str], settings: Settings,
-                 on_revoked: RebalanceCallback, on_assigned: RebalanceCallback) -> None:
+                 on_revoked: RebalanceCallback, on_assigned: RebalanceCallback,
+                 holdings: Callable[[], tuple[set[Task], set[Task]]] | None = None,
+                 on_standby: Callable[[set[Task]], None] | None = None) -> None:
         self.broker, self.group_name, self.topics = broker, group, list(topics)
         self.settings = settings
         self.on_revoked, self.on_assigned = on_revoked, on_assigned
+        self._holdings = holdings
+        self._on_standby = on_standby
+        self.member_id = ""
         self._assigned: set[TP] = set()
         self._generation = -1
         self._positions: dict[TP, int] = {}
@@ -233,8 +254,7 @@ class MemoryConsumer:
 
     async def start(self) -> None:
         self._group = self.broker.groups.setdefault(self.group_name, _Group(self.broker, self.group_name))
-        self._group.members.append(self)
-        self._group.rebalance()
+        self._group.join(self)
 
     async def stop(self) -> None:
         group = self._group
@@ -242,10 +262,11 @@ class MemoryConsumer:
             return
         if self._assigned:
             await self.on_revoked(set(self._assigned))
-        group.members.remove(self)
         self._assigned = set()
         self._group = None
-        group.rebalance()
+        if self in group.members:  # else evicted already: the group rebalanced then
+            group.members.remove(self)
+            group.rebalance()
 
     async def _maybe_rebalance(self) -> None:
         group = self._group
@@ -256,8 +277,7 @@ class MemoryConsumer:
             if self._assigned:
                 await self.on_revoked(set(self._assigned))
             self._assigned = set()
-            group.members.append(self)
-            group.rebalance()
+            group.join(self)
         while self._generation != group.generation:
             generation = group.generation
             if self._assigned:
@@ -271,6 +291,8 @@ class MemoryConsumer:
                     committed = 0 if self.settings.auto_offset_reset == "earliest" else self.broker.end_offset(tp)
                 self._positions[tp] = committed
             self._paused &= self._assigned
+            if self._on_standby is not None:  # as the Kafka assignor's on_assignment: first
+                self._on_standby(set(group.standbys.get(id(self), ())))
             await self.on_assigned(set(self._assigned))
 
     async def getmany(self, timeout: float, max_records: int) -> dict[TP, list[MemoryRecord]]:
@@ -305,6 +327,13 @@ class MemoryConsumer:
 
     def assignment(self) -> set[TP]:
         return set(self._assigned)
+
+    def holdings(self) -> dict[str, set[Task]]:
+        """What this member tells the assignor it holds (its join metadata on Kafka)."""
+        if self._holdings is None:
+            return {}
+        active, standby = self._holdings()
+        return {"active": set(active), "standby": set(standby)}
 
     def pause(self, tps: set[TP]) -> None:
         self._paused |= tps & self._assigned
@@ -456,7 +485,8 @@ class MemoryTransport:
     def consumer(self, group: str, topics: list[str], on_revoked: RebalanceCallback,
                  on_assigned: RebalanceCallback, holdings: Any = None,
                  on_standby: Any = None) -> MemoryConsumer:
-        return MemoryConsumer(self.broker, group, topics, self.settings, on_revoked, on_assigned)
+        return MemoryConsumer(self.broker, group, topics, self.settings, on_revoked, on_assigned,
+                              holdings, on_standby)
 
     def producer(self, transactional_id: str | None = None) -> MemoryProducer:
         return MemoryProducer(self, transactional_id)
