@@ -226,6 +226,10 @@ class TestDriver:
         """A crash armed by :meth:`crash_at` has not happened yet."""
         return self._armed is not None
 
+    def cancel_crash(self) -> None:
+        """Forget the crash armed by :meth:`crash_at` if it has not happened."""
+        self._disarm()
+
     def _disarm(self) -> None:
         armed, self._armed = self._armed, None
         if armed is not None and armed.point is not None:
@@ -315,10 +319,15 @@ class TestDriver:
         await self._until_idle()
 
     async def commit(self) -> None:
-        """Commit every worker now (what ``commit_every_step`` does after each step)."""
-        for index in range(len(self.workers)):
-            await self._call(index, "commit")
-        await self._until_idle()
+        """Commit every worker now (what ``commit_every_step`` does after each step); when an
+        armed crash fires in there, commit again what the restart processed."""
+        while True:
+            crashes = self.crashes
+            for index in range(len(self.workers)):
+                await self._call(index, "commit")
+            await self._until_idle()
+            if self.crashes == crashes:
+                return
 
     def _topic(self, name: str) -> Any:
         try:
@@ -421,7 +430,8 @@ class TestDriver:
                 return
             if self.commit_every_step:
                 for index in range(len(self.workers)):
-                    await self._call(index, "commit")
+                    if await self._call(index, "commit") is None:
+                        empty = 0  # crashed in the commit: the restart has work to do
         raise StreamflowError("the app did not become idle (an agent feeding itself?)")
 
     async def _poll_round(self) -> int:

@@ -1,0 +1,197 @@
+"""The test driver's failures: crashes (now, after k records, at a commit phase), rebalances
+over several workers, exactly-once outputs as read_committed readers see them, partitions=."""
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+import streamflow
+from streamflow.testing import TestDriver
+
+GUARANTEES = ["at_least_once", "exactly_once"]
+
+
+def counter(batch_size: int = 2000, replicas: int = 0, **settings) -> streamflow.App:
+    """Counts clicks per user in a table; every click emits (count, click id)."""
+    app = streamflow.App("cnt", batch_size=batch_size, table_standby_replicas=replicas,
+                         **settings)
+    clicks = app.topic("clicks")
+    out = app.topic("out")
+    counts = app.table("counts", default=int)
+
+    @app.agent(clicks)
+    async def count(stream):
+        async for c in stream:
+            counts[c["u"]] += 1
+            await out.send(key=c["u"], value={"n": counts[c["u"]], "id": c["id"]})
+    return app
+
+
+def clicks(first: int, n: int, users: int = 5) -> list[tuple]:
+    return [("clicks", f"u{i % users}", {"u": f"u{i % users}", "id": i}, 1_000 + i)
+            for i in range(first, first + n)]
+
+
+def truth(n: int, users: int = 5) -> dict[str, int]:
+    return dict(collections.Counter(f"u{i % users}" for i in range(n)))
+
+
+def ids(driver: TestDriver) -> collections.Counter:
+    return collections.Counter(o.value["id"] for o in driver.outputs("out"))
+
+
+async def test_partitions_sets_the_partition_count_of_the_topics_the_driver_creates() -> None:
+    app = counter()
+    app.topic("fixed", partitions=2)
+    async with TestDriver(app, partitions=5) as d:
+        assert d.worker.partition_count("clicks") == 5
+        assert d.worker.partition_count("cnt-counts-changelog") == 5
+        assert d.worker.partition_count("fixed") == 2  # declared: kept
+        await d.send_many(clicks(0, 50, users=20))
+        assert len({o.partition for o in d.outputs("out")}) > 2
+        assert d.table("counts") == truth(50, users=20)
+
+
+@pytest.mark.parametrize("store", ["memory", "rocksdb"])
+async def test_a_crash_loses_what_was_not_committed(store) -> None:
+    """At-least-once: the output stays and the input since the commit is processed again;
+    the tables go back to their last commit first, so they count each click once."""
+    async with TestDriver(counter(), store=store, commit_every_step=False) as d:
+        await d.send_many(clicks(0, 10))
+        await d.commit()
+        await d.send_many(clicks(10, 10))
+        assert d.table("counts") == truth(20)
+        await d.crash()
+        assert d.crashes == 1
+        assert d.table("counts") == truth(20)
+        assert ids(d) == collections.Counter({**{i: 1 for i in range(10)},
+                                              **{i: 2 for i in range(10, 20)}})
+
+
+@pytest.mark.parametrize("store", ["memory", "rocksdb"])
+async def test_exactly_once_outputs_show_committed_records_and_a_crash_changes_nothing(store) -> None:
+    async with TestDriver(counter(), store=store, commit_every_step=False,
+                          processing_guarantee="exactly_once") as d:
+        await d.send_many(clicks(0, 10))
+        assert d.outputs("out") == []  # processed, in a transaction not committed yet
+        await d.commit()
+        assert ids(d) == collections.Counter(range(10))
+        await d.send_many(clicks(10, 10))
+        await d.crash()  # the open transaction is aborted when the restart fences it
+        assert ids(d) == collections.Counter(range(10))
+        await d.commit()
+        assert ids(d) == collections.Counter(range(20))
+        assert d.table("counts") == truth(20)
+        assert sorted(o.value["n"] for o in d.outputs("out") if o.key == "u0") == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("phase", ["before_flush", "after_flush", "before_offsets"])
+async def test_at_least_once_crashes_at_any_commit_phase_lose_nothing(phase) -> None:
+    async with TestDriver(counter(batch_size=3)) as d:
+        await d.send_many(clicks(0, 12))
+        d.crash_at(phase=phase)
+        await d.send_many(clicks(12, 12))
+        assert d.crashes == 1 and not d.crash_pending
+        got = ids(d)
+        assert set(got) == set(range(24)), "a click lost"
+        counts = d.table("counts")
+        assert all(counts[u] >= n for u, n in truth(24).items())
+        if phase != "before_flush":
+            # the changelogs hold the batch but the offsets do not: counted twice
+            assert sum(counts.values()) > 24
+
+
+@pytest.mark.parametrize("phase", ["before_flush", "after_offsets"])
+@pytest.mark.parametrize("store", ["memory", "rocksdb"])
+async def test_exactly_once_crashes_at_any_commit_phase_change_nothing(phase, store) -> None:
+    async with TestDriver(counter(batch_size=3), store=store,
+                          processing_guarantee="exactly_once") as d:
+        await d.send_many(clicks(0, 12))
+        d.crash_at(phase=phase)
+        await d.send_many(clicks(12, 12))
+        assert d.crashes == 1
+        assert ids(d) == collections.Counter(range(24))
+        assert d.table("counts") == truth(24)
+
+
+async def test_a_crash_after_k_records_happens_mid_input_and_is_recovered() -> None:
+    async with TestDriver(counter(batch_size=2), processing_guarantee="exactly_once") as d:
+        d.crash_at(after_records=5)
+        await d.send_many(clicks(0, 20))
+        assert d.crashes == 1
+        assert ids(d) == collections.Counter(range(20))
+        assert d.table("counts") == truth(20)
+
+
+async def test_a_crash_point_that_the_guarantee_has_not_is_refused() -> None:
+    async with TestDriver(counter(), processing_guarantee="exactly_once") as d:
+        with pytest.raises(streamflow.StreamflowError, match="with exactly_once the phases are "
+                                                             "before_flush, after_offsets"):
+            d.crash_at(phase="after_flush")
+        with pytest.raises(streamflow.StreamflowError, match="after_records= or phase="):
+            d.crash_at()
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_rebalancing_over_workers_moves_tasks_and_state(guarantee) -> None:
+    async with TestDriver(counter(batch_size=4), partitions=4, commit_every_step=False,
+                          processing_guarantee=guarantee) as d:
+        await d.send_many(clicks(0, 40, users=12))
+        await d.rebalance(workers=3)
+        held = [w.ready_partitions for w in d.workers]
+        assert sorted(len(h) for h in held) == [1, 1, 2]  # four tasks, balanced
+        assert set().union(*held) == {streamflow.types.TP("clicks", p) for p in range(4)}
+        await d.send_many(clicks(40, 40, users=12))
+        await d.rebalance(workers=2)
+        await d.send_many(clicks(80, 40, users=12))
+        await d.rebalance(workers=1)
+        assert d.table("counts") == truth(120, users=12)
+        assert ids(d) == collections.Counter(range(120))
+
+
+async def test_a_worker_that_leaves_and_comes_back_gets_its_disk_back() -> None:
+    async with TestDriver(counter(), partitions=4, store="rocksdb") as d:
+        await d.send_many(clicks(0, 40, users=12))
+        await d.rebalance(workers=2)
+        second = d.workers[1]
+        assert second.ready_partitions
+        await d.rebalance(workers=1)
+        await d.send_many(clicks(40, 4, users=12))
+        await d.rebalance(workers=2)
+        assert d.workers[1].settings.data_dir == second.settings.data_dir
+        assert d.table("counts") == truth(44, users=12)
+
+
+async def test_with_standby_replicas_the_group_hands_out_warm_copies() -> None:
+    async with TestDriver(counter(replicas=1), partitions=4) as d:
+        await d.rebalance(workers=2)
+        a, b = d.workers
+        assert a.standby_tasks == {(4, tp.partition) for tp in b.ready_partitions}
+        assert b.standby_tasks == {(4, tp.partition) for tp in a.ready_partitions}
+
+
+async def test_a_crash_of_one_of_several_workers_is_recovered_by_the_group() -> None:
+    async with TestDriver(counter(batch_size=3), partitions=4,
+                          processing_guarantee="exactly_once") as d:
+        await d.rebalance(workers=3)
+        d.crash_at(after_records=4, worker=1)
+        await d.send_many(clicks(0, 60, users=12))
+        assert d.crashes == 1
+        assert ids(d) == collections.Counter(range(60))
+        assert d.table("counts") == truth(60, users=12)
+
+
+async def test_timers_run_on_every_worker() -> None:
+    app = streamflow.App("tick")
+    ticks = app.topic("ticks", partitions=1)
+
+    @app.timer(10)
+    async def tick():
+        await ticks.send(key="t", value=1)
+
+    async with TestDriver(app) as d:
+        await d.advance(10)
+        await d.rebalance(workers=2)
+        await d.advance(10)
+        assert len(d.outputs("ticks")) == 3
