@@ -30,7 +30,8 @@ class Settings:
     processing_guarantee: str = field(default="at_least_once", metadata={"help": "at_least_once, or exactly_once (Kafka transactions: output, changelogs and offsets commit together)"})
     transaction_timeout_ms: int = field(default=60000, metadata={"help": "exactly_once: the broker aborts a transaction left open this long (a worker that died mid-commit)"})
     on_decode_error: str = field(default="stop", metadata={"help": "a record that does not decode: stop the worker, skip it (logged), or dead_letter: send it as it came to dead_letter_topic (logged) and go on"})
-    dead_letter_topic: str | None = field(default=None, metadata={"help": "where on_decode_error=dead_letter sends records (default: {app id}-dead-letters)"})
+    on_agent_error: str = field(default="stop", metadata={"help": "an agent that raises: stop the worker, skip the event (logged), or dead_letter: send the event's record as it came to dead_letter_topic (logged); the agent then goes on with the next event"})
+    dead_letter_topic: str | None = field(default=None, metadata={"help": "where the dead_letter policies send records (default: {app id}-dead-letters)"})
     topic_partitions: int = field(default=8, metadata={"help": "partitions of topics streamflow creates, unless declared"})
     replication_factor: int = field(default=1, metadata={"help": "replication factor of topics streamflow creates"})
     store: str = field(default="rocksdb", metadata={"help": "table store: rocksdb or memory"})
@@ -92,8 +93,9 @@ class Settings:
             raise ConfigError(f"transaction_timeout_ms ({self.transaction_timeout_ms}) must be longer "
                               f"than commit_interval ({self.commit_interval:g}s): a transaction stays "
                               "open for one commit interval")
-        if self.on_decode_error not in ERROR_POLICIES:
-            raise ConfigError(f"on_decode_error {self.on_decode_error!r}: use one of {ERROR_POLICIES}")
+        for name in ("on_decode_error", "on_agent_error"):
+            if getattr(self, name) not in ERROR_POLICIES:
+                raise ConfigError(f"{name} {getattr(self, name)!r}: use one of {ERROR_POLICIES}")
         if self.store not in ("rocksdb", "memory"):
             raise ConfigError(f"store {self.store!r}: use rocksdb or memory")
         if self.commit_interval <= 0:

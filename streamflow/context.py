@@ -16,7 +16,7 @@ from .types import Event
 
 
 class ProcessingContext:
-    __slots__ = ("agent", "current", "batch", "before_next")
+    __slots__ = ("agent", "current", "batch", "before_next", "chunk", "held")
 
     def __init__(self, agent: str) -> None:
         self.agent = agent
@@ -30,6 +30,10 @@ class ProcessingContext:
         # True while the agent holds a take() chunk: ``event`` is then the chunk's last event,
         # which does not say where each item of the chunk came from.
         self.batch = False
+        # take() only, read when the agent fails (see runtime.failures): the events of the
+        # chunk being processed, and those buffered for the next chunks (None: no take()).
+        self.chunk: list | None = None
+        self.held: list | None = None
 
     @property
     def event(self) -> Any:

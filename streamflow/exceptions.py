@@ -38,3 +38,28 @@ class CopartitioningError(ConfigError):
 class ProducerFenced(StreamflowError):
     """Another worker started with this worker's transactional id (exactly-once): this one is
     a zombie and must stop, or two workers share one data directory."""
+
+
+class InvalidTimestamp(StreamflowError, ValueError):
+    """A record's event time cannot be used by a window or a stream-stream join (a negative
+    timestamp such as Kafka's -1, or a ``timestamp=`` extractor that raised or returned no
+    int). The worker treats the record like one that does not decode: ``on_decode_error``
+    says whether it stops, skips it or dead-letters it."""
+
+
+class StoreError(StreamflowError):
+    """A table partition's local store failed; names the store."""
+
+    def __init__(self, path: str | None, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"state store {path or '(in memory)'}: {reason}")
+
+
+class StoreCorrupted(StoreError):
+    """A read or write found the store's files damaged (e.g. a block checksum mismatch): the
+    store is moved aside and rebuilt from its changelog."""
+
+
+class StoreWriteFailed(StoreError):
+    """The store could not be written for lack of disk space (or another I/O error that is
+    not corruption): the worker stops without committing past the unwritten state."""

@@ -184,10 +184,18 @@ class Stream:
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         ctx = self._source.ctx
-        async for events, items in self.batches():
+        batches = self.batches().__aiter__()
+        while True:
+            try:
+                events, items = await batches.__anext__()
+            except BaseException:
+                # An operator raised (or the agent is cancelled): no item of this batch is
+                # being processed, which is how the worker tells this from the loop body.
+                ctx.current = None
+                raise
             for ctx.current, item in zip(events, items):
                 yield item
-        # (unreachable: the source never ends; the worker cancels the agent at shutdown)
+        # (never ends: the source never does; the worker cancels the agent at shutdown)
 
 
 class BatchedStream:
@@ -199,12 +207,19 @@ class BatchedStream:
     async def __aiter__(self) -> AsyncIterator[list[Any]]:
         ctx = self.upstream._source.ctx
         n, within = self.n, self.within
+        # ctx.held is the buffer and ctx.chunk the chunk being processed: if the agent
+        # raises, the worker knows which events failed and which it must hand over again.
         buf_events: list = []
+        ctx.held = buf_events
         buf_items: list = []
         deadline = None
         it = self.upstream.batches(timeout=within).__aiter__()
         while True:
-            events, items = await it.__anext__()
+            try:
+                events, items = await it.__anext__()
+            except BaseException:
+                ctx.current = None  # an operator raised: no chunk is being processed
+                raise
             flush = events is FLUSH
             if events:
                 if not buf_items and within is not None:
@@ -213,15 +228,17 @@ class BatchedStream:
                 buf_items.extend(items)
             while len(buf_items) >= n:
                 chunk, buf_items = buf_items[:n], buf_items[n:]
-                ctx.current, buf_events = buf_events[n - 1], buf_events[n:]
+                ctx.chunk, buf_events = buf_events[:n], buf_events[n:]
+                ctx.current, ctx.held = ctx.chunk[-1], buf_events
                 ctx.batch = True
                 yield chunk
                 ctx.batch = False
                 deadline = time.monotonic() + within if (buf_items and within is not None) else None
             timed_out = deadline is not None and time.monotonic() >= deadline
             if buf_items and (flush or events is None or timed_out):
-                ctx.current = buf_events[-1]
+                ctx.current, ctx.chunk = buf_events[-1], buf_events
                 chunk, buf_items, buf_events = buf_items, [], []
+                ctx.held = buf_events
                 deadline = None
                 ctx.batch = True
                 yield chunk

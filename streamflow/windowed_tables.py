@@ -30,7 +30,7 @@ from . import aggregations
 from .aggregations import Aggregation
 from .context import current_context
 from .durations import Duration, to_ms
-from .exceptions import ConfigError, StreamflowError
+from .exceptions import ConfigError, InvalidTimestamp, StreamflowError
 from .operators.windowed import WindowedAggregation, WindowResult
 from .serialization.codecs import JsonCodec
 from .operators.windows import (HoppingWindows, SessionWindows, SlidingWindows, TumblingWindows,
@@ -115,7 +115,7 @@ class WindowedTable(Table):
     # -- updates ---------------------------------------------------------------------------------
     def _event_time(self, value: Any) -> int:
         if self.timestamp_fn is not None:
-            return int(self.timestamp_fn(value))
+            return self._extract_time(value)
         ctx = current_context.get()
         if ctx is not None and ctx.event is not None:
             if ctx.batch:
@@ -125,6 +125,26 @@ class WindowedTable(Table):
             return ctx.event.timestamp
         runtime = self.app._require_runtime(f"table {self.name}")
         return runtime.clock.now_ms()
+
+    def _extract_time(self, value: Any) -> int:
+        """``timestamp=fn(value)``, checked here: what it raises or returns that is no time
+        is the record's fault, so it becomes :class:`InvalidTimestamp`, which the worker
+        handles like a record that does not decode (``on_decode_error``)."""
+        try:
+            ts = self.timestamp_fn(value)  # type: ignore[misc]
+        except Exception as exc:  # noqa: BLE001 - reported with the record's coordinates
+            raise InvalidTimestamp(f"timestamp= of windowed table {self.name} raised "
+                                   f"{type(exc).__name__}: {exc}") from exc
+        if ts.__class__ is not int:
+            try:
+                ts = int(ts)
+            except (TypeError, ValueError, OverflowError):
+                raise InvalidTimestamp(f"timestamp= of windowed table {self.name} returned "
+                                       f"{ts!r}, not a time in ms") from None
+        if ts < 0:
+            raise InvalidTimestamp(f"timestamp= of windowed table {self.name} returned {ts}, "
+                                   f"not a time (windows need ints >= 0 ms)")
+        return ts
 
     def add(self, key: Any, value: Any = 1) -> None:
         """Aggregate ``value`` into every window of ``key`` that holds the event's time.

@@ -37,6 +37,7 @@ def main() -> None:
 @click.option("--batch-size", type=int, help="max records handed to agents at once")
 @click.option("--processing-guarantee", type=click.Choice(["at_least_once", "exactly_once"]))
 @click.option("--on-decode-error", type=click.Choice(["stop", "skip", "dead_letter"]))
+@click.option("--on-agent-error", type=click.Choice(["stop", "skip", "dead_letter"]))
 @click.option("--store", type=click.Choice(["rocksdb", "memory"]))
 def worker(app_spec: str, **flags: Any) -> None:
     """Run a worker for the app MODULE:ATTR until SIGINT/SIGTERM."""

@@ -57,6 +57,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Literal, NamedTuple
 
+from streamflow.exceptions import InvalidTimestamp
 from streamflow.operators.windows import (
     HoppingWindows,
     SessionWindows,
@@ -196,8 +197,8 @@ class WindowedAggregation:
         if key is None:
             return ProcessResult()  # Kafka drops null keys before stream time moves
         if isinstance(timestamp, bool) or not isinstance(timestamp, int) or timestamp < 0:
-            raise ValueError(f"record timestamps must be ints >= 0 ms, got {timestamp!r} "
-                             f"(key {key!r})")
+            raise InvalidTimestamp(f"record timestamp {timestamp!r} is not an event time "
+                                   f"(windows need ints >= 0 ms)")
         if value is None and self._kind == "sliding":
             return ProcessResult()  # dropped before stream time moves, as in Kafka
         if self.tumbling_update:
@@ -292,8 +293,8 @@ class WindowedAggregation:
         """
         if type(ts) is not int or ts < 0:
             if isinstance(ts, bool) or not isinstance(ts, int) or ts < 0:
-                raise ValueError(f"record timestamps must be ints >= 0 ms, got {ts!r} "
-                                 f"(key {key!r})")
+                raise InvalidTimestamp(f"record timestamp {ts!r} is not an event time "
+                                       f"(windows need ints >= 0 ms)")
         stream_time = txn.get(_STREAM_TIME)
         if stream_time is None or ts > stream_time:
             stream_time = ts

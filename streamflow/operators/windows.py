@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple, Union
 
+from streamflow.exceptions import InvalidTimestamp
+
 __all__ = [
     "HoppingWindows",
     "SessionWindows",
@@ -45,7 +47,8 @@ def _check_int(name: str, value: int, minimum: int) -> None:
 
 def _check_timestamp(ts: int) -> None:
     if ts < 0:
-        raise ValueError(f"record timestamps must be >= 0 ms, got {ts}")
+        raise InvalidTimestamp(f"record timestamp {ts!r} is not an event time "
+                               f"(windows need ints >= 0 ms)")
 
 
 @dataclass(frozen=True, slots=True)

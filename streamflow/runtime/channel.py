@@ -11,6 +11,7 @@ from collections import deque
 from typing import Any, Callable
 
 from ..context import ProcessingContext
+from ..streams import FLUSH
 from ..types import Event
 
 
@@ -25,6 +26,8 @@ class Channel:
         self._queue: deque[tuple[list[Event], asyncio.Future]] = deque()
         self._waiter: asyncio.Future | None = None
         self._current: asyncio.Future | None = None
+        self.handed: list[Event] | None = None  # the batch being processed, as delivered
+        self.reader: asyncio.Task | None = None  # the task that asked for it
         self.waiting = False  # True while the agent is blocked on an empty channel
 
     def deliver(self, batch: list[Event]) -> asyncio.Future:
@@ -39,6 +42,7 @@ class Channel:
             if not self._current.done():
                 self._current.set_result(None)
             self._current = None
+        self.handed = None
 
     async def next_batch(self, timeout: float | None = None) -> list[Event] | None:
         before_next = self.ctx.before_next
@@ -60,7 +64,21 @@ class Channel:
                 self.waiting = False
                 self._waiter = None
         batch, self._current = self._queue.popleft()
+        self.handed, self.reader = batch, asyncio.current_task()
         return batch
+
+    def hand_over_again(self, batches: list[list[Event]]) -> None:
+        """The agent failed on the batch it was given and starts again: hand it ``batches``
+        (what it had not processed) first. The failed batch counts as processed, and a
+        ``FLUSH`` it was given is given again, only once those are, so that the worker does
+        not commit past an event the agent has not seen."""
+        handed, done = self.handed, self._current
+        self.handed = self._current = None
+        loop = asyncio.get_running_loop()
+        again = [(batch, loop.create_future()) for batch in batches if batch]
+        if done is not None:
+            again.append((handed if handed is FLUSH else [], done))
+        self._queue.extendleft(reversed(again))
 
     def fail_pending(self) -> None:
         """The agent is gone: release everything waiting on it."""

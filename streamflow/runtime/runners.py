@@ -15,6 +15,7 @@ from .sink import SinkStage
 
 if TYPE_CHECKING:
     from .clock import WallClock
+    from .failures import AgentFailures
 
 log = logging.getLogger("streamflow.agent")
 
@@ -25,15 +26,19 @@ class AgentRunner:
     """Runs one agent function over its channel; sends what an async-generator agent yields."""
 
     def __init__(self, spec: AgentSpec, on_failure: FailureHandler,
-                 output: Callable[[], Any] | None = None) -> None:
+                 output: Callable[[], Any] | None = None,
+                 failures: "AgentFailures | None" = None) -> None:
         self.spec = spec
         self._output = output or (lambda: None)
         self.ctx = ProcessingContext(spec.name)
         self.channel = Channel(self.ctx)
         self.channels = [self.channel]  # plus one per group_by
+        self.regrouped: dict[str, Channel] = {}  # group_by name -> its channel (for restarts)
         self.helpers: list[asyncio.Task] = []  # group_by forwarders
         self._on_failure = on_failure
+        self._failures = failures
         self.task: asyncio.Task | None = None
+        self.restarts = 0
 
     @property
     def name(self) -> str:
@@ -44,21 +49,35 @@ class AgentRunner:
 
     async def _run(self) -> None:
         current_context.set(self.ctx)
-        stream = Stream(self.channel, name=self.name)
-        try:
-            if inspect.isasyncgenfunction(self.spec.fn):
-                await self._drive_generator(self.spec.fn(stream))
-            else:
-                await self.spec.fn(stream)
-            log.warning("agent %s returned; it gets no more events", self.name)
-            for channel in self.channels:
-                channel.fail_pending()
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:  # noqa: BLE001 - reported to the worker, which stops
-            for channel in self.channels:
-                channel.fail_pending()
-            self._on_failure(self.name, exc, self.ctx.event)
+        while True:
+            stream = Stream(self.channel, name=self.name)
+            try:
+                if inspect.isasyncgenfunction(self.spec.fn):
+                    await self._drive_generator(self.spec.fn(stream))
+                else:
+                    await self.spec.fn(stream)
+                log.warning("agent %s returned; it gets no more events", self.name)
+                for channel in self.channels:
+                    channel.fail_pending()
+                return
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - a policy decides (runtime.failures)
+                try:
+                    again = self._failures is not None and await self._failures.recover(self, exc)
+                except asyncio.CancelledError:
+                    raise
+                except BaseException as failure:  # noqa: BLE001 - e.g. a dead letter not sent
+                    exc, again = failure, False
+                    self._on_failure(self.name, failure, self.ctx.event)
+                if again:
+                    self.restarts += 1
+                    continue  # the agent function again, on what it had not processed
+                for channel in self.channels:
+                    channel.fail_pending()
+                if self._failures is None:
+                    self._on_failure(self.name, exc, self.ctx.event)
+                return
 
     async def _drive_generator(self, gen: Any) -> None:
         """Send what the agent yields to its sinks through a :class:`SinkStage`. The hot path
@@ -103,6 +122,14 @@ class AgentRunner:
                         stage.drain()
                         await output.flush()
             stage.drain()
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            # What it yielded for the events before the failing one (and for that one, up
+            # to the failure) goes out, as records sent with Topic.send do: if the failure
+            # is skipped, those events count as processed.
+            stage.drain()
+            raise
         finally:
             ctx.before_next = None
             output.remove_stage(stage.drain)

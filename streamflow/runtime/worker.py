@@ -41,6 +41,7 @@ from .runners import AgentRunner, TaskRunner, TimerRunner
 from .tables import TableManager
 from .transport import transport_for
 from .commits import AtLeastOnceCommit, CommitParticipant, ExactlyOnceCommit, Offsets
+from .failures import AgentFailures, DeadLetters
 from .transport.base import Consumer, RawRecord, TopicSpec, Transport
 
 if TYPE_CHECKING:
@@ -94,6 +95,9 @@ class Worker:
         self.decode_errors_skipped = 0
         self.dead_lettered = 0
         self._dead_letters: str | None = None
+        self.dead_letters: DeadLetters | None = None
+        self.failures = AgentFailures(self.settings, lambda: self.dead_letters, self._on_failure,
+                                      self._stop_with)
         self._commit_path: AtLeastOnceCommit | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -140,6 +144,9 @@ class Worker:
         self._fatal_event = asyncio.Event()
         self._event_loop = asyncio.get_running_loop()
         self._dead_letters = self._dead_letter_topic()
+        if self._dead_letters is not None:
+            self.dead_letters = DeadLetters(self._dead_letters, lambda: self.output,
+                                            self.partition_count, self.transport)
         await self.transport.start()
         await self._ensure_topics()
         for check in app._start_checks:
@@ -157,7 +164,7 @@ class Worker:
             self._commit_path = AtLeastOnceCommit(self.output, self.participants, self.offsets,
                                                   consumer)
         for spec in app.agents:
-            runner = AgentRunner(spec, self._on_failure, lambda: self.output)
+            runner = AgentRunner(spec, self._on_failure, lambda: self.output, self.failures)
             runner.channel._repartitioner = self._repartitioner(runner)
             runner.channel.join_checker = self._join_checker(spec.topic_names)
             self._runners.append(runner)
@@ -254,8 +261,9 @@ class Worker:
         return self._commit_path.aborted if self._commit_path is not None else 0
 
     def _dead_letter_topic(self) -> str | None:
-        """Declare the dead-letter topic when ``on_decode_error=dead_letter``."""
-        if self.settings.on_decode_error != "dead_letter":
+        """Declare the dead-letter topic when ``on_decode_error`` or ``on_agent_error`` is
+        ``dead_letter``."""
+        if "dead_letter" not in (self.settings.on_decode_error, self.settings.on_agent_error):
             return None
         name = self.settings.dead_letter_topic or f"{self.app.id}-dead-letters"
         topic = self.app.topic(name, key_type=bytes, value_type=bytes)
@@ -324,6 +332,10 @@ class Worker:
     def _repartitioner(self, runner: AgentRunner) -> Any:
         def repartition(upstream: Any, key_fn: Any, name: str, partitions: int | None,
                         value_type: Any) -> Channel:
+            if name in runner.regrouped:
+                # The agent function runs again after a failure it skipped: its group_by
+                # topic and forwarder exist already.
+                return runner.regrouped[name]
             if self.consumer is not None:
                 raise ConfigError(f"agent {runner.name}: group_by({name!r}) must be called before "
                                   "the agent starts iterating its stream")
@@ -337,6 +349,7 @@ class Worker:
             channel = Channel(runner.ctx, self._repartitioner(runner))
             channel.join_checker = self._join_checker([topic.name])
             runner.channels.append(channel)
+            runner.regrouped[name] = channel
             self._by_topic.setdefault(topic.name, []).append(channel)
             self._pending_topics.append(topic)
             task = asyncio.create_task(forward(upstream, key_fn, topic, lambda: self.output),
@@ -381,6 +394,8 @@ class Worker:
                 await runner.stop()
             for _, reader, _ in self._broadcast_readers:
                 await reader.stop()
+            if self.dead_letters is not None:
+                await self.dead_letters.stop()
             await self.tables.stop()
             if self._producer is not None:
                 try:
@@ -404,6 +419,12 @@ class Worker:
                              f"{type(exc).__name__}: {exc}")
             err.__cause__ = exc
             self._fatal = err
+        self.request_stop()
+
+    def _stop_with(self, error: StreamflowError) -> None:
+        """Stop on ``error``, already logged in one line (no traceback: it is not a bug)."""
+        if self._fatal is None:
+            self._fatal = error
         self.request_stop()
 
     def _check_fatal(self) -> None:
@@ -563,17 +584,12 @@ class Worker:
         """Send an undecodable record as it came, with where it came from and why, to the
         dead-letter topic. It is flushed and acknowledged (exactly-once: committed) before
         its offset is, like any output, so it cannot be lost."""
-        topic = self._dead_letters
-        assert topic is not None
-        headers = [*(record.headers or ()),
-                   ("streamflow.topic", failure.topic.encode()),
-                   ("streamflow.partition", str(failure.partition).encode()),
-                   ("streamflow.offset", str(failure.offset).encode()),
-                   ("streamflow.error", str(failure).encode())]
-        partition = failure.partition % self.partition_count(topic)
-        self.output.add_nowait(topic, record.key, record.value, partition, record.timestamp, headers)
+        assert self.dead_letters is not None
+        partition = self.dead_letters.send(
+            record, (failure.topic, failure.partition, failure.offset), str(failure))
         self.dead_lettered += 1
-        log.error("%s; sent to %s[%d] (on_decode_error=dead_letter)", failure, topic, partition)
+        log.error("%s; sent to %s[%d] (on_decode_error=dead_letter)", failure,
+                  self.dead_letters.topic, partition)
 
     # -- commits ------------------------------------------------------------------------------
     async def _quiesce(self) -> None:

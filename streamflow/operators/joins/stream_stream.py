@@ -59,6 +59,7 @@ from __future__ import annotations
 import struct
 from typing import Any, Literal
 
+from streamflow.exceptions import InvalidTimestamp
 from streamflow.state.keys import decode_i64, encode_i64
 
 from ._common import JoinResult, Joiner, JoinState, length_prefixed, pair
@@ -131,6 +132,11 @@ class StreamStreamJoin:
 
     def _process(self, side: str, txn: JoinState, key: bytes | None, value: Any,
                  ts: int) -> list[JoinResult]:
+        if ts.__class__ is not int or ts < 0:
+            # Checked before stream time moves: a -1 (Kafka's "no timestamp") would match
+            # records around 0 and drag every later window check.
+            raise InvalidTimestamp(f"record timestamp {ts!r} is not an event time "
+                                   f"(stream-stream joins need ints >= 0 ms)")
         meta = txn.get(_META)
         meta = [None, None, None, 0, None, None, None] if meta is None else list(meta)
         previous = meta[_STREAM_TIME]

@@ -1,0 +1,263 @@
+"""Bad records and agent exceptions: the policy applied to the events an agent failed on, and
+where the agent goes on from.
+
+An agent that raises has lost its coroutine (and, for an async generator, its place in the
+stream). Which setting applies depends on what it raised:
+
+- :class:`InvalidTimestamp` (a window or a stream-stream join was handed a record whose event
+  time is no time, or a ``timestamp=`` extractor failed) is the record's fault:
+  ``on_decode_error``, as for a record that does not decode;
+- anything else is the agent's: ``on_agent_error``.
+
+``stop`` stops the worker without committing the batch. ``skip`` and ``dead_letter`` log the
+failed events (and send them, read back as they came, to the dead-letter topic), then start
+the agent function again on what it had not processed: the rest of the batch, and what a
+``take()`` buffer held. What the agent did for a failed event before it raised (records sent,
+table writes) is kept and committed once, with the offsets past it, as Kafka Streams does with
+a processing exception handler that continues. The unit that fails is one event, or a whole
+``take()`` chunk (its items cannot be told apart). When an operator (``map``, ``filter``, ...)
+raised, the event is not known: the rest of the batch is handed over one event at a time, so
+that the next failure names its event; the operators run again for those events.
+
+This module never decides on state-store failures (see ``runtime.store_failures``).
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from ..exceptions import AgentError, DecodeError, InvalidTimestamp, StreamflowError
+from ..types import TP, Event
+
+if TYPE_CHECKING:
+    from .channel import Channel
+    from .output import OutputBuffer
+    from .runners import AgentRunner
+    from .transport.base import ChangelogReader, RawRecord, Transport
+
+log = logging.getLogger("streamflow.worker")
+
+_Coordinates = tuple[str, int, int]
+
+
+def _coordinates(event: Any) -> _Coordinates:
+    return event[0], event[1], event[2]  # topic, partition, offset of an Event or its tuple
+
+
+def _at(event: Any) -> str:
+    return f"{event[0]}[{event[1]}]@{event[2]}"
+
+
+def _unique(events: Iterable[Any]) -> list[Any]:
+    """Events in order, each once (``flat_map`` repeats an event per item it made)."""
+    seen: set[_Coordinates] = set()
+    out = []
+    for e in events:
+        c = _coordinates(e)
+        if c not in seen:
+            seen.add(c)
+            out.append(e)
+    return out
+
+
+def find_cause(exc: BaseException, kind: type) -> Any:
+    """``exc`` or the first exception of its cause/context chain that is a ``kind``."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, kind):
+            return exc
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        seen += 1
+    return None
+
+
+def locate(ctx: Any, batch: list | None) -> tuple[list[Any], list[list[Any]]] | None:
+    """``(failed events, batches to hand over again)`` for an agent that raised while
+    processing ``batch`` (what its channel handed it), or None when the failure cannot be
+    tied to its input (it raised before reading it, or on a flush with nothing held)."""
+    if batch is None:
+        return None
+    held = _unique(ctx.held) if ctx.held else []
+    if ctx.batch and ctx.chunk:  # in the body of a take() chunk: the chunk failed
+        failed = _unique(ctx.chunk)
+        done = {_coordinates(e) for e in failed}
+        return failed, [[e for e in held if _coordinates(e) not in done]]
+    current = ctx.current
+    if current is not None and ctx.held is None:  # in the loop body, on ``current``
+        where = _coordinates(current)
+        for i, e in enumerate(batch):
+            if _coordinates(e) == where:
+                return [e], [batch[i + 1:]]
+    if not batch:
+        return None
+    # An operator raised on some event of ``batch``: which one is not known.
+    if len(batch) == 1:
+        return [batch[0]], [held]
+    return [], [held, *([e] for e in batch)]
+
+
+class DeadLetters:
+    """Sends records, as they came, to the dead-letter topic with headers saying where they
+    came from and why (``streamflow.topic``, ``.partition``, ``.offset``, ``.error``, and
+    ``.agent`` for an agent's failure). They go through the output buffer, so they are
+    acknowledged (exactly-once: committed) before the offsets past them are committed."""
+
+    def __init__(self, topic: str, output: Callable[[], "OutputBuffer"],
+                 partition_count: Callable[[str], int], transport: "Transport") -> None:
+        self.topic = topic
+        self._output = output
+        self._partition_count = partition_count
+        self._transport = transport
+        self._reader: "ChangelogReader | None" = None
+        self.sent = 0
+
+    def send(self, record: "RawRecord", where: Any, error: str, agent: str | None = None) -> int:
+        """Send ``record`` (fetched from ``where``: an event or ``(topic, partition,
+        offset)``); returns the dead-letter partition."""
+        topic, partition, offset = _coordinates(where)
+        headers = [*(record.headers or ()),
+                   ("streamflow.topic", topic.encode()),
+                   ("streamflow.partition", str(partition).encode()),
+                   ("streamflow.offset", str(offset).encode()),
+                   ("streamflow.error", error.encode())]
+        if agent is not None:
+            headers.append(("streamflow.agent", agent.encode()))
+        target = partition % self._partition_count(self.topic)
+        self._output().add_nowait(self.topic, record.key, record.value, target,
+                                  record.timestamp, headers)
+        self.sent += 1
+        return target
+
+    async def fetch(self, events: list[Any]) -> dict[_Coordinates, "RawRecord"]:
+        """The records of decoded ``events`` as they are on their topics: the worker keeps
+        decoded values only, so the bytes are read back (failures only, never per event)."""
+        if self._reader is None:
+            self._reader = self._transport.changelog_reader()
+        by_tp: dict[TP, set[int]] = {}
+        for e in events:
+            by_tp.setdefault(TP(e[0], e[1]), set()).add(e[2])
+        out: dict[_Coordinates, RawRecord] = {}
+        for tp, offsets in by_tp.items():
+            lo, hi = min(offsets), max(offsets) + 1
+            position = lo
+            while position < hi:
+                records = await self._reader.read(tp, position, hi, hi - position)
+                if not records:
+                    break
+                for r in records:
+                    if r.offset in offsets:
+                        out[(tp.topic, tp.partition, r.offset)] = r
+                position = records[-1].offset + 1
+        return out
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            await self._reader.stop()
+            self._reader = None
+
+
+class AgentFailures:
+    """Applies ``on_agent_error`` / ``on_decode_error`` to an agent's failure (see the module
+    docstring). ``stop(where, exc, event)`` reports a failure that stops the worker, ``fatal``
+    sets the worker's error without a traceback; both come from the worker."""
+
+    def __init__(self, settings: Any, dead_letters: Callable[[], DeadLetters | None],
+                 stop: Callable[[str, BaseException, Any], None],
+                 fatal: Callable[[StreamflowError], None]) -> None:
+        self.settings = settings
+        self._dead_letters = dead_letters
+        self._stop = stop
+        self._fatal = fatal
+        self.skipped = 0
+
+    async def recover(self, runner: "AgentRunner", exc: BaseException) -> bool:
+        """Handle ``exc``, which ``runner``'s agent raised; True when the agent is to be
+        started again (the events it failed on were skipped or dead-lettered)."""
+        ctx = runner.ctx
+        channel = _channel_of(runner)
+        located = locate(ctx, channel.handed if channel is not None else None)
+        bad_time = find_cause(exc, InvalidTimestamp)
+        setting = "on_decode_error" if bad_time is not None else "on_agent_error"
+        policy = getattr(self.settings, setting)
+        one = located[0][0] if located is not None and len(located[0]) == 1 else None
+        if policy == "stop" or located is None or channel is None:
+            if bad_time is not None and one is not None:
+                error = DecodeError(one[0], one[1], one[2], "timestamp", str(bad_time))
+                log.error("%s; stopping (on_decode_error=stop: fix the producer or the "
+                          "timestamp= extractor, or set on_decode_error=skip or dead_letter)", error)
+                self._fatal(error)
+            else:
+                self._stop(runner.name, exc, _where(ctx, one, channel))
+            return False
+        failed, again = located
+        if failed:
+            await self._apply(policy, setting, runner.name, failed, exc, bad_time)
+        else:
+            log.warning("agent %s raised %s in an operator (map, filter, ...) on one of %d "
+                        "events from %s; handing them over one at a time to find it",
+                        runner.name, type(exc).__name__, len(channel.handed or ()),
+                        _at(channel.handed[0]))  # type: ignore[index]
+        channel.hand_over_again(again)
+        ctx.current, ctx.batch, ctx.chunk, ctx.held = None, False, None, None
+        return True
+
+    async def _apply(self, policy: str, setting: str, agent: str, failed: list[Any],
+                     exc: BaseException, bad_time: InvalidTimestamp | None) -> None:
+        if bad_time is not None:
+            reasons = [str(DecodeError(e[0], e[1], e[2], "timestamp", str(bad_time)))
+                       for e in failed]
+        else:
+            what = f"agent {agent} raised {type(exc).__name__}: {_short(exc)}"
+            chunk = f" (in a take() chunk of {len(failed)} events)" if len(failed) > 1 else ""
+            reasons = [f"{what} while processing {_at(e)}{chunk}" for e in failed]
+            log.debug("agent %s: traceback of the failure", agent, exc_info=exc)
+        if policy == "skip":
+            for reason in reasons:
+                log.error("%s; skipped (%s=skip)", reason, setting)
+            self.skipped += len(failed)
+            return
+        dead_letters = self._dead_letters()
+        assert dead_letters is not None  # declared whenever a policy is dead_letter
+        records = await dead_letters.fetch(failed)
+        for e, reason in zip(failed, reasons):
+            record = records.get(_coordinates(e))
+            if record is None:
+                raise StreamflowError(f"{reason}; could not read {_at(e)} back to send it "
+                                      f"to {dead_letters.topic}")
+            target = dead_letters.send(record, e, reason, agent)
+            log.error("%s; sent to %s[%d] (%s=dead_letter)", reason, dead_letters.topic,
+                      target, setting)
+
+
+def _channel_of(runner: "AgentRunner") -> "Channel | None":
+    """The channel the agent's own task was reading when it failed (with ``group_by``, the
+    agent reads the re-keyed channel while a forwarder task reads the source one)."""
+    task = runner.task
+    for channel in reversed(runner.channels):
+        if channel.reader is task and channel.handed is not None:
+            return channel
+    return None
+
+
+class _Span:
+    """Where an operator failed, for the worker's message: one of a batch's events."""
+
+    def __init__(self, batch: list[Any]) -> None:
+        first, last = _at(batch[0]), _at(batch[-1])
+        self.coordinates = f"one of {len(batch)} events {first}..{last} (in an operator)"
+
+
+def _where(ctx: Any, one: Any, channel: "Channel | None") -> Any:
+    if one is not None:
+        return Event(*one)
+    if ctx.current is None and channel is not None and channel.handed:
+        return _Span(channel.handed)
+    return ctx.event
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 300 else text[:300] + "..."
+
+
+__all__ = ["AgentFailures", "DeadLetters", "find_cause", "locate"]
