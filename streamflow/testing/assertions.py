@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from .driver import OutputRecord
+from .output_record import OutputRecord
 
 
 def _line(r: Any) -> str:

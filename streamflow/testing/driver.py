@@ -18,13 +18,12 @@ consumer group, which move tasks, state and standby replicas as on Kafka; with e
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import dataclasses
 import itertools
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -38,38 +37,9 @@ from ..runtime.transport.memory import MemoryRecord, MemoryTransport, broker_for
 from ..runtime.worker import Worker
 from ..types import TP
 from .crashes import CrashPoint, SimulatedCrash
+from .output_record import OutputRecord
 
 _ids = itertools.count()
-
-
-@dataclass(frozen=True)
-class OutputRecord:
-    """A record an app produced, decoded with its topic's codecs."""
-
-    topic: str
-    key: Any
-    value: Any
-    timestamp: int
-    headers: tuple[tuple[str, bytes], ...] = ()
-    partition: int = field(default=0, compare=False)
-    offset: int = field(default=0, compare=False)
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-friendly dict (offsets left out: they are not part of the result)."""
-        return {"topic": self.topic, "partition": self.partition, "timestamp": self.timestamp,
-                "key": _jsonable(self.key), "value": _jsonable(self.value),
-                "headers": [[k, _jsonable(v)] for k, v in self.headers]}
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, (bytes, bytearray)):
-        try:
-            return bytes(v).decode()
-        except UnicodeDecodeError:
-            return {"base64": base64.b64encode(bytes(v)).decode()}
-    if hasattr(v, "__dataclass_fields__"):
-        return dataclasses.asdict(v)
-    return v
 
 
 @dataclass
