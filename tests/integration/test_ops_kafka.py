@@ -12,7 +12,8 @@ import pytest
 
 from streamflow.partitioner import partition_for
 
-from .kafka_helpers import ROOT, WorkerProcess, read_all, unique, wait_until
+from .kafka_helpers import (ROOT, WorkerProcess, committed, end_offsets, produce, read_all,
+                            unique, wait_until)
 
 SPEC = "tests.integration.apps.ops:app"
 
@@ -106,3 +107,48 @@ async def test_send_topics_and_reset_next_to_a_worker(kafka_broker, env, start_w
     assert len(out) == 8  # every input processed a second time
     assert await again.terminate() == 0
 
+
+
+async def test_a_poison_record_is_dead_lettered_and_redriven_once_never_twice(
+        kafka_broker, env, start_worker) -> None:
+    bootstrap = kafka_broker.bootstrap
+    env = {**env, "STREAMFLOW_ON_DECODE_ERROR": "dead_letter"}
+    dead = f"{env['IT_APP']}-dead-letters"
+    strict = start_worker(STREAMFLOW_ON_DECODE_ERROR="dead_letter")
+    await strict.wait_assigned()
+    good = cli(env, "send", SPEC, env["IT_IN"], "--key", "s1", "--value", '{"sensor": "s1", "value": 1}')
+    assert good.returncode == 0, good.stderr
+    # A producer that does not go through streamflow writes a number as a string.
+    await produce(bootstrap, env["IT_IN"], [("s2", {"sensor": "s2", "value": "12.5"})])
+    await read_all(bootstrap, dead, 1)
+    listed = cli(env, "dead-letters", SPEC)
+    assert listed.returncode == 0, listed.stderr
+    (line,) = listed.stdout.splitlines()
+    letter = orjson.loads(line)
+    assert letter["topic"] == env["IT_IN"] and letter["offset"] == 0 and letter["pending"]
+    assert letter["partition"] == partition_for(b'"s2"', 2)
+    assert "Reading.value: expected a number, got str '12.5'" in letter["error"]
+    assert orjson.loads(letter["value"]) == {"sensor": "s2", "value": "12.5"}
+    assert listed.stderr.strip() == "1 dead letter(s), 1 pending"
+    assert await strict.terminate() == 0
+
+    fixed = start_worker(STREAMFLOW_ON_DECODE_ERROR="dead_letter", IT_LENIENT="1")
+    await fixed.wait_assigned()
+    first = cli(env, "dead-letters", SPEC, "--redrive")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith(f"re-sent {dead}[") and first.stderr.strip() == "re-drove 1 dead letter(s)"
+    second = cli(env, "dead-letters", SPEC, "--redrive")
+    assert second.returncode == 0 and second.stdout == ""
+    assert second.stderr.strip() == "re-drove 0 dead letter(s)"
+
+    async def caught_up() -> bool:
+        ins = await end_offsets(bootstrap, env["IT_IN"], 2)
+        done = await committed(bootstrap, env["IT_APP"], env["IT_IN"], 2)
+        return sum(ins.values()) == 3 and all(done[p] == ins[p] for p in ins)
+    await wait_until(caught_up, 60, "the re-driven record processed and committed")
+    echoed = await read_all(bootstrap, env["IT_OUT"], sum((await end_offsets(bootstrap, env["IT_OUT"], 2)).values()))
+    assert sorted((orjson.loads(r.value)["sensor"], orjson.loads(r.value)["value"]) for r in echoed) == [
+        ("s1", 1.0), ("s2", 12.5)]
+    pending = cli(env, "dead-letters", SPEC, "--pending")
+    assert pending.stdout == "" and pending.stderr.strip() == "0 dead letter(s), 0 pending"
+    assert await fixed.terminate() == 0
