@@ -72,28 +72,54 @@ def _stop_on_signal(worker: Any, sig: signal.Signals) -> None:
 @main.command()
 @click.argument("app_spec", metavar="MODULE:ATTR")
 @click.option("--data-dir", help="the worker's data dir (default: the app's setting)")
-@click.option("--dump", metavar="TABLE", help="print the committed contents of TABLE as JSON lines")
-def tables(app_spec: str, data_dir: str | None, dump: str | None) -> None:
-    """List the app's tables on this machine's data dir: partitions, sizes, offsets."""
+@click.option("--dump", metavar="TABLE", help="print the committed contents of TABLE as JSON lines "
+                                              "(windows as {key, start, end, value})")
+@click.option("--broker", help="kafka://host:port to check the partitions are current (default: the app's)")
+def tables(app_spec: str, data_dir: str | None, dump: str | None, broker: str | None) -> None:
+    """List the app's tables on this machine's data dir: partitions, sizes, offsets, and
+    whether each partition is still current (checked against its changelog on the broker)."""
     import orjson
 
-    from ..inspection import describe_tables, read_table
+    from ..inspection import describe_tables, dump_table
+    from ..ops.table_freshness import cannot_check, check_freshness
     app = load_app(app_spec)
     try:
-        if dump:
-            for key, value in read_table(app, dump, data_dir).items():
-                click.echo(orjson.dumps({"key": key, "value": value}, default=str).decode())
-            return
+        if broker:
+            app.configure(broker=broker)
         infos = describe_tables(app, data_dir)
+        if dump:
+            infos = [i for i in infos if i.table == dump]
+        unchecked = cannot_check(app) if infos else None
+        if infos and unchecked is None:
+            unchecked = asyncio.run(check_freshness(app, infos))
+        stale = {i.partition for i in infos if i.stale}
+        if dump:
+            for partition, row in dump_table(app, dump, data_dir):
+                if partition in stale:
+                    row["stale"] = True
+                click.echo(orjson.dumps(row, default=str).decode())
     except StreamflowError as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - e.g. a store RocksDB cannot read
         raise click.ClickException(f"cannot read the stores: {exc}") from None
-    found = {i.table for i in infos}
-    click.echo(f"{'table':<28} {'partition':>9} {'keys~':>10} {'bytes':>12} {'changelog offset':>17}")
     for i in infos:
+        if i.stale:
+            click.echo(f"warning: {i.table}[{i.partition}] is stale: this data dir has it up to "
+                       f"changelog offset {i.changelog_offset}, but its changelog goes on to "
+                       f"{i.changelog_end}; another worker has updated it since (it owns the "
+                       "partition now), so its values here are old", err=True)
+    if unchecked:
+        click.echo(f"note: not checked against the changelogs: {unchecked}", err=True)
+    if dump:
+        return
+    found = {i.table for i in infos}
+    click.echo(f"{'table':<28} {'partition':>9} {'keys~':>10} {'bytes':>12} {'changelog offset':>17} "
+               f"{'changelog end':>14}  state")
+    for i in infos:
+        state = "?" if i.stale is None else "STALE" if i.stale else "current"
         click.echo(f"{i.table:<28} {i.partition:>9} {i.keys_estimate:>10} {i.bytes_on_disk:>12} "
-                   f"{'-' if i.changelog_offset is None else i.changelog_offset:>17}")
+                   f"{'-' if i.changelog_offset is None else i.changelog_offset:>17} "
+                   f"{'-' if i.changelog_end is None else i.changelog_end:>14}  {state}")
     for name, table in app.tables.items():
         if name not in found:
             click.echo(f"{name:<28} {'(no partitions on this data dir)'}")

@@ -254,6 +254,16 @@ class WindowedAggregation:
             out.append((self._parse_window(wkey, len(prefix)), aggregate))
         return out
 
+    def all_windows(self, txn: Any) -> Iterator[tuple[bytes, Window, Any]]:
+        """Every live window of every key, as ``(key, window, aggregate)`` by key then start
+        (sessions: end): what ``streamflow tables --dump`` prints."""
+        visible_from = max(0, txn.get(_STORE_TIME, -1) - self.retention + 1)
+        for wkey, (aggregate, _) in txn.iter_range(_NS_WINDOW, _NS_PENDING):
+            n = _U32.unpack_from(wkey, 1)[0]
+            window = self._parse_window(wkey, 5 + n)
+            if (window.end if self._kind == "session" else window.start) >= visible_from:
+                yield wkey[5:5 + n], window, aggregate
+
     def stream_time(self, txn: Any) -> int | None:
         return txn.get(_STREAM_TIME)
 

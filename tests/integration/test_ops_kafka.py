@@ -34,8 +34,8 @@ def env(kafka_url):
 def start_worker(tmp_path, env):
     started: list[WorkerProcess] = []
 
-    def start(**extra: str) -> WorkerProcess:
-        w = WorkerProcess(SPEC, {**env, "STREAMFLOW_DATA_DIR": str(tmp_path / "data"), **extra},
+    def start(data: str = "data", **extra: str) -> WorkerProcess:
+        w = WorkerProcess(SPEC, {**env, "STREAMFLOW_DATA_DIR": str(tmp_path / data), **extra},
                           tmp_path / f"worker-{len(started)}.log")
         started.append(w)
         return w
@@ -144,7 +144,7 @@ async def test_a_poison_record_is_dead_lettered_and_redriven_once_never_twice(
     async def caught_up() -> bool:
         ins = await end_offsets(bootstrap, env["IT_IN"], 2)
         done = await committed(bootstrap, env["IT_APP"], env["IT_IN"], 2)
-        return sum(ins.values()) == 3 and all(done[p] == ins[p] for p in ins)
+        return sum(ins.values()) == 3 and all((done[p] or 0) == ins[p] for p in ins)
     await wait_until(caught_up, 60, "the re-driven record processed and committed")
     echoed = await read_all(bootstrap, env["IT_OUT"], sum((await end_offsets(bootstrap, env["IT_OUT"], 2)).values()))
     assert sorted((orjson.loads(r.value)["sensor"], orjson.loads(r.value)["value"]) for r in echoed) == [
@@ -152,3 +152,42 @@ async def test_a_poison_record_is_dead_lettered_and_redriven_once_never_twice(
     pending = cli(env, "dead-letters", SPEC, "--pending")
     assert pending.stdout == "" and pending.stderr.strip() == "0 dead letter(s), 0 pending"
     assert await fixed.terminate() == 0
+
+
+async def test_tables_marks_partitions_another_worker_updated_since_as_stale(
+        kafka_broker, env, start_worker, tmp_path) -> None:
+    bootstrap = kafka_broker.bootstrap
+
+    async def caught_up(n: int) -> bool:
+        ins = await end_offsets(bootstrap, env["IT_IN"], 2)
+        done = await committed(bootstrap, env["IT_APP"], env["IT_IN"], 2)
+        return sum(ins.values()) == n and all((done[p] or 0) == ins[p] for p in ins)
+
+    first = start_worker("first")
+    await first.wait_assigned()
+    assert cli(env, "send", SPEC, env["IT_IN"], "--key", "s1", "--value",
+               '{"sensor": "s1", "value": 1}').returncode == 0
+    await wait_until(lambda: caught_up(1), 60, "the first reading committed")
+    assert await first.terminate() == 0
+    second = start_worker("second")  # the failover: the partition moves to another machine
+    await second.wait_assigned()
+    assert cli(env, "send", SPEC, env["IT_IN"], "--key", "s1", "--value",
+               '{"sensor": "s1", "value": 2}').returncode == 0
+    await wait_until(lambda: caught_up(2), 60, "the second reading committed")
+
+    old = cli(env, "tables", SPEC, "--data-dir", str(tmp_path / "first"), "--dump", "totals")
+    assert old.returncode == 0, old.stderr
+    assert [orjson.loads(line) for line in old.stdout.splitlines()] == [
+        {"key": "s1", "value": 1.0, "stale": True}]
+    p = partition_for(b'"s1"', 2)
+    assert f"warning: totals[{p}] is stale: this data dir has it up to changelog offset 0, but its " \
+           "changelog goes on to 2" in old.stderr
+    listing = cli(env, "tables", SPEC, "--data-dir", str(tmp_path / "first"))
+    states = {int(line.split()[1]): line.split()[-1] for line in listing.stdout.splitlines()[1:]
+              if line.startswith("totals")}
+    assert states[p] == "STALE" and states[1 - p] == "current"
+    new = cli(env, "tables", SPEC, "--data-dir", str(tmp_path / "second"), "--dump", "totals")
+    assert new.returncode == 0, new.stderr
+    assert [orjson.loads(line) for line in new.stdout.splitlines()] == [{"key": "s1", "value": 3.0}]
+    assert new.stderr == ""
+    assert await second.terminate() == 0

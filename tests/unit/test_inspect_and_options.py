@@ -41,7 +41,7 @@ async def test_streamflow_tables_lists_and_dumps(tmp_path, monkeypatch) -> None:
     assert listing.exit_code == 0, listing.output
     assert "counts" in listing.output and "changelog offset" in listing.output
     dump = CliRunner().invoke(main, ["tables", "clicky:app", "--data-dir", str(tmp_path / "data"), "--dump", "counts"])
-    assert sorted(dump.output.splitlines()) == ['{"key":"x","value":2}', '{"key":"y","value":1}']
+    assert sorted(dump.stdout.splitlines()) == ['{"key":"x","value":2}', '{"key":"y","value":1}']
     missing = CliRunner().invoke(main, ["tables", "clicky:app", "--dump", "nope"])
     assert missing.exit_code == 1 and "has no table 'nope'" in missing.output
 

@@ -41,9 +41,19 @@ from streamflow.state.keys import prefix_end
 
 from ._common import JoinResult, Joiner, JoinState, length_prefixed, pair
 
-__all__ = ["ForeignKeyJoin"]
+__all__ = ["ForeignKeyJoin", "describe_state"]
 
 _LEFT, _RIGHT, _INDEX = b"\x01", b"\x02", b"\x03"
+
+
+def describe_state(key: bytes, value: Any) -> dict[str, Any] | None:
+    """One row of the state in words (``streamflow tables --dump``): a left row with its
+    foreign key, or a right row; None for the reverse index and bookkeeping."""
+    if key[:1] == _LEFT:
+        return {"side": "left", "key": key[1:], "value": value[0], "foreign_key": value[1]}
+    if key[:1] == _RIGHT:
+        return {"side": "right", "key": key[1:], "value": value[0], "timestamp": value[1]}
+    return None
 
 
 class ForeignKeyJoin:

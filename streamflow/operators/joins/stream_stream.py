@@ -64,7 +64,7 @@ from streamflow.state.keys import decode_i64, encode_i64
 
 from ._common import JoinResult, Joiner, JoinState, length_prefixed, pair
 
-__all__ = ["StreamStreamJoin"]
+__all__ = ["StreamStreamJoin", "describe_state"]
 
 LEFT, RIGHT = "left", "right"
 _OTHER = {LEFT: RIGHT, RIGHT: LEFT}
@@ -84,6 +84,22 @@ _LEN = struct.Struct(">I")
 _UNMATCHED_SIDES = {"inner": (), "left": (LEFT,), "outer": (LEFT, RIGHT)}
 # A stream time past every deadline, still an i64 once the window is subtracted.
 _END_OF_TIME = 2 ** 62
+
+
+def describe_state(key: bytes, value: Any) -> dict[str, Any] | None:
+    """One row of the state in words (``streamflow tables --dump``): a buffered record or one
+    waiting to be emitted unmatched; None for the time indexes and the meta record. ``key``
+    in the result is the join key's bytes."""
+    ns = key[:1]
+    if ns in (_BUFFER[LEFT], _BUFFER[RIGHT]):
+        n = _LEN.unpack_from(key, 1)[0]
+        return {"buffered": LEFT if ns == _BUFFER[LEFT] else RIGHT, "key": key[5:5 + n],
+                "timestamp": decode_i64(key[5 + n:13 + n]), "value": value}
+    if ns == _UNMATCHED:
+        n = _LEN.unpack_from(key, 10)[0]
+        return {"waiting_unmatched": _SIDE_OF_BYTE[key[9]], "key": key[14:14 + n],
+                "timestamp": decode_i64(key[1:9]), "value": value}
+    return None
 
 
 def _lower(floor: int | None, ts: int) -> int:

@@ -16,9 +16,18 @@ from typing import Any, Literal
 
 from ._common import JoinResult, Joiner, JoinState, pair
 
-__all__ = ["TableTableJoin"]
+__all__ = ["TableTableJoin", "describe_state"]
 
 _LEFT, _RIGHT = b"\x01", b"\x02"
+
+
+def describe_state(key: bytes, value: Any) -> dict[str, Any] | None:
+    """One row of the state in words (``streamflow tables --dump``); ``key``: the join key's
+    bytes."""
+    side = {_LEFT: "left", _RIGHT: "right"}.get(key[:1])
+    if side is None:
+        return None
+    return {"side": side, "key": key[1:], "value": value[0], "timestamp": value[1]}
 
 
 class TableTableJoin:
