@@ -53,6 +53,7 @@ class Settings:
     ssl_certfile: str | None = field(default=None, metadata={"help": "client certificate for SSL"})
     ssl_keyfile: str | None = field(default=None, metadata={"help": "client key for SSL"})
     log_level: str = field(default="INFO", metadata={"help": "DEBUG, INFO, WARNING, ERROR"})
+    log_format: str = field(default="text", metadata={"help": "text, or json: one JSON object per line (time, level, app, worker, logger, message, topic/partition/offset)"})
 
     @classmethod
     def from_sources(cls, code: Mapping[str, Any] | None = None,
@@ -96,6 +97,8 @@ class Settings:
         for name in ("on_decode_error", "on_agent_error"):
             if getattr(self, name) not in ERROR_POLICIES:
                 raise ConfigError(f"{name} {getattr(self, name)!r}: use one of {ERROR_POLICIES}")
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"log_format {self.log_format!r}: use text or json")
         if self.store not in ("rocksdb", "memory"):
             raise ConfigError(f"store {self.store!r}: use rocksdb or memory")
         if self.commit_interval <= 0:

@@ -13,13 +13,9 @@ from ..config import Settings
 from ..exceptions import StreamflowError
 from .loading import load_app
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), format=LOG_FORMAT,
-                        stream=sys.stderr, force=True)
-    logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLogger().level))
+def setup_logging(level: str, fmt: str = "text", app: str | None = None) -> None:
+    from ..logs import configure
+    configure(level, fmt, app=app)
 
 
 @click.group()
@@ -33,6 +29,7 @@ def main() -> None:
 @click.option("--broker", help="memory:// (embedded, default) or kafka://host:port[,host:port]")
 @click.option("--data-dir", help="where table stores live")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option("--log-format", type=click.Choice(["text", "json"]), help="json: one JSON object per line")
 @click.option("--commit-interval", type=float, help="seconds between commits")
 @click.option("--batch-size", type=int, help="max records handed to agents at once")
 @click.option("--processing-guarantee", type=click.Choice(["at_least_once", "exactly_once"]))
@@ -47,8 +44,20 @@ def worker(app_spec: str, **flags: Any) -> None:
         settings = app.configure(**{k: v for k, v in flags.items() if v is not None})
     except StreamflowError as exc:
         raise click.ClickException(str(exc)) from None
-    setup_logging(settings.log_level)
-    code = asyncio.run(_run_worker(Worker(app)))
+    runner = Worker(app)
+    bar = None
+    if sys.stderr.isatty() and settings.log_format == "text":
+        from .progress import CurrentStderr, RestoreBar
+        from ..logs import configure
+        configure(settings.log_level, "text", app=app.id, stream=CurrentStderr())
+        bar = runner.tables.restore_listener = RestoreBar()
+    else:
+        setup_logging(settings.log_level, settings.log_format, app.id)
+    try:
+        code = asyncio.run(_run_worker(runner))
+    finally:
+        if bar is not None:
+            bar.close()
     sys.exit(code)
 
 

@@ -2,8 +2,8 @@
 to where they came from once the app can read them (``--redrive``).
 
 A dead letter is the record as it came (key, value, timestamp, headers) plus the headers
-``streamflow.topic``, ``streamflow.partition``, ``streamflow.offset`` and ``streamflow.error``
-(see ``Worker._dead_letter``). A re-drive sends it to its source topic and partition without
+``streamflow.topic``, ``streamflow.partition``, ``streamflow.offset``, ``streamflow.error`` and,
+for an agent's failure, ``streamflow.agent`` (see ``runtime.failures.DeadLetters``). A re-drive sends it to its source topic and partition without
 those headers, so a record that fails again is dead-lettered again with fresh ones.
 
 Progress is kept per source topic in a consumer group of its own,
@@ -30,7 +30,8 @@ from .connect import connected
 from .reset import input_topics
 from .topics import dead_letter_topic
 
-HEADERS = ("streamflow.topic", "streamflow.partition", "streamflow.offset", "streamflow.error")
+HEADERS = ("streamflow.topic", "streamflow.partition", "streamflow.offset", "streamflow.error",
+           "streamflow.agent")
 CHUNK = 500
 
 
@@ -49,6 +50,7 @@ class DeadLetter:
     value: bytes | None
     headers: list[tuple[str, bytes]] = field(default_factory=list)  # the original ones
     pending: bool = True        # not re-driven (nor passed over) yet
+    agent: str | None = None    # the agent that raised on it (on_agent_error=dead_letter)
 
     @property
     def source(self) -> str:
@@ -57,7 +59,8 @@ class DeadLetter:
     def as_json(self) -> dict[str, Any]:
         return {"dead_letter": f"{self.at}@{self.offset}", "topic": self.topic,
                 "partition": self.partition, "offset": self.source_offset,
-                "timestamp": self.timestamp, "error": self.error, "key": _text(self.key),
+                "timestamp": self.timestamp, "error": self.error, "agent": self.agent,
+                "key": _text(self.key),
                 "value": _text(self.value),
                 "headers": {k: _text(v) for k, v in self.headers} or None,
                 "pending": self.pending}
@@ -89,13 +92,14 @@ def parse(record: Any) -> DeadLetter:
         raw = own.get(name)
         return int(raw) if raw is not None and raw.isdigit() else None
 
-    topic = own.get("streamflow.topic")
-    error = own.get("streamflow.error")
+    def text(name: str) -> str | None:
+        raw = own.get(name)
+        return raw.decode(errors="replace") if raw is not None else None
+
     return DeadLetter(TP(record.topic, record.partition), record.offset, record.timestamp,
-                      topic.decode() if topic is not None else None,
-                      number("streamflow.partition"), number("streamflow.offset"),
-                      error.decode(errors="replace") if error is not None else None,
-                      record.key, record.value, kept)
+                      text("streamflow.topic"), number("streamflow.partition"),
+                      number("streamflow.offset"), text("streamflow.error"), record.key,
+                      record.value, kept, agent=text("streamflow.agent"))
 
 
 class _Session:

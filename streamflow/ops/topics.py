@@ -54,7 +54,8 @@ def kinds(app: App, on_broker: list[str]) -> dict[str, str]:
             out[name] = "join output"
         else:
             out[name] = "internal" if topic.internal else "topic"
-    if app.settings.on_decode_error == "dead_letter" or dead_letter_topic(app) in on_broker:
+    policies = (app.settings.on_decode_error, getattr(app.settings, "on_agent_error", None))
+    if "dead_letter" in policies or dead_letter_topic(app) in on_broker:
         out[dead_letter_topic(app)] = "dead letters"
     for name in on_broker:
         if name.startswith(f"{app.id}-") and name not in out:

@@ -24,10 +24,12 @@ from ..exceptions import CopartitioningError, StreamflowError
 from ..state import MemoryStore, PartitionTransaction, StoreResources, open_rocksdb_store, restore
 from ..tables import GlobalTable, Table
 from ..types import TP
+from .restore_progress import RestoreProgress
 
 if TYPE_CHECKING:
     from ..state import Store
     from .output import OutputBuffer
+    from .restore_progress import RestoreListener
     from .transport.base import ChangelogReader
     from .worker import Worker
 
@@ -73,6 +75,8 @@ class TableManager:
         self._interrupt_all: str | None = None
         # The test driver turns this off and calls catch_up_globals() itself, deterministically.
         self.follow_globals = True
+        # Told how restores progress (the CLI's progress bar); without it, progress is logged.
+        self.restore_listener: "RestoreListener | None" = None
 
     # -- access from tables -------------------------------------------------------------------
     def transaction(self, table: Table, partition: int) -> PartitionTransaction:
@@ -149,7 +153,8 @@ class TableManager:
         path.parent.mkdir(parents=True, exist_ok=True)
         store, rebuilt = open_rocksdb_store(path, self.resources)
         if rebuilt:
-            log.warning("table %s[%d] will be rebuilt from its changelog", table.name, partition)
+            log.warning("table %s[%d] will be rebuilt from its changelog", table.name, partition,
+                        extra=_changelog(table, partition))
         return TablePartition(table, partition, store)
 
     def _reopen_empty(self, part: TablePartition) -> TablePartition:
@@ -343,7 +348,8 @@ class TableManager:
                 # and recreated. The store cannot be trusted against it; rebuild.
                 log.warning("table %s[%d]: store is at changelog offset %d but %s ends at %d "
                             "(topic recreated?); discarding the local store and rebuilding",
-                            part.table.name, part.partition, stored, tp, ends[tp])
+                            part.table.name, part.partition, stored, tp, ends[tp],
+                            extra={"topic": tp.topic, "partition": tp.partition})
                 part = self._reopen_empty(part)
                 start = 0
             self._global_positions[(part.table.name, part.partition)] = start
@@ -352,7 +358,8 @@ class TableManager:
                          part.partition, stored)
                 continue
             log.info("restoring table %s[%d] from %s offsets %d..%d", part.table.name,
-                     part.partition, tp, start, ends[tp])
+                     part.partition, tp, start, ends[tp],
+                     extra={"topic": tp.topic, "partition": tp.partition, "offset": start})
             ranges[tp] = (start, ends[tp])
             by_tp[tp] = part
         if not ranges:
@@ -362,6 +369,9 @@ class TableManager:
         total = 0
         remaining = sum(end - start for start, end in ranges.values())
         pending = dict(ranges)
+        listener = self.restore_listener
+        if listener is not None:
+            listener(RestoreProgress(0, remaining, 0.0, len(ranges), False))
         while pending:
             # One pass reads every partition still pending; an interruption ends the pass and
             # the next one goes on with the partitions that are still wanted.
@@ -381,7 +391,9 @@ class TableManager:
                                  part.table.name, part.partition, counts[tp], elapsed,
                                  counts[tp] / elapsed)
                     now = time.monotonic()
-                    if now - last_log > 2:
+                    if listener is not None:
+                        listener(RestoreProgress(total, remaining, now - began, len(ranges), False))
+                    elif now - last_log > 2:
                         last_log = now
                         log.info("restoring: %d records, %.0f records/s, about %d offsets to go",
                                  total, total / (now - began), remaining - total)
@@ -409,6 +421,8 @@ class TableManager:
                 log.info("restored table %s[%d]: %d records in %.2fs", part.table.name,
                          part.partition, counts[tp], time.monotonic() - began)
         self.restored_records += total
+        if listener is not None:
+            listener(RestoreProgress(total, remaining, time.monotonic() - began, len(ranges), True))
         return total
 
     async def catch_up_globals(self, reader: "ChangelogReader | None" = None) -> int:
@@ -428,7 +442,9 @@ class TableManager:
                         if r.key is None:  # restore() skips it: a table has no null-key row
                             log.warning("global table %s: skipping a record without a key at "
                                         "%s[%d] offset %d", table.name, tp.topic, tp.partition,
-                                        r.offset)
+                                        r.offset, extra={"topic": tp.topic,
+                                                         "partition": tp.partition,
+                                                         "offset": r.offset})
                     restore(self.active[(table.name, tp.partition)].store,
                             [(r.key, r.value, r.offset) for r in records])
                     table.invalidate(r.key for r in records)
@@ -446,6 +462,13 @@ class TableManager:
                     await asyncio.sleep(0.05)
         finally:
             await reader.stop()
+
+
+def _changelog(table: Table, partition: int) -> dict[str, object] | None:
+    """Log ``extra`` fields naming a table partition's changelog partition."""
+    if table.changelog is None:
+        return None
+    return {"topic": table.changelog.name, "partition": partition}
 
 
 __all__ = ["TableManager", "TablePartition"]

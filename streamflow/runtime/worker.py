@@ -413,7 +413,8 @@ class Worker:
     def _on_failure(self, where: str, exc: BaseException, event: Event | None) -> None:
         at = f" while processing {event.coordinates}" if event is not None else ""
         log.error("%s raised %s%s: %s", where if " " in where else f"agent {where}",
-                  type(exc).__name__, at, exc, exc_info=exc)
+                  type(exc).__name__, at, exc, exc_info=exc,
+                  extra=_where(event) if event is not None else None)
         if self._fatal is None:
             err = AgentError(f"{where if ' ' in where else 'agent ' + where} failed{at}: "
                              f"{type(exc).__name__}: {exc}")
@@ -570,13 +571,13 @@ class Worker:
                     continue
             if self.settings.on_decode_error == "skip":
                 self.decode_errors_skipped += 1
-                log.error("%s; skipped (on_decode_error=skip)", failure)
+                log.error("%s; skipped (on_decode_error=skip)", failure, extra=_where(failure))
                 continue
             if self._dead_letters is not None:
                 self._dead_letter(r, failure)
                 continue
             log.error("%s; stopping (on_decode_error=stop: fix the producer or set "
-                      "on_decode_error=skip or dead_letter)", failure)
+                      "on_decode_error=skip or dead_letter)", failure, extra=_where(failure))
             return events, failure
         return events, None
 
@@ -589,7 +590,7 @@ class Worker:
             record, (failure.topic, failure.partition, failure.offset), str(failure))
         self.dead_lettered += 1
         log.error("%s; sent to %s[%d] (on_decode_error=dead_letter)", failure,
-                  self.dead_letters.topic, partition)
+                  self.dead_letters.topic, partition, extra=_where(failure))
 
     # -- commits ------------------------------------------------------------------------------
     async def _quiesce(self) -> None:
@@ -671,6 +672,11 @@ class Worker:
             self._reseek_broadcasts()
         if tps:
             log.info("partitions ready: %s", _fmt_tps(tps))
+
+
+def _where(at: Any) -> dict[str, Any]:
+    """Log ``extra`` fields naming a record (an Event or a DecodeError): JSON logs show them."""
+    return {"topic": at.topic, "partition": at.partition, "offset": at.offset}
 
 
 def _reason(exc: BaseException) -> str:
