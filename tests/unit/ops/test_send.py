@@ -134,3 +134,15 @@ def test_cli_errors_are_one_line(shop_module, args, message) -> None:
     assert message in result.output
     assert "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", [["topics"], ["reset", "--to-earliest"], ["dead-letters"],
+                                     ["send", "orders", "--value", "{}"]])
+def test_every_operations_command_says_why_memory_is_pointless(shop_module, command) -> None:
+    result = CliRunner().invoke(main, [command[0], shop_module, *command[1:]])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: streamflow {command[0]}: app shop uses memory://. memory:// is an embedded "
+        "broker inside one process: a command run from the shell sees an empty broker of its "
+        "own, never a worker's. Point it at your Kafka cluster with --broker kafka://host:port "
+        "(or STREAMFLOW_BROKER)")
