@@ -4,6 +4,7 @@ tests/integration/test_ops_kafka.py."""
 from __future__ import annotations
 
 import io
+import sys
 
 import orjson
 import pytest
@@ -111,6 +112,7 @@ def test_unknown_topic_lists_the_apps_topics() -> None:
 
 @pytest.fixture
 def shop_module(tmp_path, monkeypatch):
+    monkeypatch.delitem(sys.modules, "shop_app", raising=False)  # --broker configures the app
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     (tmp_path / "shop_app.py").write_text(
