@@ -48,7 +48,7 @@ REPO = BENCH.parent
 PARTITIONS = 8
 KEY_COUNT = 10_000
 IDS = [f"u{i:05d}" for i in range(KEY_COUNT)]
-KEYS = [orjson.dumps(i) for i in IDS]            # b'"u00042"': JSON keys, like streamflow's default
+KEYS = [orjson.dumps(i) for i in IDS]            # b'"u00042"': JSON keys (streamflow's apps declare key_type="json")
 KEY_PARTITION = [partition_for(k, PARTITIONS) for k in KEYS]
 WINDOW_MS = 60_000
 LOG_APPEND = {"message.timestamp.type": "LogAppendTime"}

@@ -8,7 +8,11 @@ or broker. Use it to compare two versions of the windowed path; report throughpu
 real harness.
 
     python -m benchmarks.windowed_bench [--events 300000] [--repeat 5] [--commit-every 50000]
-        [--profile out.prof]
+        [--profile out.prof] [--text-keys]
+
+``--text-keys`` keys the events by plain text (``u00042``) and runs the app with text keys
+(``BENCH_KEY_TYPE=str``, streamflow's default) instead of the harness's JSON keys: results are
+then spliced with the key as a JSON string.
 
 Prints the CPU time (process time, less sensitive to other processes than wall time) per run,
 the median and the best in events/s. On a shared machine compare the best of several runs.
@@ -62,15 +66,31 @@ async def one_run(parts: dict, commit_every: int, profile: cProfile.Profile | No
     return elapsed
 
 
+def as_text_keys(parts: dict) -> dict:
+    """The same events keyed by plain text (b'u00042' for b'"u00042"'), on the partitions the
+    default partitioner gives those bytes, in timestamp order per partition."""
+    from streamflow.partitioner import partition_for
+    out: dict[int, list] = {p: [] for p in parts}
+    for records in parts.values():
+        for key, value, ts in records:
+            text = key[1:-1]
+            out[partition_for(text, len(parts))].append((text, value, ts))
+    return {p: sorted(records, key=lambda r: r[2]) for p, records in out.items()}
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--events", type=int, default=300_000)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--commit-every", type=int, default=50_000)
     p.add_argument("--profile", help="write a cProfile of the last run to this file")
+    p.add_argument("--text-keys", action="store_true", help="plain text keys (the default key type)")
     ns = p.parse_args(argv)
     from benchmarks import harness as h
     parts, _, _ = h.generate(ns.events)
+    if ns.text_keys:
+        parts = as_text_keys(parts)
+        os.environ["BENCH_KEY_TYPE"] = "str"
     times = []
     for i in range(ns.repeat):
         prof = cProfile.Profile() if ns.profile and i == ns.repeat - 1 else None

@@ -12,7 +12,7 @@ from .streams import Stream
 from .topics import Topic
 from .types import Event, Message
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "agg", "App", "Settings", "Record", "Stream", "Topic", "Event", "Message",

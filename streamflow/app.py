@@ -14,6 +14,7 @@ from .agents import AgentSpec, TaskSpec, TimerSpec
 from .config import Settings
 from .durations import Duration, seconds
 from .exceptions import ConfigError, StreamflowError
+from .serialization import key_codec_for
 from .tables import GlobalTable, Table
 from .topics import Topic
 
@@ -28,13 +29,17 @@ class App:
 
     ``id`` names the consumer group and prefixes internal topics. Keyword settings (see
     :class:`streamflow.config.Settings`) are overridden by ``STREAMFLOW_*`` environment variables
-    and by CLI flags.
+    and by CLI flags. ``key_type`` is the key type of the topics and tables that declare none
+    (default: text keys; ``key_type="json"`` keeps the JSON keys of streamflow before 0.2).
     """
 
-    def __init__(self, id: str, *, broker: str | None = None, **settings: Any) -> None:
+    def __init__(self, id: str, *, broker: str | None = None, key_type: Any = None,
+                 **settings: Any) -> None:
         if not _ID.match(id):
             raise ConfigError(f"app id {id!r}: use letters, digits, '.', '_' and '-'")
         self.id = id
+        self.key_type = key_type
+        key_codec_for(key_type)  # an unknown key type fails here, not at the first topic
         if broker is not None:
             settings["broker"] = broker
         self._code_settings = settings

@@ -77,7 +77,9 @@ class _Join:
             raise ConfigError(f"{self.kind_name} {name}: the two sides must be different topics")
         n = partitions or self.left_topic.declared_partitions or app.settings.topic_partitions
         self.state = self._state_table(f"{name}-join-state", n)
-        self.output = into or app.topic(f"{app.id}-{name}-join", partitions=n)
+        # Results are keyed by the input key's bytes: by default they decode as the left's keys.
+        self.key_codec = left.key_codec
+        self.output = into or app.topic(f"{app.id}-{name}-join", key_type=self.key_codec, partitions=n)
         app._start_checks.append(self._check_copartitioned)
         app.agent(self.left_topic, self.right_topic, name=f"join:{name}")(self._run)
 
@@ -184,7 +186,7 @@ class TableTableJoinSpec(_Join):
         self.processor = TableTableJoin(kind, typed_joiner(joiner or pair, left, right))  # type: ignore[arg-type]
         self._left, self._right = self.processor.update_left, self.processor.update_right
         super().__init__(app, name, left, right, into, partitions)
-        self.table = app.table(name, partitions=self.state.partitions)
+        self.table = app.table(name, key_type=self.key_codec, partitions=self.state.partitions)
 
 
     def _emitted(self, partition: int, results: list[JoinResult]) -> None:
@@ -231,8 +233,8 @@ class ForeignKeyJoinSpec:
                                         typed_joiner(joiner or pair, left, right))
         n = partitions or self.left_topic.declared_partitions or app.settings.topic_partitions
         self.state = app.table(f"{name}-join-state", partitions=n)
-        self.output = into or app.topic(f"{app.id}-{name}-join", partitions=n)
-        self.table = app.table(name, partitions=n)
+        self.output = into or app.topic(f"{app.id}-{name}-join", key_type=left.key_codec, partitions=n)
+        self.table = app.table(name, key_type=left.key_codec, partitions=n)
         self.agent_name = f"join:{name}"
         app._broadcasts.append(self)
         app._start_checks.append(self._check)

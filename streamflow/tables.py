@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .context import current_context
-from .exceptions import ConfigError, CopartitioningError, StreamflowError
+from .exceptions import CodecError, ConfigError, CopartitioningError, StreamflowError
 from .partitioner import partition_for
-from .serialization import Codec, codec_for
+from .serialization import Codec, codec_for, describe_key_format, key_codec_for, key_format
 from .topics import Topic
 
 if TYPE_CHECKING:
@@ -47,7 +47,8 @@ class Table:
                  changelog_config: dict[str, str] | None = None) -> None:
         self.app = app
         self.name = name
-        self.key_codec: Codec = codec_for(key_type)
+        self.key_type = key_type
+        self.key_codec: Codec = key_codec_for(key_type if key_type is not None else app.key_type)
         self.value_codec: Codec = codec_for(value_type)
         self.default = default
         self.declared_partitions = partitions
@@ -98,30 +99,55 @@ class Table:
                     topic is not None and topic.key_codec is self.key_codec)
             if same:
                 return event[7]
-        return self.key_codec.dumps(key)
+        try:
+            return self.key_codec.dumps(key)
+        except (TypeError, ValueError) as exc:
+            raise CodecError(f"table {self.name}: {exc} (on app.table({self.name!r}, "
+                             f"key_type=...))") from None
 
     def _txn(self, raw_key: bytes) -> "PartitionTransaction":
         runtime = self.app._require_runtime(f"table {self.name}")
         ctx = current_context.get()
         current = ctx.current if ctx is not None and not ctx.batch else None
         if current is not None:
-            event = ctx.event  # type: ignore[union-attr]
-            ok = self._copartitioned.get(event.topic)
-            if ok is None:
-                ok = self._copartitioned[event.topic] = (
-                    runtime.partition_count(event.topic) == self.partitions)
-            if not ok:
-                raise CopartitioningError(
-                    f"table {self.name} has {self.partitions} partitions but is updated from "
-                    f"{event.topic}, which has {runtime.partition_count(event.topic)}: an "
-                    f"update made while processing partition p must land in table partition p. "
-                    f"Re-key the stream with stream.group_by(key_fn, name=...) so it goes "
-                    f"through a repartition topic with {self.partitions} partitions, or declare "
-                    f"the table with partitions={runtime.partition_count(event.topic)}")
-            partition = event.partition
+            # [0]: the event's topic, [1]: its partition (an Event or the worker's tuple)
+            if not self._copartitioned.get(current[0]):
+                self._check_updated_from(current[0], runtime)
+            partition = current[1]
         else:
             partition = partition_for(raw_key, self.partitions)
         return runtime.tables.transaction(self, partition)
+
+    def _check_updated_from(self, topic: str, runtime: Any) -> None:
+        """An update made while processing partition p of ``topic`` lands in table partition
+        p: right only when ``topic`` has the table's partition count and encodes keys as the
+        table does. Raises :class:`CopartitioningError` otherwise; remembers a topic that fits."""
+        n = runtime.partition_count(topic)
+        if n != self.partitions:
+            raise CopartitioningError(
+                f"table {self.name} has {self.partitions} partitions but is updated from "
+                f"{topic}, which has {n}: an update made while processing partition p must "
+                f"land in table partition p. Re-key the stream with stream.group_by(key_fn, "
+                f"name=...) so it goes through a repartition topic with {self.partitions} "
+                f"partitions, or declare the table with partitions={n}")
+        problem = self.key_format_problem(topic, "is updated from")
+        if problem is not None:
+            raise CopartitioningError(problem)
+        self._copartitioned[topic] = True
+
+    def key_format_problem(self, topic: str, doing: str) -> str | None:
+        """Why events of ``topic`` cannot update (or be joined with) this table because their
+        keys are laid out differently, or None. The same key as ``"k1"`` (JSON) and ``k1``
+        (text) is two byte strings on two partitions: the table would hold it twice."""
+        source = self.app.topics.get(topic)
+        if source is None or key_format(source.key_codec) == key_format(self.key_codec):
+            return None
+        return (f"table {self.name} {doing} {topic}, but {topic} has "
+                f"{describe_key_format(source.key_codec)} and the table has "
+                f"{describe_key_format(self.key_codec)}: the same key would be two different "
+                f"byte strings on two partitions, and the table would hold it twice. Declare "
+                f"the same key_type on both (app.topic({topic!r}, key_type=...) and "
+                f"app.table({self.name!r}, key_type=...), or App(..., key_type=...) for all)")
 
     # -- dict interface ---------------------------------------------------------------------
     def __getitem__(self, key: Any) -> Any:

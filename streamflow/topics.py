@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 from .context import current_context
-from .serialization import Codec, codec_for
+from .exceptions import CodecError
+from .serialization import Codec, codec_for, key_codec_for
 
 if TYPE_CHECKING:
     from .app import App
@@ -24,11 +25,13 @@ class Topic:
         self.app = app
         self.name = name
         self.key_type, self.value_type = key_type, value_type
-        self.key_codec: Codec = codec_for(key_type)
+        self.key_codec: Codec = key_codec_for(key_type if key_type is not None else app.key_type)
         self.value_codec: Codec = codec_for(value_type)
         self.declared_partitions = partitions
         self.config = dict(config or {})
         self.internal = internal
+        # Where this topic's key type is declared, for error messages (group_by sets its own).
+        self.declared_by = f"app.topic({name!r}, key_type=...)"
 
     @property
     def partitions(self) -> int:
@@ -39,7 +42,12 @@ class Topic:
         return self.declared_partitions or self.app.settings.topic_partitions
 
     def encode_key(self, key: Any) -> bytes | None:
-        return None if key is None else self.key_codec.dumps(key)
+        if key is None:
+            return None
+        try:
+            return self.key_codec.dumps(key)
+        except (TypeError, ValueError) as exc:
+            raise CodecError(f"topic {self.name}: {exc} (on {self.declared_by})") from None
 
     def encode_value(self, value: Any) -> bytes | None:
         return None if value is None else self.value_codec.dumps(value)

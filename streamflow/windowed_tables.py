@@ -32,7 +32,8 @@ from .context import current_context
 from .durations import Duration, to_ms
 from .exceptions import ConfigError, InvalidTimestamp, StreamflowError
 from .operators.windowed import WindowedAggregation, WindowResult
-from .serialization.codecs import JsonCodec
+from .serialization import describe_key_format, key_format
+from .serialization.codecs import JSON_KEY, JsonCodec
 from .operators.windows import (HoppingWindows, SessionWindows, SlidingWindows, TumblingWindows,
                                 Window)
 from .tables import Table
@@ -73,7 +74,8 @@ class WindowedTable(Table):
         self._show = self.aggregation.result
         self._emit_runtime: Any = None
         self._emit_n = 0
-        self._emit_partitions: dict[bytes, int] | None = None
+        self._emit_keys: dict[bytes, tuple[int, bytes]] | None = None
+        self._key_json: Callable[[bytes], bytes] | None = None
         base.app.tables[base.name] = self
 
     # -- declaration ---------------------------------------------------------------------------
@@ -84,11 +86,19 @@ class WindowedTable(Table):
             raise ConfigError(f"emit mode {mode!r}: use 'update' or 'final'")
         if self._processor is not None:
             raise ConfigError(f"table {self.name}: emit_to must be called before the app runs")
+        if key_format(topic.key_codec) != "json":
+            if topic.key_type is not None:
+                raise ConfigError(
+                    f"table {self.name}: window results are keyed by JSON objects "
+                    f"{{\"key\", \"start\", \"end\"}}, but {topic.name} declares "
+                    f"{describe_key_format(topic.key_codec)}; declare it with key_type=dict or "
+                    f"without key_type")
+            topic.key_codec = JSON_KEY  # undeclared: windowed keys are JSON by definition
         self.emit_topic, self.emit_mode = topic, mode
-        # JSON all the way (the default): results are spliced from the key's bytes, not
-        # decoded and encoded again.
-        self._splice_json = all(isinstance(c, JsonCodec)
-                                for c in (topic.key_codec, topic.value_codec, self.key_codec))
+        # JSON values and a key the emitted JSON can hold as it is (JSON) or as a string
+        # (text): results are spliced from the key's bytes, not decoded and encoded again.
+        self._key_json = _key_as_json(self.key_codec)
+        self._splice_json = type(topic.value_codec) is JsonCodec and self._key_json is not None
         return self
 
     def late_to(self, topic: Topic) -> "WindowedTable":
@@ -210,25 +220,36 @@ class WindowedTable(Table):
             return
         start, aggregate, ts = update
         output = runtime.output  # type: ignore[union-attr]
-        partitions = self._emit_partitions
-        if partitions is None or self._emit_runtime is not runtime:
-            partitions = self._emit_cache(runtime, topic)
-        partition = partitions.get(raw)
-        if partition is None:
-            if len(partitions) > 200_000:
-                partitions.clear()
-            partition = partitions[raw] = output.partition_of(raw, self._emit_n)
-        head = b'{"key":%b,"start":%d,"end":%d' % (raw, start, start + self._size)
+        keys = self._emit_keys
+        if keys is None or self._emit_runtime is not runtime:
+            keys = self._emit_cache(runtime, topic)
+        cached = keys.get(raw)
+        if cached is None:
+            cached = self._emit_key(raw, output)
+        partition, key_json = cached
+        head = b'{"key":%b,"start":%d,"end":%d' % (key_json, start, start + self._size)
         output.add_nowait(topic.name, head + b"}",
                           head + b',"value":' + _dumps(self._show(aggregate)) + b"}",
                           partition, ts, None)
 
-    def _emit_cache(self, runtime: Any, topic: Topic) -> dict[bytes, int]:
-        """Per run: the emit topic's partition count and a key -> partition cache."""
+    def _emit_cache(self, runtime: Any, topic: Topic) -> dict[bytes, tuple[int, bytes]]:
+        """Per run: the emit topic's partition count and a cache of key bytes -> (partition,
+        the key as JSON)."""
         self._emit_runtime = runtime
         self._emit_n = runtime.partition_count(topic.name)
-        self._emit_partitions = {}
-        return self._emit_partitions
+        self._emit_keys = {}
+        return self._emit_keys
+
+    def _emit_key(self, raw: bytes, output: Any) -> tuple[int, bytes]:
+        """(partition, JSON) of a result key, cached. Like Kafka Streams' windowed partitioner,
+        a result goes to the partition of its *key* (not of key and window), so all windows of
+        a key stay together, on the partition a producer puts that key on."""
+        keys = self._emit_keys
+        assert keys is not None and self._key_json is not None
+        if len(keys) > 200_000:
+            keys.clear()
+        cached = keys[raw] = (output.partition_of(raw, self._emit_n), self._key_json(raw))
+        return cached
 
     def __getitem__(self, key: Any) -> "WindowSet":
         return WindowSet(self, key)
@@ -254,10 +275,12 @@ class WindowedTable(Table):
         n = runtime.partition_count(topic.name)
         show = self.aggregation.result
         fast = self._splice_json
+        key_json = self._key_json
         for r in results:
             partition = output.partition_of(r.key, n)
             if fast:
-                head = b'{"key":%b,"start":%d,"end":%d' % (r.key, r.window.start, r.window.end)
+                head = b'{"key":%b,"start":%d,"end":%d' % (key_json(r.key), r.window.start,  # type: ignore[misc]
+                                                           r.window.end)
                 raw_key = head + b"}"
                 raw_value = None if r.value is None else head + b',"value":' + orjson.dumps(show(r.value)) + b"}"
             else:
@@ -316,6 +339,25 @@ class WindowedTable(Table):
     def items(self) -> Iterator[tuple[Any, Any]]:
         raise TypeError(f"windowed table {self.name}: read windows with table[key].range(...) "
                         "or windows_of(key, from_ms, to_ms)")
+
+
+def _key_as_json(codec: Any) -> Callable[[bytes], bytes] | None:
+    """How to write a table key's bytes into a JSON result: as they are (JSON keys), as a
+    JSON string (text keys), or None (other codecs: the result is decoded and re-encoded)."""
+    fmt = key_format(codec)
+    if fmt == "json":
+        return _same
+    if fmt == "text" and codec.name == "str":
+        return _json_string
+    return None
+
+
+def _same(raw: bytes) -> bytes:
+    return raw
+
+
+def _json_string(raw: bytes) -> bytes:
+    return _dumps(raw.decode())
 
 
 def _holds(definition: Any, window: Window, ts: int) -> bool:

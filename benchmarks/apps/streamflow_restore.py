@@ -7,7 +7,10 @@ import os
 import streamflow
 
 PARTITIONS = int(os.environ.get("BENCH_PARTITIONS", "8"))
-app = streamflow.App(os.environ.get("BENCH_GROUP", "bench-restore"), topic_partitions=PARTITIONS)
+# The harness keys events by JSON strings (b'"u00042"'), the same bytes for every contender.
+KEY_TYPE = os.environ.get("BENCH_KEY_TYPE", "json")
+app = streamflow.App(os.environ.get("BENCH_GROUP", "bench-restore"), topic_partitions=PARTITIONS,
+                     key_type=KEY_TYPE)
 source = app.topic(os.environ.get("BENCH_IN", "bench-restore-in"), partitions=PARTITIONS)
 t = app.table("t", partitions=PARTITIONS)
 

@@ -8,7 +8,10 @@ import os
 import streamflow
 
 PARTITIONS = int(os.environ.get("BENCH_PARTITIONS", "8"))
-app = streamflow.App(os.environ.get("BENCH_GROUP", "bench-stateless"), topic_partitions=PARTITIONS)
+# The harness keys events by JSON strings (b'"u00042"'), the same bytes for every contender.
+KEY_TYPE = os.environ.get("BENCH_KEY_TYPE", "json")
+app = streamflow.App(os.environ.get("BENCH_GROUP", "bench-stateless"), topic_partitions=PARTITIONS,
+                     key_type=KEY_TYPE)
 events = app.topic(os.environ.get("BENCH_IN", "bench-in"), partitions=PARTITIONS)
 out = app.topic(os.environ.get("BENCH_OUT", "bench-out"), partitions=PARTITIONS)
 

@@ -327,6 +327,9 @@ class Worker:
                         f"Re-key the stream with stream.group_by(key_fn, name=..., "
                         f"partitions={table.partitions}), declare the table with partitions={n}, "
                         f"or use a global table"))
+                problem = table.key_format_problem(topic, "is joined with")
+                if problem is not None:
+                    self._join_errors.append(CopartitioningError(problem))
         return check
 
     def _repartitioner(self, runner: AgentRunner) -> Any:

@@ -1,8 +1,16 @@
 """Codecs turn keys and values into bytes and back.
 
 JSON goes through orjson (dataclasses and ``Record`` encode natively). Decoding never evaluates
-or unpickles anything: bytes off a topic are data. ``codec_for`` picks the codec from a topic's
-declared type, so users rarely name a codec themselves.
+or unpickles anything: bytes off a topic are data. ``codec_for`` picks a value codec and
+``key_codec_for`` a key codec from a declared type, so users rarely name a codec themselves.
+
+Keys and values have different defaults. Values are JSON. Keys are UTF-8 text unless a key type
+is declared (``TEXT_KEY``), because that is what almost every producer sends (``user-42``,
+an order id, Kafka's console producer, a ``StringSerializer``) and because a key's bytes decide
+its partition: text keys are the bytes a Java producer hashes for the same string. Declaring
+``key_type=int``, ``dict``, a Record or ``"json"`` makes keys JSON. The default key codec is
+strict: it refuses to encode a key that is not text rather than turning ``42`` or a dict into
+text that would decode as something else (docs/decisions.md, "Keys").
 """
 from __future__ import annotations
 
@@ -42,6 +50,49 @@ class JsonCodec:
     loads = staticmethod(orjson.loads)
 
 
+class TextKeyCodec:
+    """Keys as UTF-8 text: the default key codec, and ``key_type=str``.
+
+    Encodes ``str`` (and passes ``bytes`` through, already encoded); anything else is a
+    ``TypeError`` that says which ``key_type`` to declare, because ``str(42)`` would decode as
+    ``"42"`` and ``str({...})`` as a Python repr: a key silently changing meaning."""
+
+    name = "str"
+
+    def dumps(self, value: Any) -> bytes:
+        if value.__class__ is str:
+            return value.encode()
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value)
+        if isinstance(value, str):
+            return str(value).encode()
+        raise TypeError(f"key {_show(value)} is not text: keys are text unless a key type is "
+                        f"declared; declare key_type={_type_hint(value)} for JSON keys")
+
+    def loads(self, data: bytes) -> Any:
+        try:
+            return data.decode()
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not UTF-8 text ({exc.reason} at byte {exc.start}): keys are text "
+                             "unless a key type is declared; declare key_type=bytes for binary "
+                             "keys") from None
+
+
+class JsonKeyCodec(JsonCodec):
+    """Keys as JSON: what ``key_type=int``, ``dict``, ``list`` or ``"json"`` declares. The
+    same bytes as :class:`JsonCodec`; only the decode error says what to declare instead."""
+
+    name = "json"
+
+    def loads(self, data: bytes) -> Any:  # type: ignore[override]
+        try:
+            return _json_loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise ValueError(f"not JSON ({exc}): this key type is JSON (key_type=int, dict, "
+                             "list, a Record or \"json\" was declared); for plain text keys "
+                             "such as user-42 declare key_type=str or leave key_type out") from None
+
+
 class RawCodec:
     """Bytes in, bytes out."""
 
@@ -68,6 +119,24 @@ class StrCodec:
 
     def loads(self, data: bytes) -> Any:
         return data.decode()
+
+
+_json_loads = orjson.loads
+
+
+def _show(value: Any) -> str:
+    text = f"{type(value).__name__} {value!r}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _type_hint(value: Any) -> str:
+    if isinstance(value, (bool, int, float)):
+        return type(value).__name__
+    if dataclasses.is_dataclass(value):
+        return type(value).__name__
+    if isinstance(value, (dict, list, tuple)):
+        return "dict" if isinstance(value, dict) else "list"
+    return '"json"'
 
 
 class RecordCodec:
@@ -102,28 +171,80 @@ def dict_encoder(codec: Codec) -> tuple[Any, int] | None:
 JSON = JsonCodec()
 RAW = RawCodec()
 STR = StrCodec()
+TEXT_KEY = TextKeyCodec()
+JSON_KEY = JsonKeyCodec()
 _BY_NAME: dict[str, Codec] = {"json": JSON, "raw": RAW, "bytes": RAW, "str": STR}
+_KEYS_BY_NAME: dict[str, Codec] = {"json": JSON_KEY, "raw": RAW, "bytes": RAW, "str": TEXT_KEY}
 
 
 def codec_for(spec: Any) -> Codec:
-    """The codec for a declared type or codec name: ``None``/"json", ``bytes``/"raw",
+    """The value codec for a declared type or codec name: ``None``/"json", ``bytes``/"raw",
     ``str``/"str", a dataclass/``Record`` (typed JSON), or any object with dumps/loads."""
     if spec is None or spec is Any:
         return JSON
+    return _pick(spec, _BY_NAME, JSON, STR)
+
+
+def key_codec_for(spec: Any) -> Codec:
+    """The key codec for a declared key type: text (``None``, ``str``, "str"), raw bytes
+    (``bytes``, "raw"), JSON (``int``, ``float``, ``dict``, ``list``, ``bool``, "json"), a
+    dataclass/``Record`` (typed JSON) or any object with dumps/loads."""
+    if spec is None or spec is str:
+        return TEXT_KEY
+    if spec is Any:
+        return JSON_KEY
+    return _pick(spec, _KEYS_BY_NAME, JSON_KEY, TEXT_KEY)
+
+
+def _pick(spec: Any, by_name: dict[str, Codec], json: Codec, text: Codec) -> Codec:
     if isinstance(spec, str):
         try:
-            return _BY_NAME[spec]
+            return by_name[spec]
         except KeyError:
-            raise ValueError(f"unknown codec {spec!r}; use one of {sorted(_BY_NAME)}") from None
+            raise ValueError(f"unknown codec {spec!r}; use one of {sorted(by_name)}") from None
     if spec is bytes:
         return RAW
     if spec is str:
-        return STR
+        return text
     if spec in (int, float, dict, list, bool):
-        return JSON
+        return json
     if isinstance(spec, type) and dataclasses.is_dataclass(spec):
-        return RecordCodec(spec)
+        return _record_codec(spec)
     if hasattr(spec, "dumps") and hasattr(spec, "loads"):
         return spec
     raise ValueError(f"cannot pick a codec for {spec!r}: give a dataclass, str, bytes, "
                      "a codec name or an object with dumps/loads")
+
+
+_RECORD_CODECS: dict[type, RecordCodec] = {}
+
+
+def _record_codec(record_type: type) -> RecordCodec:
+    """One codec per record type, so that "the same codec" is an identity check (the hot
+    path reuses a key's bytes when its source and destination share the codec)."""
+    codec = _RECORD_CODECS.get(record_type)
+    if codec is None:
+        codec = _RECORD_CODECS[record_type] = RecordCodec(record_type)
+    return codec
+
+
+def key_format(codec: Codec) -> str:
+    """How a key codec lays a key out: "text" (text and raw bytes: ``"k1"`` and ``b"k1"`` are
+    the same bytes), "json" (JSON, records), or the codec's own identity. Two codecs of one
+    format give the same bytes, hence the same partition, for the same key."""
+    if isinstance(codec, (TextKeyCodec, StrCodec, RawCodec)):
+        return "text"
+    if isinstance(codec, (JsonCodec, RecordCodec)):
+        return "json"
+    return f"{type(codec).__name__}@{id(codec):x}"
+
+
+def describe_key_format(codec: Codec) -> str:
+    """``key_format`` for people: what to declare to get it."""
+    fmt = key_format(codec)
+    if fmt == "text":
+        return "text keys (key_type=str, the default)" if not isinstance(codec, RawCodec) \
+            else "raw keys (key_type=bytes)"
+    if fmt == "json":
+        return "JSON keys (key_type=int, dict, a Record or \"json\")"
+    return f"keys encoded by {getattr(codec, 'name', type(codec).__name__)}"

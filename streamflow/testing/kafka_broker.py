@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Coroutine, Mapping
 
-__all__ = ["KafkaBroker", "DEFAULT_VERSION", "cache_root", "main"]
+__all__ = ["KafkaBroker", "DEFAULT_VERSION", "cache_root", "ensure_jars", "java", "main"]
 
 DEFAULT_VERSION = "4.1.1"
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
@@ -201,6 +201,89 @@ def _pdeathsig_preexec() -> Callable[[], None] | None:
     return preexec
 
 
+def _libs_dir(version: str, tools: bool) -> Path:
+    return cache_root() / f"kafka-{version}" / ("tools" if tools else "libs")
+
+
+def _libs_complete(libs: Path, version: str, tools: bool) -> bool:
+    return ((libs / f"kafka_2.13-{version}.jar").is_file()
+            and (libs / f"kafka-clients-{version}.jar").is_file()
+            and (not tools or (libs / f"kafka-tools-{version}.jar").is_file()))
+
+
+def ensure_jars(version: str = DEFAULT_VERSION, tools: bool = False) -> Path:
+    """Resolve Apache Kafka's jars into the cache once; return their directory.
+
+    ``tools=True`` resolves the broker's jars plus ``kafka-tools`` (the console producer and
+    consumer, for interoperability tests) into a directory of their own, so the broker's
+    cache is never invalidated by it. The jars are resolved into a temporary directory beside
+    the cache entry and renamed into place, so an interrupted download never leaves a
+    half-filled cache. A lock file serialises concurrent first runs (e.g. parallel test
+    processes).
+    """
+    libs = _libs_dir(version, tools)
+    if _libs_complete(libs, version, tools):
+        return libs
+    libs.parent.mkdir(parents=True, exist_ok=True)
+    with open(libs.parent / ".lock", "w") as lock:
+        _flock(lock)
+        if _libs_complete(libs, version, tools):
+            return libs
+        for stale in libs.parent.glob(".resolve-*"):  # left by a run killed with SIGKILL
+            shutil.rmtree(stale, ignore_errors=True)
+        mvn = shutil.which("mvn")
+        if not mvn:
+            raise RuntimeError("mvn (Apache Maven) not found: needed once to fetch the Kafka jars")
+        print(
+            f"streamflow: fetching Apache Kafka {version} jars with Maven (one time) "
+            f"into {libs} ...",
+            file=sys.stderr,
+            flush=True,
+        )
+        started = time.monotonic()
+        scratch = Path(tempfile.mkdtemp(prefix=".resolve-", dir=libs.parent))
+        try:
+            shutil.copyfile(_POM, scratch / "pom.xml")
+            cmd = [
+                mvn,
+                "-B",
+                "-q",
+                f"{MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies",
+                f"-DoutputDirectory={scratch / 'libs'}",
+                "-DincludeScope=runtime",
+                f"-Dkafka.version={version}",
+            ]
+            if _is_kafka3(version):
+                cmd.append("-Dkafka.logging=reload4j")
+            if tools:
+                cmd.append("-Dkafka.tools=true")
+            res = subprocess.run(
+                cmd, cwd=scratch, stdin=subprocess.DEVNULL, capture_output=True, text=True
+            )
+            if res.returncode != 0 or not _libs_complete(scratch / "libs", version, tools):
+                out = "\n".join((res.stdout + res.stderr).splitlines()[-40:])
+                raise RuntimeError(
+                    f"resolving Apache Kafka {version} jars failed "
+                    f"(mvn exit {res.returncode}):\n{out}"
+                )
+            if libs.exists():  # an incomplete leftover from an older layout
+                shutil.rmtree(libs)
+            os.rename(scratch / "libs", libs)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        print(
+            f"streamflow: Kafka {version} jars ready in {time.monotonic() - started:.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+    return libs
+
+
+def java() -> str:
+    """The ``java`` executable the broker runs on (``JAVA_HOME`` first)."""
+    return _java()
+
+
 class KafkaBroker:
     """A single-node Apache Kafka (KRaft) broker run as a ``java`` subprocess.
 
@@ -329,77 +412,13 @@ class KafkaBroker:
         return self.workdir
 
     def libs_dir(self) -> Path:
-        return cache_root() / f"kafka-{self.version}" / "libs"
+        return _libs_dir(self.version, tools=False)
 
     # ---------------------------------------------------------------------------- jars
     def ensure_jars(self) -> Path:
-        """Resolve the broker's jars into the cache once; return the libs directory.
+        """Resolve the broker's jars into the cache once; return the libs directory."""
+        return ensure_jars(self.version)
 
-        The jars are resolved into a temporary directory beside the cache entry and renamed
-        into place, so an interrupted download never leaves a half-filled cache. A lock file
-        serialises concurrent first runs (e.g. parallel test processes).
-        """
-        libs = self.libs_dir()
-        if self._libs_complete(libs):
-            return libs
-        libs.parent.mkdir(parents=True, exist_ok=True)
-        with open(libs.parent / ".lock", "w") as lock:
-            _flock(lock)
-            if self._libs_complete(libs):
-                return libs
-            for stale in libs.parent.glob(".resolve-*"):  # left by a run killed with SIGKILL
-                shutil.rmtree(stale, ignore_errors=True)
-            mvn = shutil.which("mvn")
-            if not mvn:
-                raise RuntimeError("mvn (Apache Maven) not found: needed once to fetch the Kafka jars")
-            print(
-                f"streamflow: fetching Apache Kafka {self.version} jars with Maven (one time) "
-                f"into {libs} ...",
-                file=sys.stderr,
-                flush=True,
-            )
-            started = time.monotonic()
-            scratch = Path(tempfile.mkdtemp(prefix=".resolve-", dir=libs.parent))
-            try:
-                shutil.copyfile(_POM, scratch / "pom.xml")
-                cmd = [
-                    mvn,
-                    "-B",
-                    "-q",
-                    f"{MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies",
-                    f"-DoutputDirectory={scratch / 'libs'}",
-                    "-DincludeScope=runtime",
-                    f"-Dkafka.version={self.version}",
-                ]
-                if _is_kafka3(self.version):
-                    cmd.append("-Dkafka.logging=reload4j")
-                res = subprocess.run(
-                    cmd, cwd=scratch, stdin=subprocess.DEVNULL, capture_output=True, text=True
-                )
-                if res.returncode != 0 or not self._libs_complete(scratch / "libs"):
-                    out = "\n".join((res.stdout + res.stderr).splitlines()[-40:])
-                    raise RuntimeError(
-                        f"resolving Apache Kafka {self.version} jars failed "
-                        f"(mvn exit {res.returncode}):\n{out}"
-                    )
-                if libs.exists():  # an incomplete leftover from an older layout
-                    shutil.rmtree(libs)
-                os.rename(scratch / "libs", libs)
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
-            print(
-                f"streamflow: Kafka {self.version} jars ready in {time.monotonic() - started:.1f}s",
-                file=sys.stderr,
-                flush=True,
-            )
-        return libs
-
-    def _libs_complete(self, libs: Path) -> bool:
-        return (libs / f"kafka_2.13-{self.version}.jar").is_file() and (
-            libs / f"kafka-clients-{self.version}.jar"
-        ).is_file()
-
-    # ------------------------------------------------------------------------ lifecycle
     def is_running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 

@@ -32,11 +32,19 @@ async def create_topic(bootstrap: str, name: str, partitions: int, config: dict 
         await admin.close()
 
 
+def key_bytes(key: Any) -> bytes | None:
+    """A key as streamflow writes it: a str as text (the default key type), anything else as
+    JSON (topics that declare key_type=int, dict, ...)."""
+    if key is None or isinstance(key, bytes):
+        return key
+    return key.encode() if isinstance(key, str) else orjson.dumps(key)
+
+
 async def produce(bootstrap: str, topic: str, records: list[tuple[Any, Any]]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all")
     await producer.start()
     try:
-        futures = [await producer.send(topic, key=orjson.dumps(k), value=orjson.dumps(v))
+        futures = [await producer.send(topic, key=key_bytes(k), value=orjson.dumps(v))
                    for k, v in records]
         await asyncio.gather(*futures)
     finally:

@@ -38,7 +38,7 @@ async def produce_at(bootstrap: str, topic: str, records: list[tuple[int, str, d
     await producer.start()
     try:
         for partition, key, value, ts in records:
-            await producer.send_and_wait(topic, key=orjson.dumps(key), value=orjson.dumps(value),
+            await producer.send_and_wait(topic, key=key.encode(), value=orjson.dumps(value),
                                          partition=partition, timestamp_ms=ts)
     finally:
         await producer.stop()

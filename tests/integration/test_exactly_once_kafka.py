@@ -14,7 +14,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from .kafka_helpers import (committed, create_topic, end_offsets, produce, unique, wait_until,
+from .kafka_helpers import (committed, create_topic, end_offsets, key_bytes, produce, unique, wait_until,
                             worker_processes)
 
 PARTITIONS = 4
@@ -87,7 +87,7 @@ async def assert_exactly_once(bootstrap: str, env: dict, data: list[tuple[str, d
     table: dict[str, int] = {}
     for r in sorted(await read_committed(bootstrap, f"{env['IT_APP']}-counts-changelog"),
                     key=lambda r: (r.partition, r.offset)):
-        table[orjson.loads(r.key)] = orjson.loads(r.value)
+        table[r.key.decode()] = orjson.loads(r.value)
     assert table == dict(truth)
 
 
@@ -127,7 +127,7 @@ async def test_a_paused_worker_replaced_by_the_group_cannot_commit(kafka_broker,
         for _ in range(n // 100):
             batch = clicks(len(data), 100)
             data.extend(batch)
-            await asyncio.gather(*[await producer.send(env["IT_IN"], key=orjson.dumps(k),
+            await asyncio.gather(*[await producer.send(env["IT_IN"], key=key_bytes(k),
                                                        value=orjson.dumps(v)) for k, v in batch])
             await asyncio.sleep(0.05)
     try:

@@ -18,7 +18,7 @@ async def produce(bootstrap: str, records: list[tuple[str, str, dict | None]]) -
     try:
         for i, (topic, key, value) in enumerate(records):
             await producer.send_and_wait(topic, None if value is None else orjson.dumps(value),
-                                         key=orjson.dumps(key), timestamp_ms=BASE + i)
+                                         key=key.encode(), timestamp_ms=BASE + i)
     finally:
         await producer.stop()
 
@@ -26,7 +26,7 @@ async def produce(bootstrap: str, records: list[tuple[str, str, dict | None]]) -
 async def results(bootstrap: str, topic: str) -> list[tuple[str, dict | None]]:
     n = sum((await end_offsets(bootstrap, topic, 4)).values())
     recs = sorted(await read_all(bootstrap, topic, n, timeout=30), key=lambda r: (r.partition, r.offset))
-    return [(orjson.loads(r.key), None if r.value is None else orjson.loads(r.value)) for r in recs]
+    return [(r.key.decode(), None if r.value is None else orjson.loads(r.value)) for r in recs]
 
 
 async def _count(bootstrap: str, topic: str, n: int) -> bool:

@@ -20,7 +20,7 @@ async def produce_timed(bootstrap: str, records: list[tuple[str, str, dict | Non
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all")
     await producer.start()
     try:
-        futures = [await producer.send(t, key=orjson.dumps(k), value=None if v is None else orjson.dumps(v),
+        futures = [await producer.send(t, key=k.encode(), value=None if v is None else orjson.dumps(v),
                                        timestamp_ms=ts) for t, k, v, ts in records]
         for f in futures:
             await f
@@ -100,7 +100,7 @@ async def test_enrichment_and_payment_matching_survive_a_restart(kafka_broker, t
         # one order per partition an hour later moves stream time past every window + grace
         closers, seen = [], set()
         for n in range(100):
-            p = partition_for(orjson.dumps(f"close-{n}"), 4)
+            p = partition_for(f"close-{n}".encode(), 4)
             if p not in seen:
                 seen.add(p)
                 closers.append((prefix + "orders", "c0", {"id": f"close-{n}", "customer": "c0", "amount": -1},

@@ -39,9 +39,9 @@ async def fill_changelog(bootstrap: str, topic: str, filler: int,
     await producer.start()
     try:
         by_partition: dict[int, list[tuple[bytes, bytes]]] = {
-            p: [(b'"filler-%d-%d"' % (p, i), b"1") for i in range(filler)] for p in range(PARTITIONS)}
+            p: [(b"filler-%d-%d" % (p, i), b"1") for i in range(filler)] for p in range(PARTITIONS)}
         for user, count in counts.items():
-            key = orjson.dumps(user)
+            key = user.encode()   # the table's keys are text, the default
             by_partition[partition_for(key, PARTITIONS)].append((key, orjson.dumps(count)))
         futures = []
         for partition, recs in by_partition.items():

@@ -76,7 +76,7 @@ async def test_worker_authenticates_every_client(kafka_broker, kafka_sasl, tmp_p
     try:
         await wait_until(lambda: has_records(plain, p + "running-counts", 2, 300), 60, "300 running counts")
         await wait_until(lambda: has_records(plain, p + "order-products", 2, 20), 60, "20 join results")
-        joined = {orjson.loads(r.key): orjson.loads(r.value) for r in await records_of(plain, p + "order-products", 2)}
+        joined = {r.key.decode(): orjson.loads(r.value) for r in await records_of(plain, p + "order-products", 2)}
         assert joined == {f"o{i}": {"order": f"o{i}", "product": f"product {i % 5}"} for i in range(20)}
         assert await first.terminate() == 0, first.log()[-3000:]
     finally:
@@ -90,7 +90,7 @@ async def test_worker_authenticates_every_client(kafka_broker, kafka_sasl, tmp_p
         more = clicks(100, seed=2)
         await produce(plain, p + "clicks", more)
         await wait_until(lambda: has_records(plain, p + "running-counts", 2, 400), 60, "400 running counts")
-        latest = {orjson.loads(r.key): orjson.loads(r.value)["count"]
+        latest = {r.key.decode(): orjson.loads(r.value)["count"]
                   for r in await records_of(plain, p + "running-counts", 2)}
         assert latest == dict(collections.Counter(u for u, _ in first_clicks + more))
         assert await second.terminate() == 0, second.log()[-3000:]

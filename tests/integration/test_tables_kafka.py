@@ -52,7 +52,7 @@ async def changelog_table(bootstrap: str, app_id: str) -> dict[str, int]:
     total = sum((await end_offsets(bootstrap, topic, PARTITIONS)).values())
     table: dict[str, int] = {}
     for r in sorted(await read_all(bootstrap, topic, total, timeout=30), key=lambda r: (r.partition, r.offset)):
-        key = orjson.loads(r.key)
+        key = r.key.decode()
         if r.value is None:
             table.pop(key, None)
         else:

@@ -54,7 +54,7 @@ def closers() -> list[tuple]:
     out, seen, n = [], set(), 0
     while len(seen) < PARTITIONS:
         user = f"closer-{n}"
-        p = partition_for(orjson.dumps(user), PARTITIONS)
+        p = partition_for(user.encode(), PARTITIONS)
         if p not in seen:
             seen.add(p)
             out.append((user, {"user": user, "i": -1, "ts": BASE + 3_600_000}))  # an hour after the data
@@ -67,7 +67,7 @@ async def produce_timed(bootstrap: str, topic: str, records: list[tuple]) -> Non
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all")
     await producer.start()
     try:
-        futures = [await producer.send(topic, key=orjson.dumps(k), value=orjson.dumps(v), timestamp_ms=v["ts"])
+        futures = [await producer.send(topic, key=k.encode(), value=orjson.dumps(v), timestamp_ms=v["ts"])
                    for k, v in records]
         for f in futures:
             await f

@@ -35,10 +35,12 @@ def _fk(value: str) -> str | None:
 
 def _window_app(s: dict[str, Any], partitions: int) -> streamflow.App:
     app = streamflow.App("ks-oracle-window")
-    # JSON codecs everywhere (the default) or str keys and values: JSON lets the windowed table
-    # splice its results, a path of its own
-    types = {} if s.get("app_codec") == "json" else {"key_type": str}
-    source = app.topic("input", value_type=None if types == {} else str,
+    # JSON keys and values, text keys (the default) and JSON values, or str keys and values:
+    # the first two let the windowed table splice its results (JSON keys as they are, text
+    # keys as JSON strings), a path of its own
+    codec = s.get("app_codec", "str")
+    types = {"json": {"key_type": "json"}, "text": {}, "str": {"key_type": str}}[codec]
+    source = app.topic("input", value_type=str if codec == "str" else None,
                        partitions=partitions, **types)
     out = app.topic("out", partitions=1)
     base = app.table("agg", partitions=partitions, **types)

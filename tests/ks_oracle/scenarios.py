@@ -84,7 +84,7 @@ def window_scenario(rng: random.Random) -> dict[str, Any]:
         horizons = [0, gap, gap + 1, gap + grace, gap + grace + 1, 2 * gap + grace, grace]
         minimum = gap + grace
     s["retention"] = None if rng.random() < 0.75 else minimum + rng.choice([0, 1, 3, 10])
-    s["app_codec"] = rng.choice(["json", "str"])  # only the app side reads it
+    s["app_codec"] = rng.choice(["json", "text", "str"])  # only the app side reads it
     s["records"] = _records(rng, ["input"], horizons, null_value=rng.choice([0, 0.1, 0.25]),
                             null_key=rng.choice([0, 0.1]),
                             partitions=rng.choice([1, 1, 1, 2]))

@@ -9,9 +9,11 @@ import pytest
 from .compare import check
 from .fixed_traces import join_traces, window_traces
 
-# windows twice: with str keys and with JSON codecs (the windowed table's splicing path)
+# windows three times: with str keys and values, and with JSON values and JSON or text keys
+# (the windowed table's splicing paths)
 TRACES = ([(s, out) for s, out in window_traces()]
-          + [({**s, "app_codec": "json"}, out) for s, out in window_traces()] + join_traces())
+          + [({**s, "app_codec": codec}, out) for codec in ("json", "text")
+             for s, out in window_traces()] + join_traces())
 
 
 @pytest.mark.parametrize("scenario,outputs", TRACES, ids=[

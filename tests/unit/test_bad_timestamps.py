@@ -93,7 +93,7 @@ async def test_a_record_timestamp_of_minus_one_follows_on_decode_error(policy, b
         assert any("skipped (on_decode_error=skip)" in line for line in lines)
     else:
         [record] = dead
-        assert (record.key, record.value, record.timestamp) == (b'"a"', b"1", -1)
+        assert (record.key, record.value, record.timestamp) == (b"a", b"1", -1)
         headers = dict(record.headers)
         assert (headers["streamflow.topic"], headers["streamflow.partition"],
                 headers["streamflow.offset"], headers["streamflow.agent"]) == (

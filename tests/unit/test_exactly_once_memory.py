@@ -83,7 +83,7 @@ def send_clicks(first: int, n: int) -> None:
     from streamflow.partitioner import partition_for
     for i in range(first, first + n):
         user = f"u{i % 3}"
-        key = orjson.dumps(user)
+        key = user.encode()   # text keys, the default
         broker.append("clicks", partition_for(key, PARTITIONS),
                       [(key, orjson.dumps({"user": user, "id": i}), 1_000 + i, ())], 1_000 + i)
 
@@ -94,7 +94,7 @@ def committed_outputs() -> list[dict]:
     out = []
     for p in range(PARTITIONS):
         records, _ = broker.readable(TP("counts", p), 0, 10**9)
-        out += [orjson.loads(r.value) | {"user": orjson.loads(r.key)} for r in records]
+        out += [orjson.loads(r.value) | {"user": r.key.decode()} for r in records]
     return out
 
 
@@ -104,7 +104,7 @@ def committed_table() -> dict[str, int]:
     for p in range(PARTITIONS):
         records, _ = broker.readable(TP("eos-counts-changelog", p), 0, 10**9)
         for r in records:
-            table[orjson.loads(r.key)] = orjson.loads(r.value)
+            table[r.key.decode()] = orjson.loads(r.value)
     return table
 
 

@@ -107,8 +107,9 @@ def send(n: int, first: int = 0) -> None:
     from streamflow.partitioner import partition_for
     broker = broker_for("memory://")
     for i in range(first, first + n):
-        key = orjson.dumps(f"u{i % 40}")
-        broker.append("clicks", partition_for(key, 4), [(key, key, i, ())], i)
+        user = f"u{i % 40}"
+        key = user.encode()   # text keys, the default
+        broker.append("clicks", partition_for(key, 4), [(key, orjson.dumps(user), i, ())], i)
 
 
 def table_of(*workers: Worker) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import pytest
 
 import streamflow
 from streamflow import agg
+from streamflow.partitioner import partition_for
 from streamflow.testing import TestDriver
 
 
@@ -102,14 +103,15 @@ async def test_advance_closes_windows_in_the_driver_and_flush_emits_the_rest() -
     app, table, _ = views_app(mode="final", grace=0)
     async with TestDriver(app, start_time=0) as d:
         await d.send("views", key="a", value={"page": "a"}, timestamp=5_000)
-        await d.send("views", key="b", value={"page": "b"}, timestamp=65_000)
-        # stream time is per partition; "a" and "b" live in different ones, so nothing closed
+        await d.send("views", key="d", value={"page": "d"}, timestamp=65_000)
+        # stream time is per partition; "a" and "d" live in different ones, so nothing closed
+        assert partition_for(b"a", 2) != partition_for(b"d", 2)
         assert table.partitions == 2 and d.outputs("views-per-minute") == []
         await d.advance(100)          # virtual now = 100 s: [0, 60 s) closes, [60 s, 120 s) does not
         assert [(o.value["key"], o.value["start"]) for o in d.outputs("views-per-minute")] == [("a", 0)]
         await d.flush_windows()       # end of a bounded input
         emitted = [(o.value["key"], o.value["start"]) for o in d.outputs("views-per-minute")]
-        assert emitted == [("a", 0), ("b", 60_000)]
+        assert emitted == [("a", 0), ("d", 60_000)]
 
 
 async def test_reading_windows_at_times_ranges_and_deltas() -> None:

@@ -9,8 +9,10 @@ import os
 import streamflow
 
 app = streamflow.App(os.environ.get("IT_APP", "it-transform"))
-source = app.topic(os.environ.get("IT_IN", "it-in"), partitions=int(os.environ.get("IT_PARTITIONS", "4")))
-sink = app.topic(os.environ.get("IT_OUT", "it-out"), partitions=int(os.environ.get("IT_PARTITIONS", "4")))
+source = app.topic(os.environ.get("IT_IN", "it-in"), key_type=int,
+                   partitions=int(os.environ.get("IT_PARTITIONS", "4")))
+sink = app.topic(os.environ.get("IT_OUT", "it-out"), key_type=int,
+                 partitions=int(os.environ.get("IT_PARTITIONS", "4")))
 SLOW = float(os.environ.get("IT_SLOW_MS", "0")) / 1000
 PID = os.getpid()
 

@@ -16,8 +16,8 @@ from ...conftest import running, wait_until
 
 def make_app():
     app = streamflow.App("resettable", commit_interval=0.05)
-    src = app.topic("src", partitions=2)
-    counts = app.table("counts", default=int, partitions=2)
+    src = app.topic("src", key_type=int, partitions=2)
+    counts = app.table("counts", default=int, key_type=int, partitions=2)
     seen: list[int] = []
 
     @app.agent(src)

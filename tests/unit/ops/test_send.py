@@ -44,7 +44,7 @@ async def test_a_record_goes_to_the_keys_partition_encoded_by_the_topic() -> Non
                      timestamp="2026-01-01T00:00:00", headers=[("trace", "x1")])
     sent = await ops.send(app, "orders", [rec])
     (r,) = stored(app, "orders")
-    assert r.partition == partition_for(b'"alice"', 4)
+    assert r.partition == partition_for(b"alice", 4)   # text keys, the default
     assert orjson.loads(r.value) == {"id": 1, "customer": "alice", "amount": 12.5}
     assert r.timestamp == 1767225600000
     assert r.headers == (("trace", b"x1"),)
@@ -63,9 +63,11 @@ def test_a_value_that_does_not_fit_the_record_type_is_refused_with_the_field() -
 def test_keys_are_json_or_text_and_str_topics_take_text() -> None:
     app = make_app()
     orders, notes = ops.find_topic(app, "orders"), ops.find_topic(app, "notes")
-    assert ops.parse_key(orders, "42") == 42
-    assert ops.parse_key(orders, '"42"') == "42"
-    assert ops.parse_key(orders, "alice") == "alice"
+    prices = app.topic("prices", key_type="json", partitions=1)
+    assert ops.parse_key(prices, "42") == 42
+    assert ops.parse_key(prices, '"42"') == "42"
+    assert ops.parse_key(prices, "alice") == "alice"
+    assert ops.parse_key(orders, "42") == "42"   # text keys, the default
     assert ops.parse_key(notes, "42") == "42"
     assert ops.parse_value(notes, "hello {world}") == "hello {world}"
 
@@ -95,8 +97,8 @@ async def test_stdin_records_and_plain_values() -> None:
     sent = await ops.send(app, "orders", records)
     assert sent.total == 2
     by_key = {r.key: r for r in stored(app, "orders")}
-    assert by_key[b'"a"'].timestamp == 5 and by_key[b'"a"'].headers == (("h", b"v"),)
-    assert by_key[b'"b"'].value is None and by_key[b'"b"'].partition == 3  # a tombstone
+    assert by_key[b"a"].timestamp == 5 and by_key[b"a"].headers == (("h", b"v"),)
+    assert by_key[b"b"].value is None and by_key[b"b"].partition == 3  # a tombstone
     plain = ops.parse_lines(notes, io.StringIO("first note\nsecond note\n"), plain=True, key="k")
     await ops.send(app, "notes", plain)
     assert [(r.key, r.value) for r in stored(app, "notes")] == [(b"k", b"first note"),

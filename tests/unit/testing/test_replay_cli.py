@@ -33,12 +33,12 @@ def test_golden_match_exits_0_and_mismatch_exits_1_with_a_diff(cli, tmp_path: Pa
     assert cli("replay", APP, "--input", str(RECORDING), "--expect", str(GOLDEN)).exit_code == 0
     golden = tmp_path / "golden.jsonl"
     lines = GOLDEN.read_text().splitlines()
-    lines[1] = lines[1].replace('"id":11', '"id":12')
+    lines[1] = lines[1].replace('"id":8', '"id":9')
     golden.write_text("\n".join(lines) + "\n")
     result = cli("replay", APP, "--input", str(RECORDING), "--expect", str(golden))
     assert result.exit_code == 1
-    assert '-{"headers":[],"key":"customer-2"' in result.output and '"id":12' in result.output
-    assert '+{"headers":[],"key":"customer-2"' in result.output and '"id":11' in result.output
+    assert '-{"headers":[],"key":"customer-8"' in result.output and '"id":9' in result.output
+    assert '+{"headers":[],"key":"customer-8"' in result.output and '"id":8' in result.output
     assert "output differs" in result.output
     assert cli("replay", APP, "--input", str(RECORDING), "--expect", str(golden), "--update").exit_code == 0
     assert golden.read_text() == GOLDEN.read_text()

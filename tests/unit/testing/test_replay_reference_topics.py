@@ -31,7 +31,7 @@ def enrich_app() -> streamflow.App:
 
 
 def _write(path: Path, topic: str, rows: list[tuple[str, str, int]]) -> Path:
-    write_recording(path, [RecordedRecord(topic, 0, i, ts, f'"{k}"'.encode(), v.encode())
+    write_recording(path, [RecordedRecord(topic, 0, i, ts, k.encode(), v.encode())
                            for i, (k, v, ts) in enumerate(rows)])
     return path
 
