@@ -13,10 +13,15 @@ order that makes each guarantee hold:
   If it aborts, the stores' batches are dropped and the partitions rewound to their committed
   offsets, so the stores only ever hold committed state. See docs/exactly-once.md.
 
+When a fatal error stops the worker, :meth:`AtLeastOnceCommit.fail` replaces the final commit:
+exactly-once aborts the open transaction; at-least-once commits only what the failure cannot
+have left half done (see :class:`Failure`).
+
 :class:`Offsets` is the bookkeeping both share.
 """
 from __future__ import annotations
 
+import enum
 import logging
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
@@ -30,6 +35,23 @@ if TYPE_CHECKING:
 log = logging.getLogger("streamflow.worker")
 
 
+class Failure(enum.Enum):
+    """What a fatal error left behind, so what the shutdown may still commit."""
+
+    #: The input stopped before a record (it did not decode): everything handed to the agents
+    #: before it was processed in full.
+    CLEAN = "clean"
+    #: An agent, timer or task failed part-way: the tables' pending writes may hold part of the
+    #: failed batch's work, mixed with the work of the batches before it.
+    PARTIAL = "partial"
+    #: The run loop itself failed (a send, a commit, the broker): nothing since the last
+    #: commit can be trusted.
+    BROKEN = "broken"
+
+
+TaskOf = Callable[[TP], tuple[int, int]]
+
+
 class CommitParticipant(Protocol):
     """Something with per-commit state (the tables)."""
 
@@ -41,6 +63,9 @@ class CommitParticipant(Protocol):
 
     def rollback(self) -> None:
         """Drop what was prepared or written since the last commit (its transaction aborted)."""
+
+    def pending_tasks(self) -> set[tuple[int, int]]:
+        """Tasks (partition count, partition) with writes not committed yet."""
 
     async def on_assigned(self, tps: set[TP]) -> None: ...
 
@@ -89,11 +114,46 @@ class Offsets:
 
 class AtLeastOnceCommit:
     def __init__(self, output: "OutputBuffer", participants: list[CommitParticipant],
-                 offsets: Offsets, consumer: Callable[[], "Consumer | None"]) -> None:
+                 offsets: Offsets, consumer: Callable[[], "Consumer | None"],
+                 task_of: TaskOf) -> None:
         self.output, self.participants, self.offsets = output, participants, offsets
         self._consumer = consumer
+        self._task_of = task_of
         self.commits = 0
         self.aborted = 0
+
+    async def fail(self, failure: Failure, reason: str) -> None:
+        """The final commit after a fatal error. At-least-once keeps what was processed in
+        full and acknowledged, and nothing a failure may have left half done: after a
+        partial failure the tables' pending writes are dropped (a store never records part
+        of the failed batch) and only partitions whose tasks have none are committed; the
+        others are processed again from their last commit, into the last committed state."""
+        if failure is Failure.CLEAN:
+            await self.commit()
+            return
+        pending = set().union(*(p.pending_tasks() for p in self.participants))
+        for participant in self.participants:
+            participant.rollback()
+        consumer = self._consumer()
+        if failure is Failure.BROKEN or consumer is None:
+            log.warning("%s: nothing more is committed; the next owner of this worker's "
+                        "partitions reprocesses them from their last commit", reason)
+            return
+        await self.output.wait_acks()
+        offsets = {tp: o for tp, o in self.offsets.to_commit(consumer.assignment()).items()
+                   if self._task_of(tp) not in pending}
+        if offsets:
+            try:
+                await consumer.commit(offsets)
+            except CommitFailed as exc:
+                log.warning("offset commit after %s failed (%s)", reason, exc)
+                return
+            self.offsets.mark_committed(offsets)
+            self.commits += 1
+        if pending:
+            log.warning("%s: the uncommitted table changes of partitions %s were dropped; "
+                        "those partitions are reprocessed from their last commit", reason,
+                        ", ".join(str(p) for _, p in sorted(pending)))
 
     async def commit(self) -> None:
         for participant in self.participants:
@@ -124,8 +184,8 @@ class ExactlyOnceCommit(AtLeastOnceCommit):
 
     def __init__(self, output: "OutputBuffer", participants: list[CommitParticipant],
                  offsets: Offsets, consumer: Callable[[], "Consumer | None"],
-                 producer: "Producer", on_rewind: Callable[[], None]) -> None:
-        super().__init__(output, participants, offsets, consumer)
+                 task_of: TaskOf, producer: "Producer", on_rewind: Callable[[], None]) -> None:
+        super().__init__(output, participants, offsets, consumer, task_of)
         self.producer = producer
         self._on_rewind = on_rewind
 
@@ -160,6 +220,22 @@ class ExactlyOnceCommit(AtLeastOnceCommit):
             self.commits += 1
             log.debug("committed transaction with %s", _fmt_offsets(offsets))
 
+    async def fail(self, failure: Failure, reason: str) -> None:
+        """The final commit after a fatal error: none. Whatever the failure, the open
+        transaction is aborted (Kafka Streams closes a failed task dirty the same way), so no
+        reader sees any of it and the next owner processes it all again, once."""
+        self.output.discard()
+        for participant in self.participants:
+            participant.rollback()
+        try:
+            await self.producer.abort_transaction()
+        except Exception as exc:  # noqa: BLE001 - the failure is the one to report
+            log.warning("aborting the transaction after %s failed too (%s); the broker aborts "
+                        "it after transaction_timeout_ms", reason, exc)
+            return
+        log.warning("%s: the open transaction was aborted; the next owner of this worker's "
+                    "partitions processes them again from their last commit", reason)
+
     def rollback(self, reason: str) -> None:
         """After an aborted transaction: drop the state batches and rewind every assigned
         partition to its committed offset, so that its events are processed again (once)."""
@@ -183,4 +259,4 @@ def _fmt_offsets(offsets: dict[TP, int]) -> str:
     return ", ".join(f"{tp.topic}[{tp.partition}]@{o}" for tp, o in sorted(offsets.items()))
 
 
-__all__ = ["AtLeastOnceCommit", "CommitParticipant", "ExactlyOnceCommit", "Offsets"]
+__all__ = ["AtLeastOnceCommit", "CommitParticipant", "ExactlyOnceCommit", "Failure", "Offsets"]

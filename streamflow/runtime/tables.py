@@ -313,6 +313,12 @@ class TableManager:
                 part.txn.commit(acked.get(part.changelog_tp))  # type: ignore[arg-type]
                 part.committing = False
 
+    def pending_tasks(self) -> set[tuple[int, int]]:
+        """Tasks (partition count, partition) of the table partitions written since the last
+        commit."""
+        return {(part.table.partitions, p) for (_, p), part in self.active.items()
+                if part.txn.dirty and not isinstance(part.table, GlobalTable)}
+
     def rollback(self) -> None:
         """Forget every write since the last commit (its exactly-once transaction aborted):
         the stores themselves are only written after a commit, so they hold the last

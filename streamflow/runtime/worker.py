@@ -40,7 +40,7 @@ from .repartition import forward
 from .runners import AgentRunner, TaskRunner, TimerRunner
 from .tables import TableManager
 from .transport import transport_for
-from .commits import AtLeastOnceCommit, CommitParticipant, ExactlyOnceCommit, Offsets
+from .commits import AtLeastOnceCommit, CommitParticipant, ExactlyOnceCommit, Failure, Offsets
 from .failures import AgentFailures, DeadLetters
 from .transport.base import Consumer, RawRecord, TopicSpec, Transport
 
@@ -79,6 +79,7 @@ class Worker:
         self._ready: set[TP] = set()  # assigned and restored: its records may be processed
         self._standby_tasks: set[tuple[int, int]] = set()
         self._to_restore: set[TP] = set()
+        self._logged_held: set[TP] = set()  # waiting for an open transaction (logged once)
         self._restoring: set[TP] = set()  # being restored now; a revoke takes them out
         self._broadcast_readers: list[tuple[Any, Any, Channel]] = []
         self.exactly_once = self.settings.processing_guarantee == "exactly_once"
@@ -88,6 +89,7 @@ class Worker:
         self._event_loop: asyncio.AbstractEventLoop | None = None
         self._stopped = asyncio.Event()
         self._fatal: BaseException | None = None
+        self._failure = Failure.PARTIAL  # what the fatal error, once set, left behind
         self._fatal_event: asyncio.Event | None = None
         self._producer = None
         self._started = False
@@ -133,6 +135,12 @@ class Worker:
         try:
             await self.start()
             await self._loop()
+        except BaseException as exc:
+            # The loop itself failed (a send, a commit, the broker, a cancel mid-batch): what
+            # it was doing is unknown, so the shutdown commits nothing more.
+            if self._fatal is None:
+                self._fatal, self._failure = exc, Failure.BROKEN
+            raise
         finally:
             await self.shutdown()
         if self._fatal is not None:
@@ -157,12 +165,14 @@ class Worker:
         await self._producer.start()
         self.output = OutputBuffer(self._producer, self.partition_count)
         consumer = lambda: self.consumer  # noqa: E731 - created later, when agents are wired
+        task_of = lambda tp: (self.partition_count(tp.topic), tp.partition)  # noqa: E731
         if self.exactly_once:
             self._commit_path = ExactlyOnceCommit(self.output, self.participants, self.offsets,
-                                                  consumer, self._producer, self._reseek_broadcasts)
+                                                  consumer, task_of, self._producer,
+                                                  self._reseek_broadcasts)
         else:
             self._commit_path = AtLeastOnceCommit(self.output, self.participants, self.offsets,
-                                                  consumer)
+                                                  consumer, task_of)
         for spec in app.agents:
             runner = AgentRunner(spec, self._on_failure, lambda: self.output, self.failures)
             runner.channel._repartitioner = self._repartitioner(runner)
@@ -384,7 +394,10 @@ class Worker:
         try:
             if self._started and self._producer is not None:
                 async with self._lock:
-                    await self._commit(final=True)
+                    if self._fatal is None:
+                        await self._commit(final=True)
+                    else:
+                        await self._fail()
         except Exception as exc:  # noqa: BLE001
             log.error("final commit failed: %s", exc)
             if self._fatal is None:
@@ -423,13 +436,26 @@ class Worker:
                              f"{type(exc).__name__}: {exc}")
             err.__cause__ = exc
             self._fatal = err
+        if self._failure is Failure.CLEAN:
+            self._failure = Failure.PARTIAL  # e.g. failed on what it held after a decode error
         self.request_stop()
 
     def _stop_with(self, error: StreamflowError) -> None:
         """Stop on ``error``, already logged in one line (no traceback: it is not a bug)."""
         if self._fatal is None:
             self._fatal = error
+        if self._failure is Failure.CLEAN:
+            self._failure = Failure.PARTIAL  # raised in an agent: its batch is half done
         self.request_stop()
+
+    async def _fail(self) -> None:
+        """Instead of the final commit after a fatal error: abort (exactly-once) or commit
+        only what the failure cannot have left half done (see ``commits.Failure``)."""
+        assert self._commit_path is not None and self._fatal is not None
+        if self._failure is Failure.CLEAN:
+            await self._quiesce()  # the agents are fine: let them hand back what they hold
+        reason = f"stopping after {type(self._fatal).__name__}"
+        await self._commit_path.fail(self._failure, reason)
 
     def _check_fatal(self) -> None:
         if self._fatal is not None:
@@ -535,7 +561,7 @@ class Worker:
             return  # an agent failed on this batch: its offsets are not committed
         self.offsets.processed(done_positions)
         if decode_failure is not None:
-            self._fatal = decode_failure
+            self._fatal, self._failure = decode_failure, Failure.CLEAN
             self.request_stop()
 
     async def _deliver(self, per_channel: dict[Channel, list]) -> None:
@@ -606,8 +632,9 @@ class Worker:
             await asyncio.gather(*futures)
 
     async def _commit(self, final: bool = False) -> None:
-        if self._fatal is None:
-            await self._quiesce()
+        await self._quiesce()
+        if self._fatal is not None:
+            return  # an agent failed handing back what it held: the shutdown's _fail() decides
         assert self._commit_path is not None
         await self._commit_path.commit()
 
@@ -648,13 +675,38 @@ class Worker:
         self._to_restore |= tps
         log.info("partitions assigned: %s", _fmt_tps(tps) or "none")
 
+    async def _held_by_open_transactions(self) -> set[TP]:
+        """Exactly-once: the partitions to restore whose task has committed offsets held by a
+        transaction still open (KIP-447). A previous owner that stalled or died between
+        sending its offsets and committing may still commit them: restoring the task's
+        tables and starting from its offsets before that transaction ends would miss its
+        table changes, or process its records twice. The broker ends it within
+        ``transaction_timeout_ms`` at the latest."""
+        assert self.consumer is not None
+        tps = self._to_restore & self.consumer.assignment()
+        held = await self.consumer.unstable(tps)
+        if held is None:
+            held = tps  # the coordinator cannot tell now: ask again on the next poll
+        tasks = {(self.partition_count(tp.topic), tp.partition) for tp in held}
+        waiting = {tp for tp in tps if (self.partition_count(tp.topic), tp.partition) in tasks}
+        if waiting and not waiting <= self._logged_held:
+            log.warning("partitions %s: their committed offsets are held by a transaction still "
+                        "open (a previous owner stalled or died while committing); waiting for "
+                        "it to commit or abort before restoring and processing them",
+                        _fmt_tps(waiting))
+        self._logged_held = waiting
+        return waiting
+
     async def _restore_pending(self) -> None:
         """Restore the state of newly assigned partitions, then let their events through."""
         if not self._to_restore or self._stop_requested:
             return
         assert self.consumer is not None
+        held = await self._held_by_open_transactions() if self.exactly_once else set()
+        if held >= self._to_restore:
+            return
         async with self._lock:
-            tps, self._to_restore = self._to_restore, set()
+            tps, self._to_restore = self._to_restore - held, self._to_restore & held
             tps &= self.consumer.assignment()
             self._restoring = set(tps)
             try:

@@ -3,6 +3,7 @@ the worker's commit, abort and rollback when the group refuses a zombie's transa
 restarted worker fences its predecessor."""
 from __future__ import annotations
 
+import asyncio
 import collections
 import logging
 from pathlib import Path
@@ -166,6 +167,50 @@ async def test_a_zombies_transaction_is_refused_rolled_back_and_its_work_done_on
         finally:
             await b.shutdown()
     finally:
+        await a.shutdown()
+
+
+async def test_a_new_owner_waits_for_the_transaction_a_stalled_owner_sent_its_offsets_in(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A zombie stalls between TxnOffsetCommit and EndTxn, then commits (its producer is not
+    fenced): the new owner restores and starts only once that transaction ended (KIP-447),
+    so it neither misses its table changes nor processes its clicks again."""
+    a = Worker(counter_app(tmp_path / "a"))
+    await a.start()
+    b = Worker(counter_app(tmp_path / "b"))
+    stalled, resume = asyncio.Event(), asyncio.Event()
+    try:
+        send_clicks(0, 20)
+        await drain(a)
+        send_clicks(20, 10)
+        await a.poll_once(0)  # processed in the open transaction
+
+        async def stall() -> None:
+            stalled.set()
+            await resume.wait()
+        a._producer.before_end = stall
+        commit = asyncio.create_task(a.commit())
+        await asyncio.wait_for(stalled.wait(), 5)  # the offsets are with the group now
+        broker_for("memory://").groups["eos"].evict(a.consumer)  # its session times out
+        await b.start()
+        with caplog.at_level(logging.WARNING, logger="streamflow.worker"):
+            for _ in range(5):
+                await b.poll_once(0)
+        assert b.events_processed == 0 and TP("clicks", 1) not in b._ready, \
+            "b started before a's transaction ended"  # (clicks[0] has no data: not held)
+        assert "held by a transaction still open" in caplog.text
+        resume.set()
+        await asyncio.wait_for(commit, 5)  # EndTxn: accepted, nothing fences it but the epoch
+        assert_exactly_once(30)
+        await drain(b)
+        assert b.events_processed == 0
+        send_clicks(30, 10)
+        await drain(a, b)
+        await drain(a, b)
+        assert_exactly_once(40)
+    finally:
+        resume.set()
+        await b.shutdown()
         await a.shutdown()
 
 

@@ -62,6 +62,11 @@ class Consumer(Protocol):
 
     async def committed(self, tp: TP) -> int | None: ...
 
+    async def unstable(self, tps: set[TP]) -> set[TP] | None:
+        """Which of ``tps`` have committed offsets held by a transaction still open (a
+        previous owner's, exactly-once): their state and positions are not final until it
+        commits or aborts. None: the group coordinator cannot tell now; ask again."""
+
     def assignment(self) -> set[TP]: ...
 
     def pause(self, tps: set[TP]) -> None: ...

@@ -13,7 +13,9 @@ reader here is: a transaction's records take their offsets when sent, no reader 
 the first offset of a transaction still open on a partition (the last stable offset), and an
 aborted transaction's records are skipped. A new producer with the same transactional id
 fences the old one and aborts what it left open; a commit whose offsets the group no longer
-assigns to the committing member is refused and aborted.
+assigns to the committing member is refused and aborted. A transaction's offsets are pending
+from the moment they are sent until it ends, and a consumer assigned their partitions waits
+for it, as Kafka's ``require_stable`` offset fetch does (KIP-447).
 """
 from __future__ import annotations
 
@@ -153,6 +155,9 @@ class MemoryBroker:
         if not commit:
             for record in txn.records:
                 record.aborted = True
+        elif txn.offsets:
+            self.groups[txn.group].committed.update(txn.offsets)
+        txn.offsets, txn.group = {}, ""
         for tp in {TP(r.topic, r.partition) for r in txn.records}:
             open_at = self._open_at.get(tp)
             if open_at is not None:
@@ -161,6 +166,17 @@ class MemoryBroker:
                     del self._open_at[tp]
         txn.records = []
         self._wake()
+
+    def add_offsets(self, transactional_id: str, group: str, offsets: dict[TP, int]) -> None:
+        """The transaction's input offsets reach the group (``TxnOffsetCommit``): pending
+        until it commits."""
+        txn = self.transactions[transactional_id]
+        txn.offsets.update(offsets)
+        txn.group = group
+
+    def offsets_pending(self, group: str, tp: TP) -> bool:
+        """Is a transaction holding offsets of ``tp`` for ``group`` still open?"""
+        return any(t.group == group and tp in t.offsets for t in self.transactions.values())
 
     def _wake(self) -> None:
         waiters, self._waiters = self._waiters, []
@@ -184,6 +200,8 @@ class _Transaction:
         self.transactional_id = transactional_id
         self.epoch = 0
         self.records: list[MemoryRecord] = []
+        self.offsets: dict[TP, int] = {}  # sent to the group, committed with the transaction
+        self.group = ""
 
 
 class _Group:
@@ -286,10 +304,7 @@ class MemoryConsumer:
             self._generation = generation
             self._positions = {}
             for tp in self._assigned:
-                committed = group.committed.get(tp)
-                if committed is None:
-                    committed = 0 if self.settings.auto_offset_reset == "earliest" else self.broker.end_offset(tp)
-                self._positions[tp] = committed
+                self._position_from_committed(tp)
             self._paused &= self._assigned
             if self._on_standby is not None:  # as the Kafka assignor's on_assignment: first
                 self._on_standby(set(group.standbys.get(id(self), ())))
@@ -304,12 +319,26 @@ class MemoryConsumer:
             out = self._collect(max_records)
         return out
 
+    def _position_from_committed(self, tp: TP) -> None:
+        """Start ``tp`` at its committed offset, once no open transaction holds it."""
+        assert self._group is not None
+        if self.broker.offsets_pending(self.group_name, tp):
+            return  # no position yet: _collect asks again
+        committed = self._group.committed.get(tp)
+        if committed is None:
+            committed = 0 if self.settings.auto_offset_reset == "earliest" else self.broker.end_offset(tp)
+        self._positions[tp] = committed
+
     def _collect(self, max_records: int) -> dict[TP, list[MemoryRecord]]:
         out: dict[TP, list[MemoryRecord]] = {}
         budget = max_records
         for tp in sorted(self._assigned - self._paused):
             if budget <= 0:
                 break
+            if tp not in self._positions:
+                self._position_from_committed(tp)
+                if tp not in self._positions:
+                    continue
             chunk, self._positions[tp] = self.broker.readable(tp, self._positions[tp], budget)
             if chunk:
                 out[tp] = chunk
@@ -324,6 +353,9 @@ class MemoryConsumer:
 
     async def committed(self, tp: TP) -> int | None:
         return self._group.committed.get(tp) if self._group else None
+
+    async def unstable(self, tps: set[TP]) -> set[TP]:
+        return {tp for tp in tps if self.broker.offsets_pending(self.group_name, tp)}
 
     def assignment(self) -> set[TP]:
         return set(self._assigned)
@@ -359,6 +391,9 @@ class MemoryProducer:
         self.transactional_id = transactional_id
         self._epoch = 0
         self._in_transaction = False
+        # Called between sending the offsets and ending the transaction: tests stall a
+        # worker there (a zombie between TxnOffsetCommit and EndTxn).
+        self.before_end: Callable[[], Awaitable[None]] | None = None
 
     async def start(self) -> None:
         if self.transactional_id is not None:
@@ -390,8 +425,10 @@ class MemoryProducer:
             raise TransactionAborted(f"group {group.group_name} refused the offsets: the group "
                                      "rebalanced and the partitions have another owner")
         if offsets:
-            assert group._group is not None
-            group._group.committed.update(offsets)
+            broker.add_offsets(self.transactional_id, group.group_name, offsets)
+            if self.before_end is not None:
+                await self.before_end()
+            broker.check_epoch(self.transactional_id, self._epoch)  # EndTxn: fenced by epoch only
         broker.end_transaction(self.transactional_id, commit=True)
         self._in_transaction = False
 

@@ -1,12 +1,26 @@
-"""Exactly-once counting worker for tests/integration/test_exactly_once_kafka.py: every click
-updates a per-user count (table) and emits ``{"user", "n", "id"}`` to the output topic."""
+"""Counting worker for tests/integration/test_exactly_once_kafka.py and
+test_failures_kafka.py: every click updates a per-user count (table) and emits
+``{"user", "n", "id"}`` to the output topic.
+
+Test knobs (environment):
+- ``IT_GUARANTEE``: the processing guarantee (default exactly_once);
+- ``IT_FAIL_ON_ID``: the agent raises after counting and emitting that click;
+- ``IT_STALL_AT=end_txn`` with ``IT_STALL_AFTER=N``: at its N-th transaction that carries
+  input offsets, the worker stops itself (SIGSTOP) after the offsets were sent
+  (``TxnOffsetCommit``) and before the transaction is committed (``EndTxn``), after logging
+  ``IT-STALL``; the test resumes it (SIGCONT) or kills it. A test-only patch of aiokafka's
+  producer class in this worker process.
+"""
+import logging
 import os
+import signal
 
 import streamflow
 
 PARTITIONS = int(os.environ.get("IT_PARTITIONS", "4"))
+FAIL_ON = int(os.environ["IT_FAIL_ON_ID"]) if os.environ.get("IT_FAIL_ON_ID") else None
 app = streamflow.App(os.environ.get("IT_APP", "it-eos"), topic_partitions=PARTITIONS,
-                     processing_guarantee="exactly_once")
+                     processing_guarantee=os.environ.get("IT_GUARANTEE", "exactly_once"))
 clicks = app.topic(os.environ.get("IT_IN", "it-eos-clicks"), partitions=PARTITIONS)
 out = app.topic(os.environ.get("IT_OUT", "it-eos-counts"), partitions=PARTITIONS)
 counts = app.table("counts", default=int, partitions=PARTITIONS)
@@ -18,3 +32,35 @@ async def count(stream):
         user = click["user"]
         counts[user] += 1
         await out.send(key=user, value={"user": user, "n": counts[user], "id": click["id"]})
+        if click["id"] == FAIL_ON:
+            raise RuntimeError(f"IT-FAIL on click {FAIL_ON}")
+
+
+def _stall_before_end_txn(after: int) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    send_offsets, commit = AIOKafkaProducer.send_offsets_to_transaction, AIOKafkaProducer.commit_transaction
+    state = {"offsets": False, "left": after}
+
+    async def send_offsets_to_transaction(self, offsets, group_id):
+        await send_offsets(self, offsets, group_id)
+        state["offsets"] = True
+
+    async def commit_transaction(self):
+        if state["offsets"]:
+            state["left"] -= 1
+            if state["left"] == 0:
+                logging.getLogger("streamflow.test").warning(
+                    "IT-STALL: offsets sent, transaction not committed; stopping myself")
+                for handler in logging.getLogger().handlers:
+                    handler.flush()
+                os.kill(os.getpid(), signal.SIGSTOP)
+        state["offsets"] = False
+        return await commit(self)
+
+    AIOKafkaProducer.send_offsets_to_transaction = send_offsets_to_transaction
+    AIOKafkaProducer.commit_transaction = commit_transaction
+
+
+if os.environ.get("IT_STALL_AT") == "end_txn":
+    _stall_before_end_txn(int(os.environ.get("IT_STALL_AFTER", "1")))
