@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Mapping
@@ -19,6 +20,7 @@ SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 # OAUTHBEARER needs a token provider object and GSSAPI a Kerberos setup: neither fits a setting.
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 ERROR_POLICIES = ("stop", "skip", "dead_letter")
+_WORKER_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Settings:
     commit_interval: float = field(default=1.0, metadata={"help": "seconds between commits of offsets, output and state"})
     batch_size: int = field(default=2000, metadata={"help": "max records fetched and handed to agents at once"})
     processing_guarantee: str = field(default="at_least_once", metadata={"help": "at_least_once, or exactly_once (Kafka transactions: output, changelogs and offsets commit together)"})
+    worker_id: str | None = field(default=None, metadata={"help": "this worker's identity, unique among the app's live workers and kept across restarts (exactly-once: its transactional id is {app id}-{worker_id}); default: the host name and the data dir"})
     transaction_timeout_ms: int = field(default=60000, metadata={"help": "exactly_once: the broker aborts a transaction left open this long (a worker that died mid-commit)"})
     on_decode_error: str = field(default="stop", metadata={"help": "a record that does not decode: stop the worker, skip it (logged), or dead_letter: send it as it came to dead_letter_topic (logged) and go on"})
     on_agent_error: str = field(default="stop", metadata={"help": "an agent that raises: stop the worker, skip the event (logged), or dead_letter: send the event's record as it came to dead_letter_topic (logged); the agent then goes on with the next event"})
@@ -87,6 +90,9 @@ class Settings:
             raise ConfigError("broker kafka:// needs at least one host:port")
         if self.processing_guarantee not in GUARANTEES:
             raise ConfigError(f"processing_guarantee {self.processing_guarantee!r}: use one of {GUARANTEES}")
+        if self.worker_id is not None and not _WORKER_ID.fullmatch(self.worker_id):
+            raise ConfigError(f"worker_id {self.worker_id!r}: use 1-200 letters, digits, '.', '_' "
+                              "or '-'")
         if self.transaction_timeout_ms < 1000:
             raise ConfigError("transaction_timeout_ms must be at least 1000")
         if (self.processing_guarantee == "exactly_once"

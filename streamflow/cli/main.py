@@ -33,6 +33,8 @@ def main() -> None:
 @click.option("--commit-interval", type=float, help="seconds between commits")
 @click.option("--batch-size", type=int, help="max records handed to agents at once")
 @click.option("--processing-guarantee", type=click.Choice(["at_least_once", "exactly_once"]))
+@click.option("--worker-id", help="this worker's identity, unique among the app's live workers, "
+              "kept across restarts (exactly-once: its transactional id)")
 @click.option("--on-decode-error", type=click.Choice(["stop", "skip", "dead_letter"]))
 @click.option("--on-agent-error", type=click.Choice(["stop", "skip", "dead_letter"]))
 @click.option("--store", type=click.Choice(["rocksdb", "memory"]))

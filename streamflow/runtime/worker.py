@@ -22,10 +22,12 @@ only. See docs/exactly-once.md.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import os
+import re
+import socket
 import time
-import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
@@ -160,7 +162,7 @@ class Worker:
         for check in app._start_checks:
             check(self)
         if self.exactly_once:
-            self.transactional_id = f"{app.id}-{self._process_id()}"
+            self.transactional_id = f"{app.id}-{self._worker_id()}"
         self._producer = self.transport.producer(self.transactional_id)
         await self._producer.start()
         self.output = OutputBuffer(self._producer, self.partition_count)
@@ -280,19 +282,21 @@ class Worker:
         topic.internal = True
         return name
 
-    def _process_id(self) -> str:
-        """This worker's identity across restarts (exactly-once): kept in its data dir, so a
-        restarted worker takes over its predecessor's transactional id, which fences the old
-        process and aborts the transaction it left open at once (instead of after
-        ``transaction_timeout_ms``, during which readers of its partitions would wait)."""
-        path = Path(self.settings.data_dir) / self.app.id / "process-id"
-        try:
-            return path.read_text().strip()
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            process_id = uuid.uuid4().hex[:16]
-            path.write_text(process_id + "\n")
-            return process_id
+    def _worker_id(self) -> str:
+        """This worker's identity across restarts, and across the loss of its data dir
+        (exactly-once: the transactional id is ``{app id}-{worker id}``). A restarted worker
+        that takes over its predecessor's transactional id fences the old process and aborts
+        the transaction it left open at once, instead of after ``transaction_timeout_ms``,
+        during which ``read_committed`` readers of its partitions wait. The ``worker_id``
+        setting, or the host name and the data dir's absolute path: two live workers never
+        share those (they would not share a data dir), a restart on the same host and path
+        does, with or without the data dir's contents. See docs/exactly-once.md."""
+        if self.settings.worker_id:
+            return self.settings.worker_id
+        path = os.path.abspath(self.settings.data_dir)
+        digest = hashlib.sha1(path.encode()).hexdigest()[:10]
+        host = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())[:100] or "host"
+        return f"{host}-{digest}"
 
     async def _ensure_topics(self) -> None:
         specs = [TopicSpec(t.name, t.declared_partitions or self.settings.topic_partitions,

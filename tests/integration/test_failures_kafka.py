@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
+import shutil
 import signal
 
 import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from .kafka_helpers import create_topic, produce, unique, wait_until, worker_processes
+from .kafka_helpers import committed, create_topic, produce, unique, wait_until, worker_processes
 from .test_exactly_once_kafka import (PARTITIONS, all_committed, assert_exactly_once, clicks,
                                       read_committed)
 
@@ -137,3 +138,39 @@ async def test_a_zombie_stalled_between_its_offsets_and_its_commit_is_waited_for
     await wait_until(lambda: all_committed(bootstrap, env), 120, "all clicks committed")
     await assert_exactly_once(bootstrap, env, feeder.data)
     assert await zombie.terminate() == 0 and await survivor.terminate() == 0
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_a_worker_killed_mid_transaction_and_restarted_without_its_disk_holds_no_reader_up(
+        kafka_broker, env, workers, tmp_path, guarantee) -> None:
+    """Exactly-once: the worker is killed with a transaction open (its output, changelog
+    records and offsets sent, not committed) and its data dir is lost. The restarted worker
+    must take over its transactional id, which aborts that transaction at once: readers see
+    the output go on well within the 60 s after which the broker would abort it."""
+    bootstrap = kafka_broker.bootstrap
+    env = {**env, "IT_GUARANTEE": guarantee, "STREAMFLOW_TRANSACTION_TIMEOUT_MS": "60000"}
+    data = clicks(0, 10_000)
+    await create_topic(bootstrap, env["IT_IN"], PARTITIONS)
+    await produce(bootstrap, env["IT_IN"], data)
+    if guarantee == "exactly_once":
+        lost = workers({**env, "IT_STALL_AT": "end_txn", "IT_STALL_AFTER": "1"}, "disk-a")
+        await lost.wait_for_log("IT-STALL", timeout=60)
+    else:
+        lost = workers(env, "disk-a")
+
+        async def some_progress() -> bool:
+            done = await committed(bootstrap, env["IT_APP"], env["IT_IN"], PARTITIONS)
+            return sum(v or 0 for v in done.values()) >= 2_000
+        await wait_until(some_progress, 60, "2,000 clicks committed")
+    lost.kill()
+    shutil.rmtree(tmp_path / "disk-a")
+    restarted = workers(env, "disk-a")
+
+    async def all_visible() -> bool:
+        if not await all_committed(bootstrap, env):
+            return False
+        seen = {orjson.loads(r.value)["id"] for r in await read_committed(bootstrap, env["IT_OUT"])}
+        return len(seen) == len(data)
+    await wait_until(all_visible, 25, "every click's output visible to read_committed readers")
+    await check(bootstrap, env, data, guarantee, exact_table=False)
+    assert await restarted.terminate() == 0

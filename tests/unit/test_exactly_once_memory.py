@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import shutil
 from pathlib import Path
 
 import orjson
@@ -263,6 +264,44 @@ async def test_a_restarted_worker_fences_its_crashed_predecessor(tmp_path: Path)
             await a.producer.commit_transaction({}, None)
     finally:
         await restarted.shutdown()
+
+
+async def test_a_worker_restarted_without_its_data_dir_still_fences_its_predecessor(
+        tmp_path: Path) -> None:
+    """Disk loss: the transactional id does not live in the data dir, so the restart still
+    aborts what its predecessor left open, and readers are not held up."""
+    a = Worker(counter_app(tmp_path / "disk"))
+    await a.start()
+    send_clicks(0, 20)
+    await drain(a)
+    send_clicks(20, 10)
+    await a.poll_once(0)  # ...the process dies before the commit, and its disk with it
+    broker_for("memory://").groups["eos"].evict(a.consumer)
+    await a.tables.stop()
+    a.app._runtime = None
+    shutil.rmtree(tmp_path / "disk")
+
+    restarted = Worker(counter_app(tmp_path / "disk"))
+    await restarted.start()
+    try:
+        assert restarted.transactional_id == a.transactional_id
+        await drain(restarted)
+        assert_exactly_once(30)
+    finally:
+        await restarted.shutdown()
+
+
+def test_the_worker_id_is_the_setting_or_the_host_and_the_data_dir(tmp_path: Path) -> None:
+    def txn_id(data_dir: Path, **settings: str) -> str:
+        worker = Worker(streamflow.App("eos", data_dir=str(data_dir), **settings))
+        return f"eos-{worker._worker_id()}"
+    assert txn_id(tmp_path / "a") == txn_id(tmp_path / "a")
+    assert txn_id(tmp_path / "a") != txn_id(tmp_path / "b")
+    assert txn_id(tmp_path / "a", worker_id="w-1") == txn_id(tmp_path / "b", worker_id="w-1") == "eos-w-1"
+    settings = streamflow.config.Settings.from_sources(env={"STREAMFLOW_WORKER_ID": "pod-3"})
+    assert settings.worker_id == "pod-3"
+    with pytest.raises(ConfigError, match="worker_id"):
+        streamflow.App("x", worker_id="has space")
 
 
 async def test_committed_offsets_move_only_with_the_transaction(tmp_path: Path) -> None:

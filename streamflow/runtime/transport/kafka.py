@@ -170,7 +170,8 @@ class KafkaProducer:
     def _fenced(self) -> ProducerFenced:
         return ProducerFenced(
             f"transactional id {self.transactional_id} was taken over by another producer: "
-            "another worker runs with this worker's identity (two workers sharing one data_dir?); "
+            "another worker runs with this worker's identity (two live workers with the same "
+            "worker_id, or on the same host with the same data_dir?); "
             "this one stops without committing")
 
     async def _begin(self) -> None:
