@@ -14,7 +14,8 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from .kafka_helpers import committed, create_topic, produce, unique, wait_until, worker_processes
+from .kafka_helpers import (committed, create_topic, key_bytes, produce, unique, wait_until,
+                            worker_processes)
 from .test_exactly_once_kafka import (PARTITIONS, all_committed, assert_exactly_once, clicks,
                                       read_committed)
 
@@ -46,7 +47,7 @@ async def assert_nothing_lost(bootstrap: str, env: dict, data: list[tuple[str, d
     table: dict[str, int] = {}
     for r in sorted(await read_committed(bootstrap, f"{env['IT_APP']}-counts-changelog"),
                     key=lambda r: (r.partition, r.offset)):
-        table[orjson.loads(r.key)] = orjson.loads(r.value)
+        table[r.key.decode()] = orjson.loads(r.value)
     truth = collections.Counter(v["user"] for _, v in data)
     lost = {u: (table.get(u, 0), n) for u, n in truth.items() if table.get(u, 0) < n}
     assert not lost, f"counts lost (table, truth): {lost}"
@@ -80,7 +81,7 @@ class Feeder:
         while not self._stop.is_set():
             batch = clicks(len(self.data), 100)
             self.data.extend(batch)
-            await asyncio.gather(*[await self._producer.send(self.topic, key=orjson.dumps(k),
+            await asyncio.gather(*[await self._producer.send(self.topic, key=key_bytes(k),
                                                              value=orjson.dumps(v))
                                    for k, v in batch])
             await asyncio.sleep(0.05)

@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 import streamflow
+from streamflow.partitioner import partition_for
 from streamflow.runtime.transport.memory import broker_for
 from streamflow.runtime.worker import Worker
 from streamflow.types import TP
@@ -21,6 +22,8 @@ from streamflow.types import TP
 from .test_exactly_once_memory import PARTITIONS, committed_outputs, committed_table, drain, send_clicks
 
 GUARANTEES = ["at_least_once", "exactly_once"]
+USERS_PARTITION = partition_for(b"u0", PARTITIONS)
+assert {partition_for(f"u{i}".encode(), PARTITIONS) for i in range(3)} == {USERS_PARTITION}
 
 
 def failing_counter(data_dir: Path, guarantee: str, fail_on: int | None = None,
@@ -137,8 +140,8 @@ async def test_a_decode_error_keeps_nothing_half_done(tmp_path: Path, guarantee:
     a = Worker(failing_counter(tmp_path / "a", guarantee, take=1000))
     await a.start()
     try:
-        send_clicks(0, 10)  # all three users' clicks go to partition 1
-        broker_for("memory://").append("clicks", 1, [(b'"u0"', b"{not json", 1, ())], 1)
+        send_clicks(0, 10)
+        broker_for("memory://").append("clicks", USERS_PARTITION, [(b"u0", b"{not json", 1, ())], 1)
         for _ in range(3):
             await a.poll_once(0)
         assert a._fatal is not None
@@ -152,4 +155,4 @@ async def test_a_decode_error_keeps_nothing_half_done(tmp_path: Path, guarantee:
     processed_before_bad = {i for i in range(10) if i not in outputs}
     assert not processed_before_bad, f"committed but never processed: {processed_before_bad}"
     assert committed_table() == truth(10)
-    assert group.committed.get(TP("clicks", 1)) == 10  # up to the bad record
+    assert group.committed.get(TP("clicks", USERS_PARTITION)) == 10  # up to the bad record
