@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+from datetime import timedelta
 
 import streamflow
 
@@ -22,17 +23,10 @@ payments = app.topic(f"{PREFIX}payments")
 enriched = app.topic(f"{PREFIX}orders-enriched")
 paid = app.topic(f"{PREFIX}orders-paid")
 
-# stream-table: a table of customers, kept by an agent, co-partitioned with orders (same key)
-customer_table = app.table("customers")
-
-
-@app.agent(customers)
-async def keep_customers(stream):
-    async for event in stream.events():
-        if event.value is None:
-            customer_table.pop(event.key, None)
-        else:
-            customer_table[event.key] = event.value
+# stream-table: the customers topic read as a table (Kafka Streams' builder.table): the latest
+# record per customer id, a record with value None deletes one. Co-partitioned with orders
+# (same key, same partition count); the topic is its changelog.
+customer_table = app.table("customers", topic=customers)
 
 
 @app.agent(orders, sink=[enriched])
@@ -52,7 +46,8 @@ async def by_order_id(stream):
         yield streamflow.Message(value=order, key=order["id"])
 
 
-app.join_streams("payments", left=order_ids, right=payments, within=300, grace=60, kind="left",
+app.join_streams("payments", left=order_ids, right=payments, within=timedelta(minutes=5),
+                 grace=timedelta(minutes=1), kind="left",
                  joiner=lambda order, payment: {"order": order["id"], "amount": order["amount"],
                                                 "paid": None if payment is None else payment["amount"]},
                  into=paid)
@@ -61,7 +56,7 @@ _rng = random.Random(11)
 _n = 0
 
 
-@app.timer(1.0, on_start=True)
+@app.timer(timedelta(seconds=1), on_start=True)
 async def make_up_traffic() -> None:
     """Stand-in producers so the example runs with nothing else installed."""
     global _n

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+from datetime import timedelta
 
 import streamflow
 
@@ -30,7 +31,7 @@ _rng = random.Random(7)
 _next_id = 0
 
 
-@app.timer(0.5)
+@app.timer(timedelta(milliseconds=500))
 async def make_up_orders() -> None:
     """Stand-in for a real producer, so the example runs with nothing else installed.
     ``ORDERS_EXAMPLE_FEED=0`` turns it off (when real orders come from elsewhere)."""
@@ -44,15 +45,15 @@ async def make_up_orders() -> None:
         await orders.send(key=customer, value=order)
 
 
-@app.agent(orders, sink=[large_orders])
-async def flag_large(stream):
-    """Forward orders above 1,000 to ``large-orders``, keyed by customer."""
-    async for order in stream.filter(lambda o: o.amount > 1000):
-        yield order
+@app.agent(orders)
+async def flag_large(stream: streamflow.Stream[Order]) -> None:
+    """Forward orders above 1,000 to ``large-orders``, keyed (by customer) and timestamped
+    like the orders they are."""
+    await stream.filter(lambda o: o.amount > 1000).to(large_orders)
 
 
 @app.agent(large_orders)
-async def report(stream):
+async def report(stream: streamflow.Stream[Order]) -> None:
     async for event in stream.events():
         print(f"large order {event.value.id} from {event.key}: {event.value.amount:.2f} "
               f"({event.topic}[{event.partition}]@{event.offset})", flush=True)

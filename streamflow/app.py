@@ -8,7 +8,7 @@ driver run the same declarations under virtual time.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar, overload
 
 from .agents import AgentSpec, TaskSpec, TimerSpec
 from .config import Settings
@@ -16,10 +16,15 @@ from .durations import Duration, seconds
 from .exceptions import ConfigError, StreamflowError
 from .serialization import key_codec_for
 from .tables import GlobalTable, Table
+from .topic_tables import TopicTable, check_declaration
 from .topics import Topic
 
 if TYPE_CHECKING:
+    from .joins import ForeignKeyJoinSpec, StreamStreamJoinSpec, TableTableJoinSpec
     from .runtime.worker import Worker
+
+AgentFn = TypeVar("AgentFn", bound=Callable[..., Any])
+TaskFn = TypeVar("TaskFn", bound=Callable[[], Any])
 
 _ID = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -73,7 +78,17 @@ class App:
         self.topics[name] = topic
         return topic
 
+    @overload
+    def table(self, name: str, *, topic: Topic | str, default: Callable[[], Any] | None = None,
+              store: str | None = None) -> TopicTable: ...
+
+    @overload
     def table(self, name: str, *, default: Callable[[], Any] | None = None, key_type: Any = None,
+              value_type: Any = None, partitions: int | None = None, store: str | None = None,
+              changelog_config: dict[str, str] | None = None) -> Table: ...
+
+    def table(self, name: str, *, topic: Topic | str | None = None,
+              default: Callable[[], Any] | None = None, key_type: Any = None,
               value_type: Any = None, partitions: int | None = None,
               store: str | None = None, changelog_config: dict[str, str] | None = None) -> Table:
         """Declare a table backed by the compacted topic ``{app id}-{name}-changelog``.
@@ -81,10 +96,21 @@ class App:
         ``partitions`` defaults to the app's ``topic_partitions``; it must equal the partition
         count of the stream that updates the table (checked at start). ``changelog_config``
         adds topic configs to the changelog (e.g. ``{"segment.ms": "600000"}``).
+
+        With ``topic=`` (Kafka Streams' ``builder.table``) the table is fed straight from that
+        topic instead: each record sets its key's row, a null value deletes it, and the topic
+        serves as the changelog (none is created); types and partitions are the topic's, and
+        agents read the table but do not write it (see :mod:`streamflow.topic_tables`).
         """
         self._check_table_name(name)
-        table = Table(self, name, key_type=key_type, value_type=value_type, default=default,
-                      partitions=partitions, store=store, changelog_config=changelog_config)
+        if topic is not None:
+            check_declaration(name, key_type=key_type, value_type=value_type,
+                              partitions=partitions, changelog_config=changelog_config)
+            source = topic if isinstance(topic, Topic) else self.topic(topic)
+            table: Table = TopicTable(self, name, topic=source, default=default, store=store)
+        else:
+            table = Table(self, name, key_type=key_type, value_type=value_type, default=default,
+                          partitions=partitions, store=store, changelog_config=changelog_config)
         self.tables[name] = table
         return table
 
@@ -101,7 +127,7 @@ class App:
     def join_streams(self, name: str, *, left: Topic, right: Topic, within: Duration | None = None,
                      before: Duration | None = None, after: Duration | None = None, grace: Duration = 0,
                      kind: str = "inner", joiner: Callable[[Any, Any], Any] | None = None,
-                     into: Topic | None = None, partitions: int | None = None) -> Any:
+                     into: Topic | None = None, partitions: int | None = None) -> "StreamStreamJoinSpec":
         """Join two streams on key within a time window (seconds or timedelta): a right record matches a
         left one when ``left.ts - before <= right.ts <= left.ts + after`` (``within`` sets
         both). ``kind``: inner, left or outer; unmatched records are emitted (with None for the
@@ -114,7 +140,7 @@ class App:
 
     def join_tables(self, name: str, *, left: Topic | Table, right: Topic | Table,
                     kind: str = "inner", joiner: Callable[[Any, Any], Any] | None = None,
-                    into: Topic | None = None, partitions: int | None = None) -> Any:
+                    into: Topic | None = None, partitions: int | None = None) -> "TableTableJoinSpec":
         """Join two tables (topics read as tables, or this app's tables through their
         changelogs) on key: an update on either side emits the joined row, a delete emits a
         tombstone when the row disappears. ``.table`` holds the result; results also go to
@@ -126,7 +152,7 @@ class App:
     def join_foreign_key(self, name: str, *, left: Topic | Table, right: Topic | Table,
                          foreign_key: Callable[[Any], Any], kind: str = "inner",
                          joiner: Callable[[Any, Any], Any] | None = None,
-                         into: Topic | None = None, partitions: int | None = None) -> Any:
+                         into: Topic | None = None, partitions: int | None = None) -> "ForeignKeyJoinSpec":
         """Join a table to another through a key taken from its value
         (``foreign_key(left_value)``, None for "no reference"): results keyed by the left key,
         one per left row, updated when either side changes, correct when the foreign key of a
@@ -143,12 +169,12 @@ class App:
             raise ConfigError(f"table name {name!r}: use letters, digits, '.', '_' and '-'")
 
     def agent(self, *topics: Topic | str, sink: Iterable[Topic] | Topic | None = None,
-              name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+              name: str | None = None) -> Callable[[AgentFn], AgentFn]:
         """Run the decorated ``async def f(stream)`` over events of ``topics``."""
         resolved = [t if isinstance(t, Topic) else self.topic(t) for t in topics]
         sinks = [] if sink is None else [sink] if isinstance(sink, Topic) else list(sink)
 
-        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def register(fn: AgentFn) -> AgentFn:
             agent_name = name or fn.__name__
             if any(a.name == agent_name for a in self.agents):
                 raise ConfigError(f"two agents named {agent_name!r}; pass name=...")
@@ -156,16 +182,16 @@ class App:
             return fn
         return register
 
-    def timer(self, interval: Duration, *, on_start: bool = False) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    def timer(self, interval: Duration, *, on_start: bool = False) -> Callable[[TaskFn], TaskFn]:
         """Call the decorated ``async def f()`` every ``interval`` (seconds or a timedelta)."""
         every = seconds(interval, "timer interval", positive=True)
 
-        def register(fn: Callable[[], Any]) -> Callable[[], Any]:
+        def register(fn: TaskFn) -> TaskFn:
             self.timers.append(TimerSpec(fn.__name__, fn, every, on_start))
             return fn
         return register
 
-    def task(self, fn: Callable[[], Any]) -> Callable[[], Any]:
+    def task(self, fn: TaskFn) -> TaskFn:
         """Call the decorated ``async def f()`` once the worker has started."""
         self.tasks.append(TaskSpec(fn.__name__, fn))
         return fn

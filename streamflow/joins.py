@@ -34,6 +34,8 @@ def _source(side: Topic | Table) -> tuple[Topic, Callable[[bytes | None], Any]]:
     if isinstance(side, Table):
         if side.changelog is None:
             raise ConfigError(f"table {side.name} has no changelog to join on")
+        if side.changelog_is_source:  # app.table(topic=...): its topic, decoded as such
+            return side.changelog, (lambda value: value)
         loads = side.value_codec.loads
         return side.changelog, (lambda raw: None if raw is None else loads(raw))
     return side, (lambda value: value)

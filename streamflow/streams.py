@@ -1,10 +1,11 @@
 """Streams: what an agent iterates.
 
-A stream moves *batches*. Its source hands over a list of events per fetch; ``map``, ``filter``
-and ``flat_map`` are applied to the whole list at once (a list comprehension, no task switch per
-event) and only the final loop yields events one by one to the agent's ``async for``. Asking for
-the item after the last one of a batch tells the source that the batch is processed, which is
-what the worker waits for before it commits offsets.
+A stream moves *batches*. Its source hands over a list of events per fetch; the operators
+(``map``, ``filter``, ``branch``, ...; see :mod:`streamflow.batch_ops`) are applied to the whole
+list at once (no task switch per event) and only the final loop yields items one by one to the
+agent's ``async for`` (or calls ``foreach``'s function, or sends them ``to`` a topic). Asking for
+the batch after the last one tells the source that the batch is processed, which is what the
+worker waits for before it commits offsets.
 
 Operators keep two aligned lists, the events and the items derived from them, so that the
 current event (its partition, its timestamp) is known for every item the agent sees: tables
@@ -14,12 +15,20 @@ from __future__ import annotations
 
 import inspect
 import time
-from typing import Any, AsyncIterator, Callable, Iterable, Protocol
+from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Generic, Iterable,
+                    Protocol, TypeVar, overload)
 
+from . import batch_ops
 from .context import ProcessingContext
 from .durations import Duration, seconds
 from .types import Event
 
+if TYPE_CHECKING:
+    from .tables import Table
+    from .topics import Topic
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 _new_tuple = tuple.__new__
 
@@ -39,85 +48,128 @@ class BatchSource(Protocol):
     async def next_batch(self, timeout: float | None = None) -> list[Event] | None:
         """The next batch (marking the previous one processed), or None on timeout."""
 
-    def repartition(self, upstream: "Stream", key_fn: Callable[[Any], Any], name: str,
-                    partitions: int | None, value_type: Any) -> "BatchSource":
-        """Re-key ``upstream`` through an internal topic; the source of the re-keyed events."""
+    def repartition(self, upstream: "Stream[Any]", key_fn: Callable[[Any], Any] | None,
+                    name: str, partitions: int | None, value_type: Any, *,
+                    key_type: Any = None, topic: "Topic | None" = None) -> "BatchSource":
+        """Send ``upstream``'s items to a topic, re-keyed by ``key_fn`` (None: keyed as they
+        are) and consume it back: ``topic``, or the internal ``{app}-{name}-repartition``."""
+
+    def subscribe(self, topic: "Topic") -> None:
+        """Deliver ``topic``'s records to this source too (``merge``)."""
 
 
-_Op = Callable[[list, list], Any]
+class Stream(Generic[T]):
+    """An async-iterable, chainable stream of items of type ``T``: the values of the agent's
+    topics, ``Event`` objects after ``events()``, and what the operators make of them."""
 
-
-class Stream:
-    """An async-iterable, chainable stream of values (or of events after ``events()``)."""
-
-    def __init__(self, source: BatchSource, ops: tuple[_Op, ...] = (), events: bool = False,
-                 name: str = "stream") -> None:
+    def __init__(self, source: BatchSource, ops: tuple[batch_ops.Op, ...] = (),
+                 events: bool = False, name: str = "stream") -> None:
         self._source = source
         self._ops = ops
         self._events = events
         self.name = name
 
     # -- operators -----------------------------------------------------------------------
-    def _with(self, op: _Op) -> "Stream":
+    def _with(self, op: batch_ops.Op) -> "Stream[Any]":
         return Stream(self._source, self._ops + (op,), self._events, self.name)
 
-    def events(self) -> "Stream":
+    def events(self) -> "Stream[Event]":
         """Iterate whole :class:`Event` objects (key, value, headers, timestamp, coordinates)."""
         if self._ops:
             raise TypeError("call events() on the agent's stream before map/filter/flat_map")
         return Stream(self._source, (), True, self.name)
 
-    def map(self, fn: Callable[[Any], Any]) -> "Stream":
+    @overload
+    def map(self, fn: Callable[[T], Awaitable[U]]) -> "Stream[U]": ...  # type: ignore[overload-overlap]
+
+    @overload
+    def map(self, fn: Callable[[T], U]) -> "Stream[U]": ...
+
+    def map(self, fn: Callable[[T], Any]) -> "Stream[Any]":
         """Apply ``fn`` to every item (``fn`` may be async)."""
-        if inspect.iscoroutinefunction(fn):
-            async def amap(events: list, items: list) -> tuple[list, list]:
-                return events, [await fn(x) for x in items]
-            return self._with(amap)
-        return self._with(lambda events, items: (events, [fn(x) for x in items]))
+        return self._with(batch_ops.map_op(fn))
 
-    def filter(self, predicate: Callable[[Any], Any]) -> "Stream":
+    def filter(self, predicate: Callable[[T], Any]) -> "Stream[T]":
         """Keep the items for which ``predicate`` is true (``predicate`` may be async)."""
-        if inspect.iscoroutinefunction(predicate):
-            async def afilter(events: list, items: list) -> tuple[list, list]:
-                keep = [bool(await predicate(x)) for x in items]
-                return ([e for e, k in zip(events, keep) if k], [x for x, k in zip(items, keep) if k])
-            return self._with(afilter)
+        return self._with(batch_ops.filter_op(predicate))
 
-        def filter_op(events: list, items: list) -> tuple[list, list]:
-            keep = [i for i, x in enumerate(items) if predicate(x)]
-            if len(keep) == len(items):
-                return events, items
-            return [events[i] for i in keep], [items[i] for i in keep]
-        return self._with(filter_op)
-
-    def flat_map(self, fn: Callable[[Any], Iterable[Any]]) -> "Stream":
+    def flat_map(self, fn: Callable[[T], Iterable[U]]) -> "Stream[U]":
         """Replace every item by the items of the iterable ``fn`` returns."""
-        def flat_map_op(events: list, items: list) -> tuple[list, list]:
-            out_events: list = []
-            out_items: list = []
-            for e, x in zip(events, items):
-                for y in fn(x):
-                    out_events.append(e)
-                    out_items.append(y)
-            return out_events, out_items
-        return self._with(flat_map_op)
+        return self._with(batch_ops.flat_map_op(fn))
 
-    def group_by(self, key_fn: Callable[[Any], Any], *, name: str, partitions: int | None = None,
-                 value_type: Any = None) -> "Stream":
+    def peek(self, fn: Callable[[T], Any]) -> "Stream[T]":
+        """Call ``fn`` on every item and pass the item on unchanged (logging, metrics, a side
+        effect); ``fn`` may be async. Kafka Streams' ``peek``."""
+        return self._with(batch_ops.peek_op(self._source.ctx, fn))
+
+    def enumerate(self, start: int = 0) -> "Stream[tuple[int, T]]":
+        """``(n, item)`` pairs, counting the items this stream passed since the agent started."""
+        return self._with(batch_ops.enumerate_op(start))
+
+    def branch(self, predicate: Callable[[T], Any],
+               to: "Topic | Callable[[T], Any]") -> "Stream[T]":
+        """Route the items ``predicate`` is true for ``to`` a topic (sent keyed and timestamped
+        like their events) or a function (called with each, may be async), and go on with the
+        others. Chained, the first branch that matches takes an item, as in Kafka Streams'
+        ``split().branch(...)``; what is left is the default branch::
+
+            await (stream.branch(lambda o: o.amount > 1000, large)
+                         .branch(lambda o: o.country == "DE", german)
+                         .to(others))
+        """
+        from .topics import Topic
+        target = batch_ops.sender(to) if isinstance(to, Topic) else batch_ops.each(self._source.ctx, to)
+        return self._with(batch_ops.branch_op(self._source.ctx, predicate, target))
+
+    def merge(self, *topics: "Topic") -> "Stream[Any]":
+        """This stream and the values of ``topics`` as one stream (Kafka Streams' ``merge``):
+        the operators chained before ``merge`` apply to this stream's items only, those after
+        it to both. Each partition's order is kept. Call it at the top of the agent, before
+        iterating (the topics are subscribed before the worker starts consuming)."""
+        from .topics import Topic
+        names = []
+        for topic in topics:
+            if not isinstance(topic, Topic):
+                raise TypeError(f"merge() takes topics (app.topic(...)), not {topic!r}")
+            self._source.subscribe(topic)
+            names.append(topic.name)
+        merged = batch_ops.merge_op(self._ops, frozenset(names))
+        return Stream(self._source, (merged,), self._events, f"{self.name}.merge({', '.join(names)})")
+
+    def group_by(self, key_fn: Callable[[T], Any], *, name: str, partitions: int | None = None,
+                 key_type: Any = None, value_type: Any = None) -> "Stream[T]":
         """Re-key the stream by ``key_fn(item)`` through the topic ``{app}-{name}-repartition``.
 
         Events are sent to that topic keyed by the new key (so they land on the partition a
         table keyed that way uses) with their original timestamp and headers; the returned
         stream consumes it. ``partitions`` defaults to the app's ``topic_partitions``, the
         same default as tables, so a table updated from the re-keyed stream is co-partitioned
-        with it. Source offsets are committed only once the re-keyed events are acknowledged.
-        Call it before iterating, at the top of the agent.
+        with it; ``key_type`` is the new key's type (default: the app's, text). Source offsets
+        are committed only once the re-keyed events are acknowledged. Call it before
+        iterating, at the top of the agent.
         """
-        source = self._source.repartition(self, key_fn, name, partitions, value_type)
+        source = self._source.repartition(self, key_fn, name, partitions, value_type,
+                                          key_type=key_type)
         return Stream(source, (), self._events, f"{self.name}.group_by({name})")
 
-    def join(self, table: Any, *, kind: str = "inner", key: Callable[[Any], Any] | None = None,
-             joiner: Callable[[Any, Any], Any] | None = None) -> "Stream":
+    def through(self, topic: "Topic") -> "Stream[Any]":
+        """Send every item to ``topic`` (keyed and timestamped like its event) and go on with
+        the stream of that topic, as this agent's consumer reads it back (Faust's
+        ``through``; Kafka Streams' ``repartition``/``through``). Source offsets are committed
+        only once the records are acknowledged. Call it at the top of the agent."""
+        source = self._source.repartition(self, None, topic.name, None, None, topic=topic)
+        return Stream(source, (), self._events, f"{self.name}.through({topic.name})")
+
+    @overload
+    def join(self, table: "Table", *, kind: str = ..., key: Callable[[T], Any] | None = ...,
+             joiner: None = ...) -> "Stream[tuple[T, Any]]": ...
+
+    @overload
+    def join(self, table: "Table", *, kind: str = ..., key: Callable[[T], Any] | None = ...,
+             joiner: Callable[[T, Any], U]) -> "Stream[U]": ...
+
+    def join(self, table: "Table", *, kind: str = "inner", key: Callable[[T], Any] | None = None,
+             joiner: Callable[[T, Any], Any] | None = None) -> "Stream[Any]":
         """Enrich every item with ``table``'s current value (a stream-table join).
 
         The lookup key is the event's key, or ``key(item)`` (needed for global tables keyed by a
@@ -133,30 +185,52 @@ class Stream:
         if check is not None:
             check(table)
         combine = joiner or (lambda item, row: (item, row))
-        lookup = table.lookup
-        left = kind == "left"
+        return self._with(batch_ops.join_op(table.lookup, key, kind == "left", combine))
 
-        def join_op(events: list, items: list) -> tuple[list, list]:
-            out_events: list = []
-            out_items: list = []
-            for e, x in zip(events, items):
-                if x is None:
-                    continue
-                k = e[4] if key is None else key(x)  # [4]: the event's key
-                row = None if k is None else lookup(k, e)
-                if row is None and not left:
-                    continue
-                out_events.append(e)
-                out_items.append(combine(x, row))
-            return out_events, out_items
-        return self._with(join_op)
-
-    def take(self, n: int, within: Duration | None = None) -> "BatchedStream":
+    def take(self, n: int, within: Duration | None = None) -> "BatchedStream[T]":
         """Yield lists of up to ``n`` items; a partial list after ``within`` (seconds or a
         timedelta)."""
         if n < 1:
             raise ValueError("take(n): n must be >= 1")
         return BatchedStream(self, n, None if within is None else seconds(within, "take(within=)"))
+
+    # -- ends of a chain -------------------------------------------------------------------
+    async def foreach(self, fn: Callable[[T], Any]) -> None:
+        """Call ``fn`` on every item, for as long as the agent runs (``fn`` may be async):
+        ``await stream.foreach(handle)`` is ``async for x in stream: handle(x)`` without a
+        generator step per item. Kafka Streams' ``foreach``."""
+        call = batch_ops.each(self._source.ctx, fn)
+        is_async = inspect.iscoroutinefunction(fn)
+        async for events, items in self._guarded_batches():
+            if items:
+                if is_async:
+                    await call(events, items)
+                else:
+                    call(events, items)
+
+    async def to(self, topic: "Topic") -> None:
+        """Send every item to ``topic``, keyed and timestamped like its event (yield-free
+        forwarding; a :class:`streamflow.Message` item chooses its key, headers and timestamp),
+        for as long as the agent runs. Kafka Streams' ``to``, Quix Streams' ``to_topic``."""
+        send = batch_ops.sender(topic)
+        ctx = self._source.ctx
+        async for events, items in self._guarded_batches():
+            if items:
+                ctx.current = None  # a record that does not encode fails the batch, as an operator
+                send(events, items)
+
+    async def _guarded_batches(self) -> AsyncIterator[tuple[list, list]]:
+        """``batches()``, telling the worker when an operator raised (no current event), as
+        ``__aiter__`` does: see ``runtime.failures.locate``."""
+        ctx = self._source.ctx
+        batches = self.batches().__aiter__()
+        while True:
+            try:
+                pair = await batches.__anext__()
+            except BaseException:
+                ctx.current = None
+                raise
+            yield pair
 
     # -- iteration -----------------------------------------------------------------------
     async def batches(self, timeout: float | None = None) -> AsyncIterator[tuple[list, list]]:
@@ -182,7 +256,7 @@ class Stream:
                 events, items = res
             yield events, items
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
+    async def __aiter__(self) -> AsyncIterator[T]:
         ctx = self._source.ctx
         batches = self.batches().__aiter__()
         while True:
@@ -198,13 +272,13 @@ class Stream:
         # (never ends: the source never does; the worker cancels the agent at shutdown)
 
 
-class BatchedStream:
+class BatchedStream(Generic[T]):
     """``stream.take(n, within)``: lists of items instead of single items."""
 
-    def __init__(self, upstream: Stream, n: int, within: float | None) -> None:
+    def __init__(self, upstream: Stream[T], n: int, within: float | None) -> None:
         self.upstream, self.n, self.within = upstream, n, within
 
-    async def __aiter__(self) -> AsyncIterator[list[Any]]:
+    async def __aiter__(self) -> AsyncIterator[list[T]]:
         ctx = self.upstream._source.ctx
         n, within = self.n, self.within
         # ctx.held is the buffer and ctx.chunk the chunk being processed: if the agent

@@ -17,14 +17,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .context import current_context
+from .durations import Duration
 from .exceptions import CodecError, ConfigError, CopartitioningError, StreamflowError
 from .partitioner import partition_for
 from .serialization import Codec, codec_for, describe_key_format, key_codec_for, key_format
 from .topics import Topic
 
 if TYPE_CHECKING:
+    from .aggregations import Aggregation
     from .app import App
     from .state import PartitionTransaction
+    from .windowed_tables import WindowedTable
 
 _MISSING: Any = object()
 _UNCACHED: Any = object()
@@ -40,6 +43,9 @@ class Table:
     """
 
     kind = "table"
+    #: True when the table's changelog is the topic it is fed from (``app.table(topic=...)``):
+    #: commits then store the input offset applied instead of producing changelog records.
+    changelog_is_source = False
 
     def __init__(self, app: "App", name: str, *, key_type: Any = None, value_type: Any = None,
                  default: Callable[[], Any] | None = None, partitions: int | None = None,
@@ -224,26 +230,36 @@ class Table:
         return dict(self.items())
 
     # -- windowing ----------------------------------------------------------------------------
-    def tumbling(self, size: float, **kwargs: Any) -> Any:
-        """This table as tumbling windows of ``size`` seconds (``grace=``, ``retention=``,
-        ``agg=``, ``timestamp=``); see :mod:`streamflow.windowed_tables`."""
+    def tumbling(self, size: Duration, *, grace: Duration = 0, retention: Duration | None = None,
+                 agg: "Aggregation | None" = None,
+                 timestamp: Callable[[Any], int] | None = None) -> "WindowedTable":
+        """This table as tumbling windows of ``size`` (seconds or a timedelta) with ``grace``,
+        kept for ``retention``, aggregated by ``agg`` (default: ``+=`` on ``default()``), on
+        event time or ``timestamp(value)`` (ms); see :mod:`streamflow.windowed_tables`."""
         from .windowed_tables import tumbling
-        return tumbling(self, size, **kwargs)
+        return tumbling(self, size, grace=grace, retention=retention, agg=agg, timestamp=timestamp)
 
-    def hopping(self, size: float, step: float, **kwargs: Any) -> Any:
-        """Windows of ``size`` seconds starting every ``step`` seconds."""
+    def hopping(self, size: Duration, step: Duration, *, grace: Duration = 0,
+                retention: Duration | None = None, agg: "Aggregation | None" = None,
+                timestamp: Callable[[Any], int] | None = None) -> "WindowedTable":
+        """Windows of ``size`` starting every ``step``."""
         from .windowed_tables import hopping
-        return hopping(self, size, step, **kwargs)
+        return hopping(self, size, step, grace=grace, retention=retention, agg=agg,
+                       timestamp=timestamp)
 
-    def sliding(self, size: float, **kwargs: Any) -> Any:
-        """Kafka Streams' sliding windows: a window per record, ``size`` seconds long."""
+    def sliding(self, size: Duration, *, grace: Duration = 0, retention: Duration | None = None,
+                agg: "Aggregation | None" = None,
+                timestamp: Callable[[Any], int] | None = None) -> "WindowedTable":
+        """Kafka Streams' sliding windows: a window per record, ``size`` long."""
         from .windowed_tables import sliding
-        return sliding(self, size, **kwargs)
+        return sliding(self, size, grace=grace, retention=retention, agg=agg, timestamp=timestamp)
 
-    def session(self, gap: float, **kwargs: Any) -> Any:
-        """Sessions of activity separated by more than ``gap`` seconds of inactivity."""
+    def session(self, gap: Duration, *, grace: Duration = 0, retention: Duration | None = None,
+                agg: "Aggregation | None" = None,
+                timestamp: Callable[[Any], int] | None = None) -> "WindowedTable":
+        """Sessions of activity separated by more than ``gap`` of inactivity."""
         from .windowed_tables import session
-        return session(self, gap, **kwargs)
+        return session(self, gap, grace=grace, retention=retention, agg=agg, timestamp=timestamp)
 
     def __repr__(self) -> str:
         return f"<Table {self.name}>"

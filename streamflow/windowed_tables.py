@@ -276,6 +276,7 @@ class WindowedTable(Table):
         show = self.aggregation.result
         fast = self._splice_json
         key_json = self._key_json
+        raw_key: bytes | None
         for r in results:
             partition = output.partition_of(r.key, n)
             if fast:

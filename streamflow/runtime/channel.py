@@ -22,6 +22,7 @@ class Channel:
     def __init__(self, ctx: ProcessingContext, repartitioner: Repartitioner | None = None) -> None:
         self.ctx = ctx
         self._repartitioner = repartitioner
+        self._subscriber: Callable[[Any, "Channel"], None] | None = None
         self.join_checker: Callable[[Any], None] | None = None
         self._queue: deque[tuple[list[Event], asyncio.Future]] = deque()
         self._waiter: asyncio.Future | None = None
@@ -88,11 +89,18 @@ class Channel:
             if not done.done():
                 done.set_result(None)
 
-    def repartition(self, upstream: Any, key_fn: Callable[[Any], Any], name: str,
-                    partitions: int | None, value_type: Any) -> "Channel":
+    def repartition(self, upstream: Any, key_fn: Callable[[Any], Any] | None, name: str,
+                    partitions: int | None, value_type: Any, *, key_type: Any = None,
+                    topic: Any = None) -> "Channel":
         if self._repartitioner is None:
             raise RuntimeError("this stream cannot be re-keyed")
-        return self._repartitioner(upstream, key_fn, name, partitions, value_type)
+        return self._repartitioner(upstream, key_fn, name, partitions, value_type,
+                                   key_type=key_type, topic=topic)
+
+    def subscribe(self, topic: Any) -> None:
+        if self._subscriber is None:
+            raise RuntimeError("this stream cannot merge topics")
+        self._subscriber(topic, self)
 
     def check_join(self, table: Any) -> None:
         if self.join_checker is not None:

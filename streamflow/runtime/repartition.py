@@ -19,16 +19,24 @@ if TYPE_CHECKING:
     from .output import OutputBuffer
 
 
-async def forward(upstream: "Stream", key_fn: Callable[[Any], Any], topic: "Topic",
+async def forward(upstream: "Stream", key_fn: Callable[[Any], Any] | None, topic: "Topic",
                   output: Callable[[], "OutputBuffer"]) -> None:
+    """``key_fn`` None (``through``): keyed as the events are (their key bytes reused when
+    their topic encodes keys as ``topic`` does)."""
     name = topic.name
-    kdumps, vdumps = topic.key_codec.dumps, topic.value_codec.dumps
+    kdumps, vdumps = topic.encode_key, topic.value_codec.dumps
+    topics = topic.app.topics
     async for events, items in upstream.batches():
         if not items or events is FLUSH:
             continue
         add = output().add_nowait
         for event, item in zip(events, items):
-            key = key_fn(item)
-            add(name, None if key is None else kdumps(key), None if item is None else vdumps(item),
+            if key_fn is not None:
+                raw = kdumps(key_fn(item))
+            elif event[7] is not None and topics[event[0]].key_codec is topic.key_codec:
+                raw = event[7]  # [0] the event's topic, [4] its key, [7] the key's bytes
+            else:
+                raw = kdumps(event[4])
+            add(name, raw, None if item is None else vdumps(item),
                 None, event[3], event[6] or None)  # the timestamp, the headers
         await asyncio.sleep(0)  # let a full output buffer be flushed by the worker loop

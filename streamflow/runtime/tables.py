@@ -43,13 +43,18 @@ RESTORE_BATCH = 5_000
 
 
 class TablePartition:
-    __slots__ = ("table", "partition", "store", "txn", "changelog_tp", "committing")
+    __slots__ = ("table", "partition", "store", "txn", "changelog_tp", "committing",
+                 "from_source", "source_offset")
 
     def __init__(self, table: Table, partition: int, store: "Store") -> None:
         self.table, self.partition, self.store = table, partition, store
         self.txn = PartitionTransaction(store, table.value_codec.dumps, table.value_codec.loads)
         self.changelog_tp = TP(table.changelog.name, partition) if table.changelog else None
         self.committing = False
+        # A table fed from its topic (the topic is its changelog): the last input offset
+        # applied since the last commit, which the commit stores with the batch.
+        self.from_source = table.changelog_is_source
+        self.source_offset: int | None = None
 
 
 class TableManager:
@@ -91,6 +96,25 @@ class TableManager:
         """(partition, transaction) of every partition of ``table`` this worker holds."""
         return sorted(((p, part.txn) for (name, p), part in self.active.items() if name == table.name),
                       key=lambda pt: pt[0])
+
+    def apply_source(self, table: Table, events: list) -> None:
+        """Apply records of the topic a table is fed from (``app.table(name, topic=...)``): a
+        value sets the key's row, None (a tombstone) deletes it, a record without a key is
+        skipped (a table has no row for it) with a warning. Remembers the offset applied."""
+        active, name = self.active, table.name
+        part: TablePartition | None = None
+        for event in events:  # the worker's tuples: [1] partition, [2] offset, [5] value, [7] key
+            if part is None or part.partition != event[1]:
+                part = active[(name, event[1])]
+            raw = event[7]
+            if raw is None:
+                log.warning("table %s: skipping a record without a key at %s[%d] offset %d",
+                            name, event[0], event[1], event[2])
+            elif event[5] is None:
+                part.txn.delete(raw)
+            else:
+                part.txn.set(raw, event[5])
+            part.source_offset = event[2]
 
     def transactions(self, table: Table) -> list[PartitionTransaction]:
         return [tp.txn for (name, _), tp in sorted(self.active.items(), key=lambda kv: kv[0])
@@ -193,7 +217,22 @@ class TableManager:
                     assert part.changelog_tp is not None
                     to_restore.append((part, part.changelog_tp))
         if to_restore:
-            await self._restore_all(to_restore)
+            await self._restore_all(to_restore, await self._source_targets(to_restore))
+
+    async def _source_targets(self, parts: list[tuple[TablePartition, TP]]) -> dict[TP, int]:
+        """Where restoring a table fed from its topic stops: the app's committed offset of that
+        topic partition, from which the worker goes on applying it (Kafka Streams restores
+        source-topic changelogs to the committed offset too). Without one, where the worker
+        will start reading: 0 (``auto_offset_reset=earliest``) or the end (``latest``)."""
+        consumer = self.worker.consumer
+        targets: dict[TP, int] = {}
+        for part, tp in parts:
+            if part.from_source and tp not in targets:
+                committed = await consumer.committed(tp) if consumer is not None else None
+                if committed is None and self.settings.auto_offset_reset == "latest":
+                    continue  # to the end, like any changelog
+                targets[tp] = committed or 0
+        return targets
 
     def _released(self, tps: set[TP]) -> list[tuple[tuple[str, int], TablePartition]]:
         """The active table partitions that go with ``tps`` (and no partition still held)."""
@@ -301,6 +340,9 @@ class TableManager:
     # -- commit ---------------------------------------------------------------------------------
     async def prepare_commit(self, output: "OutputBuffer") -> None:
         for part in self.active.values():
+            if part.from_source:  # its topic is its changelog: only the offset to store
+                part.committing = part.source_offset is not None
+                continue
             if part.txn.dirty and part.changelog_tp is not None:
                 topic, p = part.changelog_tp
                 for key, value in part.txn.changes():
@@ -310,7 +352,11 @@ class TableManager:
     def finish_commit(self, acked: dict[TP, int]) -> None:
         for part in self.active.values():
             if part.committing:
-                part.txn.commit(acked.get(part.changelog_tp))  # type: ignore[arg-type]
+                if part.from_source:
+                    part.txn.commit(part.source_offset)
+                    part.source_offset = None
+                else:
+                    part.txn.commit(acked.get(part.changelog_tp))  # type: ignore[arg-type]
                 part.committing = False
 
     def pending_tasks(self) -> set[tuple[int, int]]:
@@ -327,6 +373,7 @@ class TableManager:
             if not isinstance(part.table, GlobalTable):
                 part.txn.abort()
                 part.committing = False
+                part.source_offset = None
         for table in self.tables:
             table.forget_cached_state()
 
@@ -339,9 +386,11 @@ class TableManager:
     async def _restore(self, part: TablePartition, tp: TP) -> int:
         return await self._restore_all([(part, tp)])
 
-    async def _restore_all(self, parts: list[tuple[TablePartition, TP]]) -> int:
-        """Bring every store in ``parts`` up to its changelog's end, reading all of their
-        changelog partitions together in large batches, one WriteBatch per chunk."""
+    async def _restore_all(self, parts: list[tuple[TablePartition, TP]],
+                           targets: dict[TP, int] | None = None) -> int:
+        """Bring every store in ``parts`` up to its changelog's end (or, for the partitions in
+        ``targets``, to that offset), reading all of their changelog partitions together in
+        large batches, one WriteBatch per chunk."""
         reader = await self._reader_()
         ends = await reader.end_offsets([tp for _, tp in parts])
         ranges: dict[TP, tuple[int, int]] = {}
@@ -359,14 +408,15 @@ class TableManager:
                 part = self._reopen_empty(part)
                 start = 0
             self._global_positions[(part.table.name, part.partition)] = start
-            if start >= ends[tp]:
+            end = ends[tp] if targets is None or tp not in targets else min(ends[tp], targets[tp])
+            if start >= end:
                 log.info("table %s[%d] is up to date (changelog offset %s)", part.table.name,
                          part.partition, stored)
                 continue
             log.info("restoring table %s[%d] from %s offsets %d..%d", part.table.name,
-                     part.partition, tp, start, ends[tp],
+                     part.partition, tp, start, end,
                      extra={"topic": tp.topic, "partition": tp.partition, "offset": start})
-            ranges[tp] = (start, ends[tp])
+            ranges[tp] = (start, end)
             by_tp[tp] = part
         if not ranges:
             return 0

@@ -178,7 +178,9 @@ class Worker:
         for spec in app.agents:
             runner = AgentRunner(spec, self._on_failure, lambda: self.output, self.failures)
             runner.channel._repartitioner = self._repartitioner(runner)
-            runner.channel.join_checker = self._join_checker(spec.topic_names)
+            consumed = list(spec.topic_names)  # merge() adds to it
+            runner.channel.join_checker = self._join_checker(consumed)
+            runner.channel._subscriber = self._subscriber(runner, consumed)
             self._runners.append(runner)
             for topic in spec.topic_names:
                 self._by_topic.setdefault(topic, []).append(runner.channel)
@@ -339,7 +341,8 @@ class Worker:
                         f"partitions): a stream-table join looks a key up in the table partition "
                         f"of the event, so both need the same partition count and the same key. "
                         f"Re-key the stream with stream.group_by(key_fn, name=..., "
-                        f"partitions={table.partitions}), declare the table with partitions={n}, "
+                        f"partitions={table.partitions}), declare the table (or, for a table fed from a "
+                        f"topic, that topic) with partitions={n}, "
                         f"or use a global table"))
                 problem = table.key_format_problem(topic, "is joined with")
                 if problem is not None:
@@ -347,36 +350,61 @@ class Worker:
         return check
 
     def _repartitioner(self, runner: AgentRunner) -> Any:
+        """``group_by`` (to an internal repartition topic) and ``through`` (to ``topic``): a
+        forwarder task sends the upstream's items there, a new channel consumes it back."""
         def repartition(upstream: Any, key_fn: Any, name: str, partitions: int | None,
-                        value_type: Any) -> Channel:
+                        value_type: Any, *, key_type: Any = None, topic: Any = None) -> Channel:
             if name in runner.regrouped:
                 # The agent function runs again after a failure it skipped: its group_by
-                # topic and forwarder exist already.
+                # (through) topic and forwarder exist already.
                 return runner.regrouped[name]
+            what = f"group_by({name!r})" if topic is None else f"through({name!r})"
             if self.consumer is not None:
-                raise ConfigError(f"agent {runner.name}: group_by({name!r}) must be called before "
-                                  "the agent starts iterating its stream")
-            sources = runner.spec.topics
-            if value_type is None and len(sources) == 1:
-                value_type = sources[0].value_type
-            topic = self.app.topic(f"{self.app.id}-{name}-repartition", value_type=value_type,
-                                   partitions=partitions)
-            topic.internal = True
-            self._partitions.setdefault(topic.name, partitions or self.settings.topic_partitions)
+                raise ConfigError(f"agent {runner.name}: {what} must be called before the agent "
+                                  "starts iterating its stream")
+            if topic is None:
+                sources = runner.spec.topics
+                if value_type is None and len(sources) == 1:
+                    value_type = sources[0].value_type
+                topic = self.app.topic(f"{self.app.id}-{name}-repartition", key_type=key_type,
+                                       value_type=value_type, partitions=partitions)
+                topic.internal = True
+                topic.declared_by = f"group_by(..., name={name!r}, key_type=...)"
+            self._declare_late(topic)
+            consumed = [topic.name]
             channel = Channel(runner.ctx, self._repartitioner(runner))
-            channel.join_checker = self._join_checker([topic.name])
+            channel.join_checker = self._join_checker(consumed)
+            channel._subscriber = self._subscriber(runner, consumed)
             runner.channels.append(channel)
             runner.regrouped[name] = channel
             self._by_topic.setdefault(topic.name, []).append(channel)
-            self._pending_topics.append(topic)
             task = asyncio.create_task(forward(upstream, key_fn, topic, lambda: self.output),
-                                       name=f"group_by:{runner.name}:{name}")
+                                       name=f"{what}:{runner.name}")
             task.add_done_callback(lambda t: t.cancelled() or t.exception() is None or
-                                   self._on_failure(f"group_by {name} of agent {runner.name}",
+                                   self._on_failure(f"{what} of agent {runner.name}",
                                                     t.exception(), runner.ctx.event))
             runner.helpers.append(task)
             return channel
         return repartition
+
+    def _subscriber(self, runner: AgentRunner, consumed: list[str]) -> Any:
+        """``stream.merge(topic)``: ``topic``'s records go to the channel too."""
+        def subscribe(topic: Any, channel: Channel) -> None:
+            if channel in self._by_topic.get(topic.name, ()):
+                return  # the agent function runs again after a failure it skipped
+            if self.consumer is not None:
+                raise ConfigError(f"agent {runner.name}: merge({topic.name!r}) must be called "
+                                  "before the agent starts iterating its stream")
+            self._declare_late(topic)
+            consumed.append(topic.name)
+            self._by_topic.setdefault(topic.name, []).append(channel)
+        return subscribe
+
+    def _declare_late(self, topic: Any) -> None:
+        """A topic an agent declared as it started: created with the repartition topics."""
+        if topic.name not in self._partitions:
+            self._partitions[topic.name] = topic.declared_partitions or self.settings.topic_partitions
+            self._pending_topics.append(topic)
 
     def _extra_topic_specs(self) -> list[TopicSpec]:
         """Internal topics declared while agents started (repartition topics)."""

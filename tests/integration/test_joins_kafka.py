@@ -9,7 +9,7 @@ import orjson
 
 from streamflow.partitioner import partition_for
 
-from .kafka_helpers import WorkerProcess, end_offsets, read_all, unique, wait_until
+from .kafka_helpers import WorkerProcess, committed, end_offsets, read_all, unique, wait_until
 
 MIN = 60_000
 BASE = (int(time.time() * 1000) // MIN) * MIN - 2 * 60 * MIN   # within Kafka's timestamp limits
@@ -54,6 +54,12 @@ async def total(bootstrap: str, topic: str) -> int:
         return 0
 
 
+async def _all_committed(bootstrap: str, group: str, topic: str, n: int) -> bool:
+    ends = await end_offsets(bootstrap, topic, 4)
+    done = await committed(bootstrap, group, topic, 4)
+    return sum(ends.values()) == n and all((done[p] or 0) == ends[p] for p in ends)
+
+
 async def test_enrichment_and_payment_matching_survive_a_restart(kafka_broker, tmp_path) -> None:
     bootstrap = kafka_broker.bootstrap
     prefix = unique("j") + "-"
@@ -83,7 +89,9 @@ async def test_enrichment_and_payment_matching_survive_a_restart(kafka_broker, t
     try:
         await first.wait_assigned()
         await produce_timed(bootstrap, customers)
-        await wait_until(lambda: _at_least(total(bootstrap, f"{prefix}joins-example-customers-changelog"), 1), 60, "customers")
+        # the customers table is the customers topic (no changelog): applied once committed
+        await wait_until(lambda: _all_committed(bootstrap, f"{prefix}joins-example", prefix + "customers",
+                                                len(customers)), 60, "customers")
         await feed_in_step(bootstrap, prefix, events[:half], 0)
         await wait_until(lambda: _at_least(total(bootstrap, prefix + "orders-enriched"), first_half_orders), 120,
                          "first half enriched")
@@ -91,7 +99,8 @@ async def test_enrichment_and_payment_matching_survive_a_restart(kafka_broker, t
     finally:
         first.close()
 
-    # a new worker on an empty disk: the customer table and the join buffers come from changelogs
+    # a new worker on an empty disk: the customer table comes from its topic (up to the
+    # committed offsets), the join buffers from their changelogs
     second = WorkerProcess("examples.joins:app", {**env, "STREAMFLOW_DATA_DIR": str(tmp_path / "b")},
                            tmp_path / "b.log")
     try:

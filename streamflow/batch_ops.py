@@ -1,0 +1,227 @@
+"""The batch operators behind ``Stream``'s methods: functions over a whole fetched batch.
+
+Each operator takes the two aligned lists a stream moves, the events and the items derived
+from them, and returns the two lists after it (or an awaitable of them, when the user's
+function is async). One call per batch, a loop inside: no task switch and no generator step
+per event. Operators whose function has side effects (``peek``, a ``branch`` target, and
+``foreach``) set the processing context's current event for each item, so that tables and
+``Topic.send`` called from them see the event the item came from, as they do in the agent's
+own loop.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
+
+from .context import ProcessingContext
+from .types import Event, Message
+
+if TYPE_CHECKING:
+    from .topics import Topic
+
+Lists = tuple[list, list]
+Op = Callable[[list, list], "Lists | Awaitable[Lists]"]
+
+
+def map_op(fn: Callable[[Any], Any]) -> Op:
+    if inspect.iscoroutinefunction(fn):
+        async def amap(events: list, items: list) -> Lists:
+            return events, [await fn(x) for x in items]
+        return amap
+    return lambda events, items: (events, [fn(x) for x in items])
+
+
+def filter_op(predicate: Callable[[Any], Any]) -> Op:
+    if inspect.iscoroutinefunction(predicate):
+        async def afilter(events: list, items: list) -> Lists:
+            keep = [bool(await predicate(x)) for x in items]
+            return ([e for e, k in zip(events, keep) if k], [x for x, k in zip(items, keep) if k])
+        return afilter
+
+    def filter_(events: list, items: list) -> Lists:
+        keep = [i for i, x in enumerate(items) if predicate(x)]
+        if len(keep) == len(items):
+            return events, items
+        return [events[i] for i in keep], [items[i] for i in keep]
+    return filter_
+
+
+def flat_map_op(fn: Callable[[Any], Iterable[Any]]) -> Op:
+    def flat_map(events: list, items: list) -> Lists:
+        out_events: list = []
+        out_items: list = []
+        for e, x in zip(events, items):
+            for y in fn(x):
+                out_events.append(e)
+                out_items.append(y)
+        return out_events, out_items
+    return flat_map
+
+
+def join_op(lookup: Callable[[Any, Any], Any], key: Callable[[Any], Any] | None, left: bool,
+            combine: Callable[[Any, Any], Any]) -> Op:
+    def join(events: list, items: list) -> Lists:
+        out_events: list = []
+        out_items: list = []
+        for e, x in zip(events, items):
+            if x is None:
+                continue
+            k = e[4] if key is None else key(x)  # [4]: the event's key
+            row = None if k is None else lookup(k, e)
+            if row is None and not left:
+                continue
+            out_events.append(e)
+            out_items.append(combine(x, row))
+        return out_events, out_items
+    return join
+
+
+def enumerate_op(start: int) -> Op:
+    counter = [start]
+
+    def enumerate_(events: list, items: list) -> Lists:
+        first = counter[0]
+        counter[0] = first + len(items)
+        return events, list(enumerate(items, first))
+    return enumerate_
+
+
+def each(ctx: ProcessingContext, fn: Callable[[Any], Any]) -> Callable[[list, list], Any]:
+    """Call ``fn`` on every item with the context on its event; a coroutine when ``fn`` is
+    async (then awaited item by item, in order)."""
+    if inspect.iscoroutinefunction(fn):
+        async def acall(events: list, items: list) -> None:
+            for ctx.current, x in zip(events, items):
+                await fn(x)
+        return acall
+
+    def call(events: list, items: list) -> None:
+        for ctx.current, x in zip(events, items):
+            fn(x)
+    return call
+
+
+def peek_op(ctx: ProcessingContext, fn: Callable[[Any], Any]) -> Op:
+    call = each(ctx, fn)
+    if inspect.iscoroutinefunction(fn):
+        async def apeek(events: list, items: list) -> Lists:
+            await call(events, items)
+            return events, items
+        return apeek
+
+    def peek(events: list, items: list) -> Lists:
+        call(events, items)
+        return events, items
+    return peek
+
+
+def branch_op(ctx: ProcessingContext, predicate: Callable[[Any], Any],
+              target: Callable[[list, list], Any]) -> Op:
+    """Items ``predicate`` takes go to ``target`` (a batch function: a topic's sender or
+    :func:`each` of a callable); the others stay in the stream."""
+    def split(events: list, items: list, taken: list[bool]) -> tuple[Lists, Lists]:
+        if not any(taken):
+            return ([], []), (events, items)
+        if all(taken):
+            return (events, items), ([], [])
+        take_e, take_i, keep_e, keep_i = [], [], [], []
+        for e, x, t in zip(events, items, taken):
+            if t:
+                take_e.append(e)
+                take_i.append(x)
+            else:
+                keep_e.append(e)
+                keep_i.append(x)
+        return (take_e, take_i), (keep_e, keep_i)
+
+    if inspect.iscoroutinefunction(predicate) or inspect.iscoroutinefunction(target):
+        async def abranch(events: list, items: list) -> Lists:
+            taken = []
+            for x in items:
+                t = predicate(x)
+                taken.append(bool(await t if inspect.isawaitable(t) else t))
+            (take_e, take_i), kept = split(events, items, taken)
+            if take_i:
+                done = target(take_e, take_i)
+                if inspect.isawaitable(done):
+                    await done
+            return kept
+        return abranch
+
+    def branch(events: list, items: list) -> Lists:
+        (take_e, take_i), kept = split(events, items, [bool(predicate(x)) for x in items])
+        if take_i:
+            target(take_e, take_i)
+        return kept
+    return branch
+
+
+def merge_op(upstream_ops: tuple[Op, ...], merged: frozenset[str]) -> Op:
+    """The first operator of a merged stream: the events of the ``merged`` topics skip the
+    operators chained before ``merge`` (``upstream_ops``), the others go through them; both
+    come out in the order the batch had them (each partition's order is kept)."""
+    async def merge(events: list, items: list) -> Lists:
+        mine_e, mine_i, theirs_e, theirs_i = [], [], [], []
+        for e, x in zip(events, items):
+            if e[0] in merged:  # [0]: the event's topic
+                theirs_e.append(e)
+                theirs_i.append(x)
+            else:
+                mine_e.append(e)
+                mine_i.append(x)
+        if mine_e:
+            for op in upstream_ops:
+                result = op(mine_e, mine_i)
+                if inspect.isawaitable(result):
+                    result = await result
+                mine_e, mine_i = result
+        if not theirs_e:
+            return mine_e, mine_i
+        if not mine_e:
+            return theirs_e, theirs_i
+        position = {id(e): i for i, e in enumerate(events)}
+        pairs = sorted(zip(mine_e + theirs_e, mine_i + theirs_i), key=lambda p: position[id(p[0])])
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+    return merge
+
+
+def sender(topic: "Topic") -> Callable[[list, list], None]:
+    """A batch function that adds the items to ``topic``'s output, each keyed and timestamped
+    like its event (the key's bytes reused when the event's topic encodes keys as ``topic``
+    does); a :class:`Message` item chooses its own key, headers and timestamp, an
+    :class:`Event` item (``stream.events()``) is forwarded with its value and headers."""
+    app = topic.app
+    same_key: dict[str, bool] = {}
+    encode_key, encode_value, name = topic.encode_key, topic.encode_value, topic.name
+
+    def records(events: list, items: list) -> list:
+        out = []
+        for e, x in zip(events, items):
+            cls = x.__class__
+            if cls is Message:
+                out.append((encode_key(x.key), encode_value(x.value),
+                            e[3] if x.timestamp is None else x.timestamp, x.headers))
+                continue
+            source = e[0]  # [0] topic, [3] timestamp, [4] key, [7] key bytes
+            same = same_key.get(source)
+            if same is None:
+                declared = app.topics.get(source)
+                same = same_key[source] = (declared is not None
+                                           and declared.key_codec is topic.key_codec)
+            raw = e[7] if same and e[7] is not None else encode_key(e[4])
+            if cls is Event:
+                out.append((raw, encode_value(x.value), e[3], x.headers or None))
+            else:
+                out.append((raw, encode_value(x), e[3], None))
+        return out
+
+    def send(events: list, items: list) -> None:
+        output = app._require_runtime(f"{name}: sending from a stream").output
+        if output.staged:
+            output.drain_stages()  # what an agent yielded before goes first
+        output.add_records(name, records(events, items))
+    return send
+
+
+__all__ = ["branch_op", "each", "enumerate_op", "filter_op", "flat_map_op", "join_op",
+           "map_op", "merge_op", "peek_op", "sender"]
