@@ -13,9 +13,10 @@ from ..config import Settings
 from ..exceptions import StreamflowError
 from .loading import load_app
 
-def setup_logging(level: str, fmt: str = "text", app: str | None = None) -> None:
+def setup_logging(level: str, fmt: str = "text", app: str | None = None,
+                  worker: str | None = None) -> None:
     from ..logs import configure
-    configure(level, fmt, app=app)
+    configure(level, fmt, app=app, worker=worker)
 
 
 @click.group()
@@ -54,7 +55,9 @@ def worker(app_spec: str, **flags: Any) -> None:
         configure(settings.log_level, "text", app=app.id, stream=CurrentStderr())
         bar = runner.tables.restore_listener = RestoreBar()
     else:
-        setup_logging(settings.log_level, settings.log_format, app.id)
+        # A worker id setting, where there is one, names the worker in JSON logs; else host:pid.
+        setup_logging(settings.log_level, settings.log_format, app.id,
+                      getattr(settings, "worker_id", None))
     try:
         code = asyncio.run(_run_worker(runner))
     finally:

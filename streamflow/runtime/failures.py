@@ -48,6 +48,11 @@ def _at(event: Any) -> str:
     return f"{event[0]}[{event[1]}]@{event[2]}"
 
 
+def _extra(event: Any) -> dict[str, Any]:
+    """Log ``extra`` fields naming an event's record (JSON logs show them)."""
+    return {"topic": event[0], "partition": event[1], "offset": event[2]}
+
+
 def _unique(events: Iterable[Any]) -> list[Any]:
     """Events in order, each once (``flat_map`` repeats an event per item it made)."""
     seen: set[_Coordinates] = set()
@@ -184,7 +189,8 @@ class AgentFailures:
             if bad_time is not None and one is not None:
                 error = DecodeError(one[0], one[1], one[2], "timestamp", str(bad_time))
                 log.error("%s; stopping (on_decode_error=stop: fix the producer or the "
-                          "timestamp= extractor, or set on_decode_error=skip or dead_letter)", error)
+                          "timestamp= extractor, or set on_decode_error=skip or dead_letter)", error,
+                          extra=_extra(one))
                 self._fatal(error)
             else:
                 self._stop(runner.name, exc, _where(ctx, one, channel))
@@ -212,8 +218,8 @@ class AgentFailures:
             reasons = [f"{what} while processing {_at(e)}{chunk}" for e in failed]
             log.debug("agent %s: traceback of the failure", agent, exc_info=exc)
         if policy == "skip":
-            for reason in reasons:
-                log.error("%s; skipped (%s=skip)", reason, setting)
+            for e, reason in zip(failed, reasons):
+                log.error("%s; skipped (%s=skip)", reason, setting, extra=_extra(e))
             self.skipped += len(failed)
             return
         dead_letters = self._dead_letters()
@@ -226,7 +232,7 @@ class AgentFailures:
                                       f"to {dead_letters.topic}")
             target = dead_letters.send(record, e, reason, agent)
             log.error("%s; sent to %s[%d] (%s=dead_letter)", reason, dead_letters.topic,
-                      target, setting)
+                      target, setting, extra=_extra(e))
 
 
 def _channel_of(runner: "AgentRunner") -> "Channel | None":

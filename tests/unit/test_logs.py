@@ -174,3 +174,24 @@ def test_worker_log_format_json_from_the_command_line(tmp_path) -> None:
     assert {d["app"] for d in lines} == {"ticking-json"}
     assert any(d["message"].startswith("worker ticking-json started") for d in lines)
     assert any(d["message"] == "SIGTERM received: stopping after the batch in progress" for d in lines)
+
+
+async def test_an_agent_failure_skipped_names_its_record_in_json(restore_logging) -> None:
+    out = io.StringIO()
+    configure("INFO", "json", app="fragile", stream=out)
+    app = streamflow.App("fragile", on_agent_error="skip", commit_interval=0.05)
+    numbers = app.topic("numbers", partitions=1)
+    seen = []
+
+    @app.agent(numbers)
+    async def invert(stream):
+        async for n in stream:
+            seen.append(1 / n)
+
+    async with running(app):
+        broker_for(app.settings.broker).append("numbers", 0, [(None, b"0", 0, None),
+                                                             (None, b"2", 0, None)], 0)
+        await wait_until(lambda: seen == [0.5], what="the good record")
+    lines = [orjson.loads(line) for line in out.getvalue().splitlines()]
+    (skipped,) = [d for d in lines if "skipped" in d["message"]]
+    assert (skipped["topic"], skipped["partition"], skipped["offset"]) == ("numbers", 0, 0)
