@@ -55,9 +55,8 @@ def worker(app_spec: str, **flags: Any) -> None:
         configure(settings.log_level, "text", app=app.id, stream=CurrentStderr())
         bar = runner.tables.restore_listener = RestoreBar()
     else:
-        # A worker id setting, where there is one, names the worker in JSON logs; else host:pid.
-        setup_logging(settings.log_level, settings.log_format, app.id,
-                      getattr(settings, "worker_id", None))
+        # The worker_id setting, when set, names the worker in JSON logs; else host:pid.
+        setup_logging(settings.log_level, settings.log_format, app.id, settings.worker_id)
     try:
         code = asyncio.run(_run_worker(runner))
     finally:
