@@ -84,7 +84,11 @@ def _readable(raw: bytes, loads: Callable[[bytes], Any]) -> Any:
 
 
 def _join_layouts(app: App) -> dict[str, tuple[Callable[[bytes, Any], Any], Callable[[bytes], Any]]]:
-    """State table name -> (its join's ``describe_state``, the join key's decoder)."""
+    """State table name -> (its join's ``describe_state``, the join key's decoder).
+
+    Joins are found through what the app registered for them (the agent each join runs, and
+    the foreign-key joins' broadcast entries): the app keeps no list of joins of its own yet
+    (the topology of issue 12 will)."""
     from .operators.joins import foreign_key, stream_stream, table_table
     describers = {"StreamStreamJoin": stream_stream.describe_state,
                   "TableTableJoin": table_table.describe_state,
