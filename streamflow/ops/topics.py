@@ -40,16 +40,18 @@ def dead_letter_topic(app: App) -> str:
 def kinds(app: App, on_broker: list[str]) -> dict[str, str]:
     """Every topic of the app, by name, with what it is to the app."""
     inputs = {t.name for a in app.agents for t in a.topics}
-    changelogs = {t.changelog.name for t in app.tables.values() if t.changelog is not None}
+    # A table fed from a topic reads that topic as its changelog: it stays a source.
+    changelogs = {t.changelog.name for t in app.tables.values() if t.changelog is not None
+                  and not getattr(t, "changelog_is_source", False)}
     sources = {t.source.name for t in app.tables.values() if hasattr(t, "source")}
     out: dict[str, str] = {}
     for name, topic in app.topics.items():
         if name in changelogs:
             out[name] = "changelog"
-        elif name in inputs:
-            out[name] = "input"
         elif name in sources:
             out[name] = "table source"
+        elif name in inputs:
+            out[name] = "input"
         elif name.startswith(f"{app.id}-") and name.endswith("-join"):
             out[name] = "join output"
         else:

@@ -77,3 +77,12 @@ async def test_topics_lists_inputs_changelogs_and_lag() -> None:
     assert rows[("resettable-counts-changelog", p)].committed is None
     lines = render_topics(report)
     assert lines[0] == "consumer group resettable" and lines[-1] == "total lag of resettable: 0"
+
+
+def test_a_topic_a_table_is_fed_from_is_its_source_not_a_changelog() -> None:
+    from streamflow.ops.topics import kinds
+    app = streamflow.App("kinds")
+    prices = app.topic("prices", partitions=2)
+    app.table("price-table", topic=prices)
+    counts = app.table("counts", partitions=2)
+    assert kinds(app, []) == {"prices": "table source", counts.changelog.name: "changelog"}
