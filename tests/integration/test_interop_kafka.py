@@ -16,12 +16,12 @@ PARTITIONS = 4
 KEYS = [f"user-{i}" for i in range(40)] + ["order 17/ü", "a:b"]
 
 
-def console_produce(bootstrap: str, topic: str, lines: list[str]) -> None:
+def console_produce(bootstrap: str, topic: str, lines: list[str], logs_dir: str) -> None:
     """Kafka's ``kafka-console-producer.sh --property parse.key=true``: key TAB value per line."""
     tools = ensure_jars(tools=True)
     log_config = ROOT / "streamflow" / "testing" / "kafka" / "log4j2.properties"
     done = subprocess.run(
-        [java(), f"-Dlog4j2.configurationFile={log_config}", "-cp", f"{tools}/*",
+        [java(), f"-Dlog4j2.configurationFile={log_config}", f"-Dkafka.logs.dir={logs_dir}", "-cp", f"{tools}/*",
          "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server", bootstrap,
          "--topic", topic, "--property", "parse.key=true"],
         input="".join(f"{line}\n" for line in lines), text=True, capture_output=True, timeout=120)
@@ -33,7 +33,8 @@ async def test_string_keys_from_the_java_console_producer_with_default_settings(
     clicks_name, echo_name = unique("interop-clicks"), unique("interop-echo")
     for name in (clicks_name, echo_name):
         await create_topic(bootstrap, name, PARTITIONS)
-    console_produce(bootstrap, clicks_name, [f'{key}\t{{"n": {i}}}' for i, key in enumerate(KEYS)])
+    console_produce(bootstrap, clicks_name, [f'{key}\t{{"n": {i}}}' for i, key in enumerate(KEYS)],
+                    str(tmp_path / "console-producer-logs"))
 
     app = streamflow.App(unique("interop"), broker=kafka_broker.url, data_dir=str(tmp_path),
                          commit_interval=0.2)
