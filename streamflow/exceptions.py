@@ -47,19 +47,6 @@ class InvalidTimestamp(StreamflowError, ValueError):
     says whether it stops, skips it or dead-letters it."""
 
 
-class StoreError(StreamflowError):
-    """A table partition's local store failed; names the store."""
-
-    def __init__(self, path: str | None, reason: str) -> None:
-        self.path, self.reason = path, reason
-        super().__init__(f"state store {path or '(in memory)'}: {reason}")
-
-
-class StoreCorrupted(StoreError):
-    """A read or write found the store's files damaged (e.g. a block checksum mismatch): the
-    store is moved aside and rebuilt from its changelog."""
-
-
-class StoreWriteFailed(StoreError):
-    """The store could not be written for lack of disk space (or another I/O error that is
-    not corruption): the worker stops without committing past the unwritten state."""
+class StoreFailed(StreamflowError):
+    """A table partition's store could not be written (a full disk): the worker stopped
+    without committing input offsets past the state it could not write."""

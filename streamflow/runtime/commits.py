@@ -98,11 +98,12 @@ class Offsets:
         self.committed.update(offsets)
 
     def rewind_point(self, tp: TP) -> int | None:
-        """Where ``tp`` must be read again from after an abort (None: nothing to rewind)."""
+        """Where ``tp`` must be read again from after an abort (None: never read). Even when
+        nothing was processed since: the consumer may have fetched past it (a batch dropped
+        unprocessed because it read a damaged store, records held back by the worker)."""
         position = self.committed.get(tp, self._began.get(tp))
-        if position is None or self.positions.get(tp) == position:
-            return None
-        self.positions[tp] = position
+        if position is not None:
+            self.positions[tp] = position
         return position
 
     def forget(self, tps: Iterable[TP]) -> None:
@@ -119,8 +120,33 @@ class AtLeastOnceCommit:
         self.output, self.participants, self.offsets = output, participants, offsets
         self._consumer = consumer
         self._task_of = task_of
+        self._on_rewind: Callable[[], None] = lambda: None
         self.commits = 0
         self.aborted = 0
+
+    def rollback(self) -> str:
+        """Drop everything since the last commit: buffered output, the state batches, and
+        every assigned partition's position, rewound to its committed offset, so that its
+        events are processed again (once). After an aborted transaction, and after a store
+        was found damaged (the batch in progress may have read damaged state). Returns where
+        processing goes on from, for the log."""
+        self.output.discard()
+        for participant in self.participants:
+            participant.rollback()
+        rewound = []
+        consumer = self._consumer()
+        if consumer is not None:
+            for tp in sorted(consumer.assignment()):
+                position = self.offsets.rewind_point(tp)
+                if position is not None:
+                    consumer.seek(tp, position)
+                    rewound.append(f"{tp.topic}[{tp.partition}]@{position}")
+        self._on_rewind()
+        return ", ".join(rewound) or "the committed offsets"
+
+    async def abort(self) -> None:
+        """Drop what was sent since the last commit where that is possible (exactly-once:
+        abort the open transaction); at-least-once has nothing to abort."""
 
     async def fail(self, failure: Failure, reason: str) -> None:
         """The final commit after a fatal error. At-least-once keeps what was processed in
@@ -211,7 +237,8 @@ class ExactlyOnceCommit(AtLeastOnceCommit):
             await producer.commit_transaction(offsets, group)
         except TransactionAborted as exc:
             self.aborted += 1
-            self.rollback(str(exc))
+            log.warning("transaction aborted (%s): state rolled back to the last commit; "
+                        "reprocessing from %s", exc, self.rollback())
             return
         for participant in self.participants:
             participant.finish_commit(acked)
@@ -236,23 +263,9 @@ class ExactlyOnceCommit(AtLeastOnceCommit):
         log.warning("%s: the open transaction was aborted; the next owner of this worker's "
                     "partitions processes them again from their last commit", reason)
 
-    def rollback(self, reason: str) -> None:
-        """After an aborted transaction: drop the state batches and rewind every assigned
-        partition to its committed offset, so that its events are processed again (once)."""
+    async def abort(self) -> None:
         self.output.discard()
-        for participant in self.participants:
-            participant.rollback()
-        rewound = []
-        consumer = self._consumer()
-        if consumer is not None:
-            for tp in sorted(consumer.assignment()):
-                position = self.offsets.rewind_point(tp)
-                if position is not None:
-                    consumer.seek(tp, position)
-                    rewound.append(f"{tp.topic}[{tp.partition}]@{position}")
-        self._on_rewind()
-        log.warning("transaction aborted (%s): state rolled back to the last commit; "
-                    "reprocessing from %s", reason, ", ".join(rewound) or "the committed offsets")
+        await self.producer.abort_transaction()
 
 
 def _fmt_offsets(offsets: dict[TP, int]) -> str:

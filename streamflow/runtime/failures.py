@@ -19,14 +19,16 @@ a processing exception handler that continues. The unit that fails is one event,
 raised, the event is not known: the rest of the batch is handed over one event at a time, so
 that the next failure names its event; the operators run again for those events.
 
-This module never decides on state-store failures (see ``runtime.store_failures``).
+A damaged table store is no policy matter: the agent starts again and the worker repairs the
+store (see ``runtime.store_failures``).
 """
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from ..exceptions import AgentError, DecodeError, InvalidTimestamp, StreamflowError
+from ..exceptions import DecodeError, InvalidTimestamp, StreamflowError
+from ..state import StoreCorrupted
 from ..types import TP, Event
 
 if TYPE_CHECKING:
@@ -168,11 +170,13 @@ class AgentFailures:
 
     def __init__(self, settings: Any, dead_letters: Callable[[], DeadLetters | None],
                  stop: Callable[[str, BaseException, Any], None],
-                 fatal: Callable[[StreamflowError], None]) -> None:
+                 fatal: Callable[[StreamflowError], None],
+                 damaged: Callable[[StoreCorrupted], bool] = lambda damage: False) -> None:
         self.settings = settings
         self._dead_letters = dead_letters
         self._stop = stop
         self._fatal = fatal
+        self._damaged = damaged
         self.skipped = 0
 
     async def recover(self, runner: "AgentRunner", exc: BaseException) -> bool:
@@ -180,6 +184,14 @@ class AgentFailures:
         started again (the events it failed on were skipped or dead-lettered)."""
         ctx = runner.ctx
         channel = _channel_of(runner)
+        damage = find_cause(exc, StoreCorrupted)
+        if damage is not None and self._damaged(damage):
+            # A table's store is damaged: the worker rolls back to the last commit and
+            # rebuilds it (runtime.store_failures). The agent starts again, its batch dropped.
+            if channel is not None:
+                channel.hand_over_again([])
+            ctx.current, ctx.batch, ctx.chunk, ctx.held = None, False, None, None
+            return True
         located = locate(ctx, channel.handed if channel is not None else None)
         bad_time = find_cause(exc, InvalidTimestamp)
         setting = "on_decode_error" if bad_time is not None else "on_agent_error"

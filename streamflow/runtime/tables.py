@@ -13,6 +13,7 @@ in full at start and kept up to date by a background task.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import os
@@ -21,10 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..exceptions import CopartitioningError, StreamflowError
-from ..state import MemoryStore, PartitionTransaction, StoreResources, open_rocksdb_store, restore
+from ..state import (MemoryStore, PartitionTransaction, StoreCorrupted, StoreResources,
+                     open_rocksdb_store, restore)
 from ..tables import GlobalTable, Table
 from ..types import TP
 from .restore_progress import RestoreProgress
+from .store_failures import reopen_standby, restore_repairing
 
 if TYPE_CHECKING:
     from ..state import Store
@@ -82,6 +85,10 @@ class TableManager:
         self.follow_globals = True
         # Told how restores progress (the CLI's progress bar); without it, progress is logged.
         self.restore_listener: "RestoreListener | None" = None
+        # Damaged stores (runtime.store_failures): found writing a commit's batch, and how
+        # often each was rebuilt in this run.
+        self.damaged_at_write: dict[tuple[str, int], StoreCorrupted] = {}
+        self.rebuilds: collections.Counter[tuple[str, int]] = collections.Counter()
 
     # -- access from tables -------------------------------------------------------------------
     def transaction(self, table: Table, partition: int) -> PartitionTransaction:
@@ -143,7 +150,7 @@ class TableManager:
                     part = self._open(table, p)
                     self.active[(table.name, p)] = part
                     parts.append((part, TP(table.source.name, p)))
-            await self._restore_all(parts)
+            await restore_repairing(self, parts)
             if self.follow_globals:
                 self._global_task = asyncio.create_task(self._tail_globals(), name="global-tables")
 
@@ -217,7 +224,7 @@ class TableManager:
                     assert part.changelog_tp is not None
                     to_restore.append((part, part.changelog_tp))
         if to_restore:
-            await self._restore_all(to_restore, await self._source_targets(to_restore))
+            await restore_repairing(self, to_restore, await self._source_targets(to_restore))
 
     async def _source_targets(self, parts: list[tuple[TablePartition, TP]]) -> dict[TP, int]:
         """Where restoring a table fed from its topic stops: the app's committed offset of that
@@ -326,7 +333,11 @@ class TableManager:
                             records = await reader.read(tp, start, ends[tp], RESTORE_BATCH)
                             # Promoted or dropped while we read: never write behind its back.
                             if records and self.standby.get(key) is part:
-                                restore(part.store, [(r.key, r.value, r.offset) for r in records])
+                                try:
+                                    restore(part.store, [(r.key, r.value, r.offset) for r in records])
+                                except StoreCorrupted as damage:
+                                    self.standby[key] = reopen_standby(self, part, damage)
+                                    continue
                                 applied += len(records)
                         elif key not in warm and self.standby.get(key) is part:
                             warm.add(key)
@@ -350,13 +361,19 @@ class TableManager:
                 part.committing = True
 
     def finish_commit(self, acked: dict[TP, int]) -> None:
-        for part in self.active.values():
+        for key, part in self.active.items():
             if part.committing:
-                if part.from_source:
-                    part.txn.commit(part.source_offset)
-                    part.source_offset = None
-                else:
-                    part.txn.commit(acked.get(part.changelog_tp))  # type: ignore[arg-type]
+                try:
+                    if part.from_source:
+                        part.txn.commit(part.source_offset)
+                        part.source_offset = None
+                    else:
+                        part.txn.commit(acked.get(part.changelog_tp))  # type: ignore[arg-type]
+                except StoreCorrupted as damage:
+                    # The changelog (or the source topic) holds this batch: the store's
+                    # rebuild from it, right after the commit, replaces the write.
+                    part.txn.abort()
+                    self.damaged_at_write[key] = damage
                 part.committing = False
 
     def pending_tasks(self) -> set[tuple[int, int]]:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import Settings
 from ..context import WorkerOfTask
 from ..exceptions import AgentError, ConfigError, CopartitioningError, DecodeError
+from ..state import StoreCorrupted
 from ..streams import FLUSH
 from ..types import TP, Event
 from .clock import WallClock
@@ -44,6 +45,7 @@ from .tables import TableManager
 from .transport import transport_for
 from .commits import AtLeastOnceCommit, CommitParticipant, ExactlyOnceCommit, Failure, Offsets
 from .failures import AgentFailures, DeadLetters
+from .store_failures import StoreRepair
 from .transport.base import Consumer, RawRecord, TopicSpec, Transport
 
 if TYPE_CHECKING:
@@ -100,8 +102,9 @@ class Worker:
         self.dead_lettered = 0
         self._dead_letters: str | None = None
         self.dead_letters: DeadLetters | None = None
+        self.store_repair = StoreRepair(self.tables, lambda: self._commit_path, self._quiesce)
         self.failures = AgentFailures(self.settings, lambda: self.dead_letters, self._on_failure,
-                                      self._stop_with)
+                                      self._stop_with, self.store_repair.found)
         self._commit_path: AtLeastOnceCommit | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -523,6 +526,8 @@ class Worker:
             broadcast = await self._poll_broadcasts()
             if records or broadcast:
                 await self._process(records, broadcast)
+            if self.store_repair.pending:
+                await self.store_repair.repair()
             await self.output.flush()
         return sum(len(r) for r in records.values()) + sum(len(r) for _, _, r in broadcast)
 
@@ -589,8 +594,8 @@ class Worker:
                 decode_failure = failure
             per_channel[channel] = events + per_channel.get(channel, [])
         await self._deliver(per_channel)
-        if self._fatal is not None:
-            return  # an agent failed on this batch: its offsets are not committed
+        if self._fatal is not None or self.store_repair.pending:
+            return  # an agent failed on this batch (or read a damaged store): not committed
         self.offsets.processed(done_positions)
         if decode_failure is not None:
             self._fatal, self._failure = decode_failure, Failure.CLEAN
@@ -668,7 +673,14 @@ class Worker:
         if self._fatal is not None:
             return  # an agent failed handing back what it held: the shutdown's _fail() decides
         assert self._commit_path is not None
-        await self._commit_path.commit()
+        if not self.store_repair.pending:
+            try:
+                await self._commit_path.commit()
+            except StoreCorrupted as damage:  # read turning the writes into changelog records
+                if not self.store_repair.found(damage):
+                    raise
+        if self.store_repair.pending:  # nothing is committed past a damaged read
+            await self.store_repair.repair()
 
     def _reseek_broadcasts(self) -> None:
         """Read broadcast topics again from what the (restored or rolled back) tables hold."""

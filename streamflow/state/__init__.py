@@ -7,10 +7,17 @@ from streamflow.state.rocksdb import (
     CorruptStoreError,
     RocksDBStore,
     StoreResources,
+    move_aside,
     open_rocksdb_store,
     store_size_on_disk,
 )
-from streamflow.state.store import Store, StoreBatch
+from streamflow.state.store import (
+    Store,
+    StoreBatch,
+    StoreCorrupted,
+    StoreError,
+    StoreWriteFailed,
+)
 from streamflow.state.transaction import PartitionTransaction, restore
 
 __all__ = [
@@ -20,7 +27,11 @@ __all__ = [
     "RocksDBStore",
     "Store",
     "StoreBatch",
+    "StoreCorrupted",
+    "StoreError",
     "StoreResources",
+    "StoreWriteFailed",
+    "move_aside",
     "open_rocksdb_store",
     "restore",
     "store_size_on_disk",

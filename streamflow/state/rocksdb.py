@@ -20,12 +20,13 @@ from typing import Iterator
 
 import rocksdict
 
-from streamflow.state.store import StoreBatch
+from streamflow.state.store import StoreBatch, StoreCorrupted, StoreError, StoreWriteFailed
 
 __all__ = [
     "CorruptStoreError",
     "RocksDBStore",
     "StoreResources",
+    "move_aside",
     "open_rocksdb_store",
     "store_size_on_disk",
 ]
@@ -130,7 +131,10 @@ class RocksDBStore:
             raise
 
     def get(self, key: bytes) -> bytes | None:
-        return self._db.get(key)
+        try:
+            return self._db.get(key)
+        except Exception as exc:  # costs nothing until raised (zero-cost try)
+            raise self._failure(exc) from None
 
     def write(self, batch: StoreBatch, changelog_offset: int | None) -> None:
         wb = rocksdict.WriteBatch(raw_mode=True)
@@ -149,7 +153,10 @@ class RocksDBStore:
             put(_OFFSET_KEY, _OFFSET.pack(changelog_offset), self._meta_cf)
         if wb.is_empty():
             return
-        self._db.write(wb)
+        try:
+            self._db.write(wb)
+        except Exception as exc:
+            raise self._failure(exc) from None
         if changelog_offset is not None:
             self._offset = changelog_offset
 
@@ -164,14 +171,52 @@ class RocksDBStore:
         if end is not None:
             # Bounds the scan inside RocksDB too, so tombstones past ``end`` are never visited.
             read_opts.set_iterate_upper_bound(end)
-        # The iterator is created here, eagerly: it pins RocksDB's view as of this call. The
-        # lower-bound read option is not honoured by rocksdict, so we seek and stop ourselves.
-        # rocksdict does not keep ``read_opts`` (and so the bound) alive with the iterator: the
-        # generator below holds it for the iterator's lifetime, and checks ``end`` itself too.
+        # The iterator is created and positioned here, eagerly: it pins RocksDB's view as of
+        # this call. A raw iterator rather than ``items()``: a scan that meets a damaged block
+        # just ends there, and only the raw iterator's ``status()`` tells that from the end of
+        # the data (``items()`` would silently return part of the range). rocksdict does not
+        # keep ``read_opts`` (and so the bound) alive with the iterator: the generator holds it.
+        it = self._db.iter(read_opts)
         if not reverse:
-            return _bounded(self._db.items(from_key=begin, read_opt=read_opts), read_opts, end)
-        items = self._db.items(backwards=True, from_key=end, read_opt=read_opts)
-        return _bounded_reverse(items if begin is None else _stop_below(items, begin), read_opts, end)
+            if begin is None:
+                it.seek_to_first()
+            else:
+                it.seek(begin)
+            return self._forward(it, read_opts, end)
+        if end is None:
+            it.seek_to_last()
+        else:
+            it.seek_for_prev(end)
+        return self._backward(it, read_opts, begin, end)
+
+    def _forward(self, it: rocksdict.RdictIter, keep_alive: object,
+                 end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
+        valid, key, value, step = it.valid, it.key, it.value, it.next
+        while valid():
+            k = key()
+            if end is not None and k >= end:
+                return
+            yield k, value()
+            step()
+        self._check_iterator(it)
+
+    def _backward(self, it: rocksdict.RdictIter, keep_alive: object, begin: bytes | None,
+                  end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
+        valid, key, value, step = it.valid, it.key, it.value, it.prev
+        while valid():
+            k = key()
+            if begin is not None and k < begin:
+                return
+            if end is None or k < end:
+                yield k, value()
+            step()
+        self._check_iterator(it)
+
+    def _check_iterator(self, it: rocksdict.RdictIter) -> None:
+        try:
+            it.status()
+        except Exception as exc:
+            raise self._failure(exc) from None
 
     def keys_in_ranges(self, ranges: list[tuple[bytes, bytes]]) -> Iterator[bytes]:
         """Keys inside any of the sorted ``ranges``, with one iterator moved by seeks: expanding
@@ -188,6 +233,7 @@ class RocksDBStore:
                     break
                 yield key
                 it.next()
+            self._check_iterator(it)
 
     def count_estimate(self) -> int:
         return self._db.property_int_value("rocksdb.estimate-num-keys") or 0
@@ -218,11 +264,27 @@ class RocksDBStore:
         """Read the offset and both ends of the data; raise if any of it cannot be read.
 
         Cheap enough for every open: it touches a few blocks, whose checksums RocksDB verifies.
+        Damage elsewhere is found by the first read that touches it (see ``StoreCorrupted``).
         """
         self._read_offset()
-        for backwards in (False, True):
-            for _ in self._db.keys(backwards=backwards):
-                break
+        it = self._db.iter(rocksdict.ReadOptions())
+        for seek in (it.seek_to_first, it.seek_to_last):
+            seek()
+            if it.valid():
+                it.key()
+                it.value()
+            it.status()
+
+    def _failure(self, exc: Exception) -> Exception:
+        """RocksDB's error as a :class:`StoreError` naming this store: damaged files (or files
+        gone) are :class:`StoreCorrupted`, which the worker repairs from the changelog; a full
+        disk is :class:`StoreWriteFailed`, which stops it. Anything else is raised as is."""
+        message = str(exc)
+        if "No space left on device" in message or "Disk quota exceeded" in message:
+            return StoreWriteFailed(self.path, message)
+        if message.startswith(("Corruption", "IO error")) and not _is_lock_error(message):
+            return StoreCorrupted(self.path, message)
+        return exc
 
     def _read_offset(self) -> int | None:
         raw = self._meta.get(_OFFSET_KEY)
@@ -232,29 +294,6 @@ class RocksDBStore:
             raise CorruptStoreError(f"changelog offset in {self.path} is {len(raw)} bytes, "
                                     f"expected {_OFFSET.size}")
         return _OFFSET.unpack(raw)[0]
-
-
-def _stop_below(items: Iterator[tuple[bytes, bytes]], begin: bytes
-                ) -> Iterator[tuple[bytes, bytes]]:
-    for item in items:
-        if item[0] < begin:
-            return
-        yield item
-
-
-def _bounded(items: Iterator[tuple[bytes, bytes]], keep_alive: object,
-             end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
-    for item in items:
-        if end is not None and item[0] >= end:
-            return
-        yield item
-
-
-def _bounded_reverse(items: Iterator[tuple[bytes, bytes]], keep_alive: object,
-                     end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
-    for item in items:
-        if end is None or item[0] < end:
-            yield item
 
 
 def open_rocksdb_store(path: str | os.PathLike[str], resources: StoreResources
@@ -280,20 +319,29 @@ def open_rocksdb_store(path: str | os.PathLike[str], resources: StoreResources
         except Exception as exc:
             store.close()
             reason = f"sanity read failed: {exc}"
-    aside = _move_aside(path)
+    aside = move_aside(path)
     log.warning("state store %s is corrupt or unreadable (%s); moved it to %s and opened an "
                 "empty store, which will be restored from the changelog", path, reason, aside)
     return RocksDBStore(path, resources), True
 
 
+def _is_lock_error(message: str) -> bool:
+    return message.startswith("IO error") and "lock" in message.lower()
+
+
 def _is_corruption(exc: Exception) -> bool:
+    if isinstance(exc, StoreError):
+        return isinstance(exc, StoreCorrupted)
     message = str(exc)
-    if message.startswith("IO error") and "lock" in message.lower():
+    if _is_lock_error(message):
         return False  # another open holds the store: moving it would pull it out from under it
     return "No space left on device" not in message
 
 
-def _move_aside(path: str) -> str:
+def move_aside(path: str | os.PathLike[str]) -> str:
+    """Rename a broken store to ``<path>.corrupt-<unix-ts>`` (kept for a post-mortem, never
+    reused); returns the new name."""
+    path = os.fspath(path)
     base = f"{path}.corrupt-{int(time.time())}"
     target, n = base, 0
     while os.path.lexists(target):

@@ -14,6 +14,23 @@ from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
 
+class StoreError(RuntimeError):
+    """A store failed; names the store (its path, or None in memory)."""
+
+    def __init__(self, path: str | None, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"state store {path or '(in memory)'}: {reason}")
+
+
+class StoreCorrupted(StoreError):
+    """A read or write found the store's files damaged or gone (e.g. a block checksum
+    mismatch). The store cannot be trusted; its changelog can rebuild it."""
+
+
+class StoreWriteFailed(StoreError):
+    """The store could not be written for lack of disk space: it is intact but behind."""
+
+
 @dataclass(slots=True)
 class StoreBatch:
     """Writes gathered for one commit, applied with one atomic ``Store.write``.
