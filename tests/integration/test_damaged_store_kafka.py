@@ -90,7 +90,7 @@ async def test_a_damaged_block_is_rebuilt_from_the_changelog_at_first_read(
     read = read_committed if guarantee == "exactly_once" else _read_everything
     table: dict = {}
     for r in sorted(await read(bootstrap, changelog, PARTITIONS), key=lambda r: (r.partition, r.offset)):
-        table[orjson.loads(r.key)] = orjson.loads(r.value)
+        table[r.key.decode()] = orjson.loads(r.value)
     outputs = [orjson.loads(r.value) for r in await read(bootstrap, env["IT_OUT"], PARTITIONS)]
     ids = collections.Counter(o["id"] for o in outputs)
     assert set(ids) == set(range(2 * len(USERS)))  # nothing lost
