@@ -22,6 +22,7 @@ from .topics import Topic
 if TYPE_CHECKING:
     from .joins import ForeignKeyJoinSpec, StreamStreamJoinSpec, TableTableJoinSpec
     from .runtime.worker import Worker
+    from .topology import Topology
 
 AgentFn = TypeVar("AgentFn", bound=Callable[..., Any])
 TaskFn = TypeVar("TaskFn", bound=Callable[[], Any])
@@ -54,6 +55,7 @@ class App:
         self.timers: list[TimerSpec] = []
         self.tasks: list[TaskSpec] = []
         self.tables: dict[str, Table] = {}
+        self.joins: list[Any] = []  # app.join_streams / join_tables / join_foreign_key specs
         self._start_checks: list[Callable[[Any], None]] = []  # run by the worker at start
         self._broadcasts: list[Any] = []  # topics every worker reads in full (FK joins)
         self._runtime: "Worker | None" = None
@@ -134,9 +136,9 @@ class App:
         other side) once stream time passes the window plus ``grace``. Results go to ``into``
         (default: the topic ``{app id}-{name}-join``); see :mod:`streamflow.joins`."""
         from .joins import StreamStreamJoinSpec
-        return StreamStreamJoinSpec(self, name, left, right, within=within, before=before,
+        return self._joined(StreamStreamJoinSpec(self, name, left, right, within=within, before=before,
                                     after=after, grace=grace, kind=kind, joiner=joiner, into=into,
-                                    partitions=partitions)
+                                    partitions=partitions))
 
     def join_tables(self, name: str, *, left: Topic | Table, right: Topic | Table,
                     kind: str = "inner", joiner: Callable[[Any, Any], Any] | None = None,
@@ -146,8 +148,8 @@ class App:
         tombstone when the row disappears. ``.table`` holds the result; results also go to
         ``into`` (default ``{app id}-{name}-join``)."""
         from .joins import TableTableJoinSpec
-        return TableTableJoinSpec(self, name, left, right, kind=kind, joiner=joiner, into=into,
-                                  partitions=partitions)
+        return self._joined(TableTableJoinSpec(self, name, left, right, kind=kind, joiner=joiner, into=into,
+                                  partitions=partitions))
 
     def join_foreign_key(self, name: str, *, left: Topic | Table, right: Topic | Table,
                          foreign_key: Callable[[Any], Any], kind: str = "inner",
@@ -159,8 +161,12 @@ class App:
         row changes. Every worker reads the right side in full (like a global table); the left
         side is partitioned as usual. ``kind``: inner or left."""
         from .joins import ForeignKeyJoinSpec
-        return ForeignKeyJoinSpec(self, name, left, right, foreign_key=foreign_key, kind=kind,
-                                  joiner=joiner, into=into, partitions=partitions)
+        return self._joined(ForeignKeyJoinSpec(self, name, left, right, foreign_key=foreign_key, kind=kind,
+                                  joiner=joiner, into=into, partitions=partitions))
+
+    def _joined(self, spec: Any) -> Any:
+        self.joins.append(spec)
+        return spec
 
     def _check_table_name(self, name: str) -> None:
         if name in self.tables:
@@ -203,6 +209,14 @@ class App:
         names |= {t.source.name for t in self.tables.values() if isinstance(t, GlobalTable)}
         names |= {spec.topic.name for spec in self._broadcasts}
         return names
+
+    def topology(self, timeout: float = 10.0) -> "Topology":
+        """What this app is made of: topics, agents and their steps, tables, joins, windowed
+        aggregations, internal topics, sub-topologies and tasks (``streamflow graph`` prints
+        it). Runs each agent up to its first wait for input (no broker, no worker) to see the
+        ``group_by`` and ``stream.join`` calls at its top; ``timeout`` bounds that wait."""
+        from .topology import build_topology
+        return build_topology(self, timeout)
 
     # -- running -----------------------------------------------------------------------------
     async def run(self, **overrides: Any) -> None:

@@ -58,6 +58,14 @@ class BatchSource(Protocol):
         """Deliver ``topic``'s records to this source too (``merge``)."""
 
 
+def _sends_to(source: BatchSource, topic: "Topic", how: str) -> None:
+    """Tell a source that records of its stream go to ``topic`` (the topology's discovery
+    listens; the worker's channels need not)."""
+    note = getattr(source, "sends_to", None)
+    if note is not None:
+        note(topic, how)
+
+
 class Stream(Generic[T]):
     """An async-iterable, chainable stream of items of type ``T``: the values of the agent's
     topics, ``Event`` objects after ``events()``, and what the operators make of them."""
@@ -118,6 +126,8 @@ class Stream(Generic[T]):
                          .to(others))
         """
         from .topics import Topic
+        if isinstance(to, Topic):
+            _sends_to(self._source, to, "branch")
         target = batch_ops.sender(to) if isinstance(to, Topic) else batch_ops.each(self._source.ctx, to)
         return self._with(batch_ops.branch_op(self._source.ctx, predicate, target))
 
@@ -183,7 +193,7 @@ class Stream(Generic[T]):
             raise ValueError(f"stream-table join kind must be 'inner' or 'left', not {kind!r}")
         check = getattr(self._source, "check_join", None)
         if check is not None:
-            check(table)
+            check(table, kind=kind, key=key)
         combine = joiner or (lambda item, row: (item, row))
         return self._with(batch_ops.join_op(table.lookup, key, kind == "left", combine))
 
@@ -212,6 +222,7 @@ class Stream(Generic[T]):
         """Send every item to ``topic``, keyed and timestamped like its event (yield-free
         forwarding; a :class:`streamflow.Message` item chooses its key, headers and timestamp),
         for as long as the agent runs. Kafka Streams' ``to``, Quix Streams' ``to_topic``."""
+        _sends_to(self._source, topic, "to")
         send = batch_ops.sender(topic)
         ctx = self._source.ctx
         async for events, items in self._guarded_batches():

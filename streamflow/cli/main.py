@@ -1,4 +1,5 @@
-"""``streamflow worker|tables|record|replay``; the operations commands are in ``cli.ops``."""
+"""``streamflow worker|tables|record|replay``; the operations commands are in ``cli.ops``,
+``streamflow graph`` in ``cli.graph``."""
 from __future__ import annotations
 
 import asyncio
@@ -226,9 +227,10 @@ def _settings_table() -> str:
     return "\n".join(rows)
 
 
-from .ops import COMMANDS as _OPS_COMMANDS  # noqa: E402 - registered on the group defined above
+from .graph import graph as _graph  # noqa: E402 - registered on the group defined above
+from .ops import COMMANDS as _OPS_COMMANDS  # noqa: E402
 
-for _command in _OPS_COMMANDS:
+for _command in [*_OPS_COMMANDS, _graph]:
     main.add_command(_command)
 
 

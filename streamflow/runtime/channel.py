@@ -102,6 +102,8 @@ class Channel:
             raise RuntimeError("this stream cannot merge topics")
         self._subscriber(topic, self)
 
-    def check_join(self, table: Any) -> None:
+    def check_join(self, table: Any, kind: str = "inner", key: Any = None) -> None:
+        """``stream.join(table, kind=, key=)`` was called on this channel's stream: the worker
+        checks co-partitioning (``kind`` and ``key`` are for the topology's discovery)."""
         if self.join_checker is not None:
             self.join_checker(table)

@@ -35,6 +35,7 @@ from ..context import WorkerOfTask
 from ..exceptions import AgentError, ConfigError, CopartitioningError, DecodeError
 from ..state import StoreCorrupted
 from ..streams import FLUSH
+from ..topology.discovery import repartition_topic
 from ..types import TP, Event
 from .clock import WallClock
 from .channel import Channel
@@ -366,11 +367,10 @@ class Worker:
                 raise ConfigError(f"agent {runner.name}: {what} must be called before the agent "
                                   "starts iterating its stream")
             if topic is None:
-                sources = runner.spec.topics
-                if value_type is None and len(sources) == 1:
-                    value_type = sources[0].value_type
-                topic = self.app.topic(f"{self.app.id}-{name}-repartition", key_type=key_type,
-                                       value_type=value_type, partitions=partitions)
+                planned = repartition_topic(self.app, runner.spec, name, partitions, value_type,
+                                            key_type)
+                topic = self.app.topic(planned.name, key_type=planned.key_type,
+                                       value_type=planned.value_type, partitions=planned.partitions)
                 topic.internal = True
                 topic.declared_by = f"group_by(..., name={name!r}, key_type=...)"
             self._declare_late(topic)
