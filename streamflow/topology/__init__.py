@@ -5,7 +5,8 @@ topics, built from its declarations (``app.topology()``), printed by ``streamflo
 - :mod:`.discovery`: what agents declare at their top (``group_by``, ``stream.join``), found by
   running them up to their first wait for input;
 - :mod:`.references`: the tables and topics an agent's code names;
-- :mod:`.build`: the builder; :mod:`.text` and :mod:`.graphs`: the renderers.
+- :mod:`.build`: the builder; :mod:`.grouping`: sub-topologies and task groups;
+- :mod:`.text` and :mod:`.graphs`: the renderers.
 """
 from .build import build_topology, build_topology_async, topology_from
 from .model import (Edge, ProcessorNode, Ref, StoreNode, SubTopology, TaskGroup, TopicNode,

@@ -30,16 +30,14 @@ from ..tables import GlobalTable, Table
 from ..topics import Topic
 from ..windowed_tables import WindowedTable
 from .discovery import DEFAULT_TIMEOUT, AgentDiscovery, discover
-from .model import (PROCESSOR, STORE, TOPIC, Edge, ProcessorNode, Ref, StoreNode, SubTopology,
-                    TaskGroup, TopicNode, Topology, WindowSpec)
+from .grouping import cut_subtopologies, task_groups
+from .model import (PROCESSOR, READ_IN_FULL, STORE, TOPIC, Edge, ProcessorNode, Ref, StoreNode,
+                    TopicNode, Topology, WindowSpec, fmt_ms)
 from .references import referenced_objects
 
 if TYPE_CHECKING:
     from ..agents import AgentSpec
     from ..app import App
-
-READ_IN_FULL = "read in full"
-
 
 def build_topology(app: "App", timeout: float = DEFAULT_TIMEOUT) -> Topology:
     """The topology of ``app`` (``app.topology()``). Runs the agents' discovery on an event loop
@@ -94,14 +92,6 @@ def codec_name(codec: Any) -> str:
     return {"raw": "bytes"}.get(name, name) if isinstance(name, str) else type(codec).__name__
 
 
-def fmt_ms(ms: int) -> str:
-    """A duration as people write it: 250ms, 10s, 5m, 1h, 1d."""
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
-        if ms and ms % size == 0:
-            return f"{ms // size}{unit}"
-    return f"{ms}ms" if ms else "0s"
-
-
 class _Builder:
     def __init__(self, app: "App", found: list[AgentDiscovery]) -> None:
         self.app = app
@@ -137,8 +127,9 @@ class _Builder:
             self._code_edges(f"task:{task.name}", task.fn)
         self._changelog_edges()
         edges = tuple(dict.fromkeys(self.edges))  # repeated references count once
-        subtopologies = _subtopologies(tuple(self.processors.values()), edges, self.topics, self.stores)
-        groups = self._task_groups(edges)
+        subtopologies = cut_subtopologies(tuple(self.processors.values()), edges, self.topics, self.stores)
+        groups, problems = task_groups(edges, self.topics, self.stores)
+        self.notes += problems
         return Topology(self.app.id, tuple(sorted(self.topics.values(), key=lambda t: t.name)),
                         tuple(sorted(self.stores.values(), key=lambda s: s.name)),
                         tuple(self.processors.values()), edges, subtopologies, groups,
@@ -328,7 +319,7 @@ class _Builder:
     def _windowed(self, table: WindowedTable) -> None:
         window = self.stores[table.name].window
         assert window is not None
-        details = [_describe_window(window)]
+        details = [window.describe()]
         name = self._add_processor(ProcessorNode(f"window:{table.name}", "windowed aggregation",
                                                  tuple(details)))
         ref = Ref(PROCESSOR, name)
@@ -342,22 +333,6 @@ class _Builder:
         for store in self.stores.values():
             if store.changelog is not None:
                 self.edges.append(Edge(Ref(STORE, store.name), Ref(TOPIC, store.changelog), role="changelog"))
-
-    # -- runtime tasks -----------------------------------------------------------------------------
-    def _task_groups(self, edges: tuple[Edge, ...]) -> tuple[TaskGroup, ...]:
-        consumed = {e.source.name for e in edges if e.source.kind == TOPIC
-                    and e.target.kind == PROCESSOR and e.role != READ_IN_FULL}
-        counts = sorted({self.topics[t].partitions for t in consumed})
-        partitioned = [s for s in self.stores.values() if s.kind != "global table"]
-        for store in partitioned:
-            if consumed and store.partitions not in counts:
-                self.notes.append(
-                    f"table {store.name} has {store.partitions} partitions and no consumed topic "
-                    f"has {store.partitions} (with the declared counts): the worker would refuse "
-                    "to start")
-        return tuple(TaskGroup(n, tuple(sorted(t for t in consumed if self.topics[t].partitions == n)),
-                               tuple(sorted(s.name for s in partitioned if s.partitions == n)))
-                     for n in counts)
 
 
 def _fed_from_topic(table: Table) -> bool:
@@ -381,69 +356,3 @@ def _window_spec(table: WindowedTable) -> WindowSpec:
     timestamp = None if table.timestamp_fn is None else getattr(table.timestamp_fn, "__name__", "fn")
     return WindowSpec(kind, size, step, w.grace, table.retention_ms or minimum,
                       table.emit_mode if table.emit_topic is not None else None, timestamp)
-
-
-def _describe_window(w: WindowSpec) -> str:
-    size = f"gap {fmt_ms(w.size)}" if w.kind == "session" else fmt_ms(w.size)
-    parts = [f"{w.kind} {size}"]
-    if w.step is not None:
-        parts[0] += f" every {fmt_ms(w.step)}"
-    parts.append(f"grace {fmt_ms(w.grace)}")
-    parts.append(f"retention {fmt_ms(w.retention)}")
-    if w.emit_mode is not None:
-        parts.append(f"emit {w.emit_mode}")
-    if w.timestamp is not None:
-        parts.append(f"time from {w.timestamp}")
-    return ", ".join(parts)
-
-
-def _subtopologies(processors: tuple[ProcessorNode, ...], edges: tuple[Edge, ...],
-                   topics: dict[str, TopicNode], stores: dict[str, StoreNode]) -> tuple[SubTopology, ...]:
-    """Union processors joined directly, by a (partitioned) store, or by a topic they both read.
-    Timers and tasks read nothing: they belong to no sub-topology."""
-    order = [p.name for p in processors if p.kind not in ("timer", "task")]
-    parent = {name: name for name in order}
-
-    def root(name: str) -> str:
-        while parent[name] != name:
-            parent[name] = parent[parent[name]]
-            name = parent[name]
-        return name
-
-    def union(a: str, b: str) -> None:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            first, second = sorted((ra, rb), key=order.index)
-            parent[second] = first
-
-    by_store: dict[str, str] = {}
-    by_source: dict[str, str] = {}
-    for e in edges:
-        if e.source.kind == PROCESSOR and e.source.name not in parent:
-            continue  # a timer or task
-        if e.source.kind == PROCESSOR and e.target.kind == PROCESSOR and e.target.name in parent:
-            union(e.source.name, e.target.name)
-        elif e.source.kind == PROCESSOR and e.target.kind == STORE:
-            if stores[e.target.name].kind != "global table":
-                union(e.source.name, by_store.setdefault(e.target.name, e.source.name))
-        elif e.source.kind == TOPIC and e.target.kind == PROCESSOR and e.role != READ_IN_FULL:
-            union(e.target.name, by_source.setdefault(e.source.name, e.target.name))
-    groups: dict[str, list[str]] = {}
-    for name in order:
-        groups.setdefault(root(name), []).append(name)
-    out = []
-    for i, members in enumerate(sorted(groups.values(), key=lambda m: order.index(m[0]))):
-        inside = set(members)
-        sources = sorted({e.source.name for e in edges if e.target.name in inside
-                          and e.target.kind == PROCESSOR and e.source.kind == TOPIC
-                          and e.role != READ_IN_FULL})
-        broadcast = sorted({e.source.name for e in edges if e.target.name in inside
-                            and e.target.kind == PROCESSOR and e.role == READ_IN_FULL})
-        sinks = sorted({e.target.name for e in edges if e.source.name in inside
-                        and e.source.kind == PROCESSOR and e.target.kind == TOPIC})
-        used = sorted({e.target.name for e in edges if e.source.name in inside
-                       and e.source.kind == PROCESSOR and e.target.kind == STORE})
-        counts = tuple(sorted({topics[t].partitions for t in sources}))
-        out.append(SubTopology(i, tuple(members), tuple(sources), tuple(broadcast), tuple(sinks),
-                               tuple(used), counts))
-    return tuple(out)

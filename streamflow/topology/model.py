@@ -15,6 +15,15 @@ from dataclasses import dataclass
 from typing import Iterator
 
 TOPIC, PROCESSOR, STORE = "topic", "processor", "store"
+READ_IN_FULL = "read in full"  # the role of an edge from a topic every worker reads whole
+
+
+def fmt_ms(ms: int) -> str:
+    """A duration as people write it: 250ms, 10s, 5m, 1h, 1d."""
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if ms and ms % size == 0:
+            return f"{ms // size}{unit}"
+    return f"{ms}ms" if ms else "0s"
 
 
 @dataclass(frozen=True, order=True)
@@ -75,6 +84,21 @@ class WindowSpec:
     retention: int
     emit_mode: str | None  # None: results are not sent anywhere
     timestamp: str | None  # the name of the timestamp= function; None: the record's timestamp
+
+    def describe(self) -> str:
+        """``tumbling 1m, grace 10s, retention 1h, emit final``."""
+        w = self
+        size = f"gap {fmt_ms(w.size)}" if w.kind == "session" else fmt_ms(w.size)
+        parts = [f"{w.kind} {size}"]
+        if w.step is not None:
+            parts[0] += f" every {fmt_ms(w.step)}"
+        parts.append(f"grace {fmt_ms(w.grace)}")
+        parts.append(f"retention {fmt_ms(w.retention)}")
+        if w.emit_mode is not None:
+            parts.append(f"emit {w.emit_mode}")
+        if w.timestamp is not None:
+            parts.append(f"time from {w.timestamp}")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)

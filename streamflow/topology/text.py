@@ -131,8 +131,7 @@ def _store_brief(store: StoreNode) -> str:
     kind = store.kind + (f" of join:{store.owner}" if store.owner else "")
     parts = [kind, f"{store.partitions} partitions", store.backend]
     if store.window is not None:
-        from .build import _describe_window
-        parts.append(_describe_window(store.window))
+        parts.append(store.window.describe())
     if store.changelog:
         parts.append(f"changelog {store.changelog}")
     if store.source:
