@@ -15,7 +15,8 @@ damage: ``StoreCorrupted``. What is done depends on where it was found:
 - **restoring**: the store is rebuilt from the start of its changelog.
 
 A rebuilt store is renamed ``<path>.corrupt-<unix-ts>`` (kept for a post-mortem, never reused).
-A full disk (``StoreWriteFailed``) is not repaired here: the worker stops (see the worker).
+A full disk (``StoreWriteFailed``) is not repaired: :func:`disk_full` words the one line the
+worker stops with.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from ..exceptions import StoreFailed
-from ..state import StoreCorrupted, move_aside
+from ..state import StoreCorrupted, StoreWriteFailed, move_aside
 from ..tables import GlobalTable
 from ..types import TP
 
@@ -104,6 +105,20 @@ async def restore_repairing(tables: "TableManager", parts: list[tuple["TablePart
             parts = [(p, tp) for p, tp in parts if (p.table.name, p.partition) != key]
 
 
+def disk_full(tables: "TableManager", full: StoreWriteFailed) -> StoreFailed:
+    """The error that stops a worker whose store could not be written for lack of space,
+    logged here in one line. Nothing is repaired: the worker stops without committing input
+    offsets past the state it could not write (see ``commits.Failure``), leaves its group,
+    and a restart once there is room goes on from the last commit."""
+    key = key_of(tables, full.path) or next(
+        (k for k, p in tables.standby.items() if p.store.path == full.path), None)
+    what = f"table {key[0]}[{key[1]}]" if key is not None else "state store"
+    error = StoreFailed(f"{what} at {full.path}: {full.reason}")
+    log.error("%s; stopping without committing input offsets past the state it could not "
+              "write (free space on that disk, then restart)", error)
+    return error
+
+
 class StoreRepair:
     """The worker's side: damaged stores found while processing or committing, repaired at
     the end of the batch or the commit (see the module docstring)."""
@@ -155,4 +170,4 @@ class StoreRepair:
         self.repairs += 1
 
 
-__all__ = ["StoreRepair", "rebuild", "reopen_standby", "restore_repairing"]
+__all__ = ["StoreRepair", "disk_full", "rebuild", "reopen_standby", "restore_repairing"]

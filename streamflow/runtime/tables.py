@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ..exceptions import CopartitioningError, StreamflowError
 from ..state import (MemoryStore, PartitionTransaction, StoreCorrupted, StoreResources,
-                     open_rocksdb_store, restore)
+                     StoreWriteFailed, open_rocksdb_store, restore)
 from ..tables import GlobalTable, Table
 from ..types import TP
 from .restore_progress import RestoreProgress
@@ -338,6 +338,9 @@ class TableManager:
                                 except StoreCorrupted as damage:
                                     self.standby[key] = reopen_standby(self, part, damage)
                                     continue
+                                except StoreWriteFailed as full:  # stops the worker, one line
+                                    self.worker._on_failure("standby replicas", full, None)
+                                    return
                                 applied += len(records)
                         elif key not in warm and self.standby.get(key) is part:
                             warm.add(key)

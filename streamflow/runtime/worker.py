@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import Settings
 from ..context import WorkerOfTask
 from ..exceptions import AgentError, ConfigError, CopartitioningError, DecodeError
-from ..state import StoreCorrupted
+from ..state import StoreCorrupted, StoreWriteFailed
 from ..streams import FLUSH
 from ..topology.discovery import repartition_topic
 from ..types import TP, Event
@@ -45,8 +45,8 @@ from .runners import AgentRunner, TaskRunner, TimerRunner
 from .tables import TableManager
 from .transport import transport_for
 from .commits import AtLeastOnceCommit, CommitParticipant, ExactlyOnceCommit, Failure, Offsets
-from .failures import AgentFailures, DeadLetters
-from .store_failures import StoreRepair
+from .failures import AgentFailures, DeadLetters, find_cause
+from .store_failures import StoreRepair, disk_full
 from .transport.base import Consumer, RawRecord, TopicSpec, Transport
 
 if TYPE_CHECKING:
@@ -462,6 +462,10 @@ class Worker:
 
     # -- failures ------------------------------------------------------------------------------
     def _on_failure(self, where: str, exc: BaseException, event: Event | None) -> None:
+        full = find_cause(exc, StoreWriteFailed)
+        if full is not None:  # not a bug: one line, no traceback
+            self._stop_with(disk_full(self.tables, full))
+            return
         at = f" while processing {event.coordinates}" if event is not None else ""
         log.error("%s raised %s%s: %s", where if " " in where else f"agent {where}",
                   type(exc).__name__, at, exc, exc_info=exc,
@@ -679,6 +683,9 @@ class Worker:
             except StoreCorrupted as damage:  # read turning the writes into changelog records
                 if not self.store_repair.found(damage):
                     raise
+            except StoreWriteFailed as full:  # the input offsets were not committed
+                self._stop_with(disk_full(self.tables, full))
+                return
         if self.store_repair.pending:  # nothing is committed past a damaged read
             await self.store_repair.repair()
 

@@ -253,12 +253,19 @@ class RocksDBStore:
             return
         self._closed = True
         meta = getattr(self, "_meta", None)
-        if meta is not None:
-            meta.close()
         for attr in ("_meta", "_meta_cf"):
             if hasattr(self, attr):
                 delattr(self, attr)
-        self._db.close()
+        for handle in (meta, self._db):
+            if handle is None:
+                continue
+            try:
+                handle.close()
+            except Exception as exc:  # noqa: BLE001 - see below
+                # A store whose writes failed (a full disk) fails to flush when it closes,
+                # too. Its state is in the changelog, and the failure was reported where it
+                # happened: closing goes on, so the worker can leave its group cleanly.
+                log.debug("closing %s: %s", self.path, exc)
 
     def check(self) -> None:
         """Read the offset and both ends of the data; raise if any of it cannot be read.
@@ -280,7 +287,7 @@ class RocksDBStore:
         gone) are :class:`StoreCorrupted`, which the worker repairs from the changelog; a full
         disk is :class:`StoreWriteFailed`, which stops it. Anything else is raised as is."""
         message = str(exc)
-        if "No space left on device" in message or "Disk quota exceeded" in message:
+        if _is_disk_full(message):
             return StoreWriteFailed(self.path, message)
         if message.startswith(("Corruption", "IO error")) and not _is_lock_error(message):
             return StoreCorrupted(self.path, message)
@@ -309,6 +316,8 @@ def open_rocksdb_store(path: str | os.PathLike[str], resources: StoreResources
     try:
         store = RocksDBStore(path, resources)
     except Exception as exc:
+        if _is_disk_full(str(exc)):
+            raise StoreWriteFailed(path, str(exc)) from None
         if not _is_corruption(exc) or not os.path.lexists(path):
             raise
         reason = f"open failed: {exc}"
@@ -325,6 +334,10 @@ def open_rocksdb_store(path: str | os.PathLike[str], resources: StoreResources
     return RocksDBStore(path, resources), True
 
 
+def _is_disk_full(message: str) -> bool:
+    return "No space left on device" in message or "Disk quota exceeded" in message
+
+
 def _is_lock_error(message: str) -> bool:
     return message.startswith("IO error") and "lock" in message.lower()
 
@@ -335,7 +348,7 @@ def _is_corruption(exc: Exception) -> bool:
     message = str(exc)
     if _is_lock_error(message):
         return False  # another open holds the store: moving it would pull it out from under it
-    return "No space left on device" not in message
+    return not _is_disk_full(message)
 
 
 def move_aside(path: str | os.PathLike[str]) -> str:
