@@ -19,6 +19,7 @@ from .durations import Duration, to_ms
 from .exceptions import ConfigError, CopartitioningError
 from .operators.joins import JoinResult, StreamStreamJoin, TableTableJoin, pair
 from .serialization.records import build
+from .state.keys import right_position_key
 from .tables import Table
 from .topics import Topic
 
@@ -201,9 +202,6 @@ class TableTableJoinSpec(_Join):
                 txn.set(r.key, list(r.value) if isinstance(r.value, tuple) else r.value)
 
 
-_RIGHT_POSITION = b"\x00right-position:"  # + right partition (4 bytes BE) -> last offset applied
-
-
 class ForeignKeyJoinSpec:
     """``app.join_foreign_key``: a left table joined to a right table by a key taken from each
     left value.
@@ -254,7 +252,7 @@ class ForeignKeyJoinSpec:
         out: dict[int, int] = {}
         held = tables.held(self.state)
         for rp in range(self.app._require_runtime("join").partition_count(self.topic.name)):
-            key = _RIGHT_POSITION + rp.to_bytes(4, "big")
+            key = right_position_key(rp)
             out[rp] = min((txn.get(key, -1) + 1 for _, txn in held), default=0)
         return out
 
@@ -270,7 +268,7 @@ class ForeignKeyJoinSpec:
                                            event.timestamp)
                 self._emit(output, tables, out_name, encode, event.partition, results)
                 continue
-            position = _RIGHT_POSITION + event.partition.to_bytes(4, "big")
+            position = right_position_key(event.partition)
             value = self.decode_right(event.value)
             for partition, txn in tables.held(state):
                 if event.offset <= txn.get(position, -1):

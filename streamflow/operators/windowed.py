@@ -8,7 +8,8 @@ goes through the changelog and survives recovery. The user's ``adder(aggregate, 
 ``merger(aggregate, other)`` must return a new value and not mutate their arguments (emitted
 results and stored aggregates share objects).
 
-State layout (keys are bytes; ``BE`` = 8-byte big-endian unsigned; ``K`` = the record key):
+State layout (keys are bytes; ``BE`` = 8-byte big-endian unsigned; ``K`` = the record key),
+built by :mod:`streamflow.state.keys`, which owns the byte layout:
 
 - ``00 "stream_time"`` -> int, the largest timestamp seen (moved only forward, before the
   lateness check). ``00 "store_time"`` -> int, the largest *segment time* written (see expiry).
@@ -53,7 +54,6 @@ Decisions where SEMANTICS.md is silent, all taken from Kafka Streams 4.1's code:
 from __future__ import annotations
 
 import copy
-import struct
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Literal, NamedTuple
 
@@ -65,22 +65,14 @@ from streamflow.operators.windows import (
     Window,
     WindowDefinition,
 )
-from streamflow.state.keys import prefix_end
+from streamflow.state.keys import (EXPIRY, NEXT_CLOSE, PENDING, STORE_TIME, STREAM_TIME, WINDOW,
+                                   decode_u64, expiry_marker, marker_bucket, marker_key,
+                                   pending_key, pending_until, pending_window, prefix_end,
+                                   session_key, window_at, window_key, window_prefix,
+                                   windows_key_of)
 
 __all__ = ["ProcessResult", "WindowResult", "WindowedAggregation"]
 
-_STREAM_TIME = b"\x00stream_time"
-_STORE_TIME = b"\x00store_time"
-# Final mode: the smallest end among windows not emitted yet (_MAX_TIME: none), so that a
-# record that closes nothing costs a lookup, not a scan of the pending index (a scan that would
-# also wade through the tombstones of every window emitted before).
-_NEXT_CLOSE = b"\x00next_close"
-_NS_WINDOW = b"\x01"
-_NS_PENDING = b"\x02"
-_NS_EXPIRY = b"\x03"
-_U64 = struct.Struct(">Q")
-_U32 = struct.Struct(">I")
-_pack = _U64.pack
 _MAX_TIME = (1 << 64) - 1
 # Tumbling update mode keeps, per transaction and key, an upper bound of the key's newest
 # window start (see update_tumbling); past this many keys the bounds are dropped and relearnt.
@@ -119,7 +111,7 @@ class _Run:
                  store_time: int) -> None:
         self.txn = txn
         self.key = key
-        self.prefix = _NS_WINDOW + _U32.pack(len(key)) + key
+        self.prefix = window_prefix(key)
         self.results: list[WindowResult] = []
         self.late_windows: list[Window] = []
         self.applied = False
@@ -209,11 +201,11 @@ class WindowedAggregation:
                 return ProcessResult([], True, [Window(start, start + size)])
             start, aggregate, new_ts = update
             return ProcessResult([WindowResult(key, Window(start, start + size), aggregate, new_ts)])
-        old_stream_time = txn.get(_STREAM_TIME)
+        old_stream_time = txn.get(STREAM_TIME)
         stream_time = timestamp if old_stream_time is None else max(old_stream_time, timestamp)
         if stream_time != old_stream_time:
-            txn.set(_STREAM_TIME, stream_time)
-        store_time = txn.get(_STORE_TIME, -1)
+            txn.set(STREAM_TIME, stream_time)
+        store_time = txn.get(STORE_TIME, -1)
         run = _Run(txn, key, stream_time, -1 if old_stream_time is None else old_stream_time,
                    store_time)
         if self._kind == "time":
@@ -223,7 +215,7 @@ class WindowedAggregation:
         else:
             self._process_session(run, value, timestamp)
         if run.store_time != store_time:
-            txn.set(_STORE_TIME, run.store_time)
+            txn.set(STORE_TIME, run.store_time)
             self._sweep(txn, store_time, run.store_time)
         return ProcessResult(run.results, not run.applied, run.late_windows)
 
@@ -236,11 +228,11 @@ class WindowedAggregation:
     def windows_of(self, txn: Any, key: bytes, time_from: int,
                    time_to: int) -> list[tuple[Window, Any]]:
         """``key``'s live windows with ``time_from <= start <= time_to``, by start."""
-        prefix = _NS_WINDOW + _U32.pack(len(key)) + key
-        visible_from = max(0, txn.get(_STORE_TIME, -1) - self.retention + 1)
+        prefix = window_prefix(key)
+        visible_from = max(0, txn.get(STORE_TIME, -1) - self.retention + 1)
         out = []
         if self._kind == "session":
-            for wkey, (aggregate, _) in txn.iter_range(prefix + _pack(visible_from),
+            for wkey, (aggregate, _) in txn.iter_range(window_at(prefix, visible_from),
                                                        prefix_end(prefix)):
                 window = self._parse_window(wkey, len(prefix))
                 if time_from <= window.start <= time_to:
@@ -250,26 +242,27 @@ class WindowedAggregation:
         lo = max(time_from, visible_from, 0)
         if lo > time_to:
             return out
-        for wkey, (aggregate, _) in txn.iter_range(prefix + _pack(lo), prefix + _pack(time_to + 1)):
+        for wkey, (aggregate, _) in txn.iter_range(window_at(prefix, lo),
+                                                   window_at(prefix, time_to + 1)):
             out.append((self._parse_window(wkey, len(prefix)), aggregate))
         return out
 
     def all_windows(self, txn: Any) -> Iterator[tuple[bytes, Window, Any]]:
         """Every live window of every key, as ``(key, window, aggregate)`` by key then start
         (sessions: end): what ``streamflow tables --dump`` prints."""
-        visible_from = max(0, txn.get(_STORE_TIME, -1) - self.retention + 1)
-        for wkey, (aggregate, _) in txn.iter_range(_NS_WINDOW, _NS_PENDING):
-            n = _U32.unpack_from(wkey, 1)[0]
-            window = self._parse_window(wkey, 5 + n)
+        visible_from = max(0, txn.get(STORE_TIME, -1) - self.retention + 1)
+        for wkey, (aggregate, _) in txn.iter_range(WINDOW, PENDING):
+            key, at = windows_key_of(wkey)
+            window = self._parse_window(wkey, at)
             if (window.end if self._kind == "session" else window.start) >= visible_from:
-                yield wkey[5:5 + n], window, aggregate
+                yield key, window, aggregate
 
     def stream_time(self, txn: Any) -> int | None:
-        return txn.get(_STREAM_TIME)
+        return txn.get(STREAM_TIME)
 
     def emit_closed(self, txn: Any) -> list[WindowResult]:
         """Final mode: windows closed at the current stream time and not emitted yet."""
-        stream_time = txn.get(_STREAM_TIME)
+        stream_time = txn.get(STREAM_TIME)
         if not self._final or stream_time is None:
             return []
         return self._evict(txn, stream_time - self._close_after)
@@ -277,9 +270,9 @@ class WindowedAggregation:
     def advance(self, txn: Any, timestamp: int) -> list[WindowResult]:
         """Move stream time forward to ``timestamp`` without a record (end of input, idle
         partitions); in final mode, return the windows that closed. Never moves it back."""
-        stream_time = txn.get(_STREAM_TIME)
+        stream_time = txn.get(STREAM_TIME)
         if stream_time is None or timestamp > stream_time:
-            txn.set(_STREAM_TIME, timestamp)
+            txn.set(STREAM_TIME, timestamp)
         return self.emit_closed(txn)
 
     def flush(self, txn: Any) -> list[WindowResult]:
@@ -305,16 +298,16 @@ class WindowedAggregation:
             if isinstance(ts, bool) or not isinstance(ts, int) or ts < 0:
                 raise InvalidTimestamp(f"record timestamp {ts!r} is not an event time "
                                        f"(windows need ints >= 0 ms)")
-        stream_time = txn.get(_STREAM_TIME)
+        stream_time = txn.get(STREAM_TIME)
         if stream_time is None or ts > stream_time:
             stream_time = ts
-            txn.set(_STREAM_TIME, ts)
+            txn.set(STREAM_TIME, ts)
         size = self._size
         start = ts - ts % size
         if start + size <= stream_time - self._grace:
             return None
-        wkey = _NS_WINDOW + _U32.pack(len(key)) + key + _pack(start)
-        store_time = txn.get(_STORE_TIME, -1)
+        wkey = window_key(key, start)
+        store_time = txn.get(STORE_TIME, -1)
         known = txn.derived.get(self) or self._known(txn)
         bounds = known.bounds
         bound = bounds.get(key)
@@ -338,7 +331,7 @@ class WindowedAggregation:
         if not existed:
             if bound is not None and start // self._bucket > bound // self._bucket:
                 # No window of the key in this bucket yet, so no marker either.
-                txn.set(_NS_EXPIRY + _pack(start // self._bucket) + key, 1)
+                txn.set(expiry_marker(start // self._bucket, key), 1)
             else:
                 self._mark_for_expiry(txn, start, key)
         if bound is None:
@@ -348,7 +341,7 @@ class WindowedAggregation:
         elif start > bound:
             bounds[key] = start
         if start > store_time:
-            txn.set(_STORE_TIME, start)
+            txn.set(STORE_TIME, start)
             self._sweep(txn, store_time, start)
         return start, aggregate, new_ts
 
@@ -361,7 +354,7 @@ class WindowedAggregation:
             if window.end <= close_time:
                 run.late_windows.append(window)
                 continue
-            wkey = run.prefix + _pack(window.start)
+            wkey = window_at(run.prefix, window.start)
             visible = window.start >= visible_from
             old = txn.get(wkey) if visible else None
             if old is None:
@@ -393,8 +386,9 @@ class WindowedAggregation:
         if lo > hi:
             return iter(())
         n = len(run.prefix)
-        items = run.txn.iter_range(run.prefix + _pack(lo), run.prefix + _pack(hi + 1), reverse)
-        return ((_U64.unpack_from(k, n)[0], v) for k, v in items)
+        items = run.txn.iter_range(window_at(run.prefix, lo), window_at(run.prefix, hi + 1),
+                                   reverse)
+        return ((decode_u64(k, n), v) for k, v in items)
 
     def _sliding_reverse(self, run: _Run, value: Any, ts: int, close_time: int) -> None:
         d = self.windows.time_difference  # type: ignore[union-attr]
@@ -470,7 +464,7 @@ class WindowedAggregation:
         if window.end < close_time:
             run.late_windows.append(window)
             return
-        wkey = run.prefix + _pack(start)
+        wkey = window_at(run.prefix, start)
         existed = run.txn.contains(wkey) if creating else True
         aggregate = self._add(run, stored[0], value, window)
         self._put(run, wkey, window, start, aggregate, max(ts, stored[1]), existed)
@@ -479,7 +473,7 @@ class WindowedAggregation:
         # A copy of the window that holds the records after ts; the record itself is not in it.
         start = ts + 1
         window = Window(start, start + self.windows.time_difference)  # type: ignore[union-attr]
-        wkey = run.prefix + _pack(start)
+        wkey = window_at(run.prefix, start)
         self._put(run, wkey, window, start, copy.deepcopy(source[0]), source[1],
                   run.txn.contains(wkey))
 
@@ -493,7 +487,8 @@ class WindowedAggregation:
         found: list[tuple[bytes, Window, Any]] = []
         aggregate = self.initializer()
         merged = single = Window(ts, ts)
-        for wkey, (stored, _) in txn.iter_range(prefix + _pack(earliest_end), prefix_end(prefix)):
+        for wkey, (stored, _) in txn.iter_range(window_at(prefix, earliest_end),
+                                                prefix_end(prefix)):
             session = self._parse_window(wkey, n)
             if session.start > ts + windows.gap:
                 break
@@ -503,7 +498,7 @@ class WindowedAggregation:
         if merged.end < close_time:
             run.late_windows.append(merged)
             return
-        merged_key = prefix + _pack(merged.end) + _pack(merged.start)
+        merged_key = session_key(prefix, merged.end, merged.start)
         existed = txn.contains(merged_key)
         if merged != single:
             threshold = run.emit_time - self._close_after
@@ -542,9 +537,9 @@ class WindowedAggregation:
             return
         if not existed:
             txn.set(self._pending_key(run.key, window), 1)
-            next_close = txn.get(_NEXT_CLOSE)
+            next_close = txn.get(NEXT_CLOSE)
             if next_close is not None and window.end < next_close:
-                txn.set(_NEXT_CLOSE, window.end)
+                txn.set(NEXT_CLOSE, window.end)
         emit_time = max(run.emit_time, timestamp)
         if emit_time > run.emit_time or (
                 not existed and window.end <= emit_time - self._close_after):
@@ -556,7 +551,7 @@ class WindowedAggregation:
 
         Markers repeat for every window of a key in a bucket: the ones already written are
         remembered instead of read from the store each time (a forgotten one costs a read)."""
-        marker = _NS_EXPIRY + _pack(segment_time // self._bucket) + key
+        marker = expiry_marker(segment_time // self._bucket, key)
         known = (txn.derived.get(self) or self._known(txn)).markers
         if marker not in known:
             if not txn.contains(marker):
@@ -570,35 +565,30 @@ class WindowedAggregation:
         return known
 
     def _pending_key(self, key: bytes, window: Window) -> bytes:
-        if self._kind == "session":
-            return _NS_PENDING + _pack(window.end) + key + _pack(window.end) + _pack(window.start)
-        return _NS_PENDING + _pack(window.end) + key + _pack(window.start)
+        return pending_key(key, window.end, window.start, self._kind == "session")
 
     def _evict(self, txn: Any, threshold: int) -> list[WindowResult]:
         """Emit and forget pending windows with ``end <= threshold``, in (end, key) order."""
         if threshold < 0:
             return []
-        next_close = txn.get(_NEXT_CLOSE)
+        next_close = txn.get(NEXT_CLOSE)
         if next_close is not None and next_close > threshold:
             return []  # nothing pending closes yet (None: unknown, so look)
         out = []
         session = self._kind == "session"
-        upper = _NS_PENDING + _pack(min(threshold, _MAX_TIME - 1) + 1)
-        for pkey, _ in list(txn.iter_range(_NS_PENDING, upper)):
-            end = _U64.unpack_from(pkey, 1)[0]
-            start = _U64.unpack_from(pkey, len(pkey) - 8)[0]
-            key = pkey[9:-16] if session else pkey[9:-8]
-            prefix = _NS_WINDOW + _U32.pack(len(key)) + key
-            wkey = prefix + _pack(end) + _pack(start) if session else prefix + _pack(start)
+        upper = pending_until(min(threshold, _MAX_TIME - 1) + 1)
+        for pkey, _ in list(txn.iter_range(PENDING, upper)):
+            key, start, end = pending_window(pkey, session)
+            wkey = session_key(window_prefix(key), end, start) if session else window_key(key, start)
             txn.delete(pkey)
             stored = txn.get(wkey)
             if stored is not None:
                 out.append(WindowResult(key, Window(start, end), stored[0], stored[1]))
         next_close = _MAX_TIME
-        for pkey, _ in txn.iter_range(upper, _NS_EXPIRY):
-            next_close = _U64.unpack_from(pkey, 1)[0]
+        for pkey, _ in txn.iter_range(upper, EXPIRY):
+            next_close = pending_window(pkey, session)[2]
             break
-        txn.set(_NEXT_CLOSE, next_close)
+        txn.set(NEXT_CLOSE, next_close)
         return out
 
     def _sweep(self, txn: Any, old_store_time: int, store_time: int) -> None:
@@ -611,29 +601,28 @@ class WindowedAggregation:
         bucket_limit = limit // self._bucket  # buckets below it are wholly expired
         if limit <= 0 or bucket_limit <= (old_store_time - self.retention) // self._bucket:
             return
-        index_end = _NS_EXPIRY + _pack(bucket_limit)
+        index_end = expiry_marker(bucket_limit, b"")
         if self._one_start_per_bucket:
             # Tumbling windows with buckets no longer than a window: a marker stands for exactly
             # one window, deleted by key (ranges cost a sorted index now and a seek per range
             # at commit). The rest of the last bucket goes with the next sweep.
             size, bucket = self._size, self._bucket
-            for marker, _ in txn.iter_range(_NS_EXPIRY, index_end):
-                key = marker[9:]
-                start = -(-_U64.unpack_from(marker, 1)[0] * bucket // size) * size
-                txn.delete(_NS_WINDOW + _U32.pack(len(key)) + key + _pack(start))
+            for marker, _ in txn.iter_range(EXPIRY, index_end):
+                start = -(-marker_bucket(marker) * bucket // size) * size
+                txn.delete(window_key(marker_key(marker), start))
                 txn.delete(marker)
             return
-        keys = {marker[9:] for marker, _ in txn.iter_range(_NS_EXPIRY, index_end)}
+        keys = {marker_key(marker) for marker, _ in txn.iter_range(EXPIRY, index_end)}
         for key in sorted(keys):
-            prefix = _NS_WINDOW + _U32.pack(len(key)) + key
-            txn.delete_range(prefix, prefix + _pack(limit))
+            prefix = window_prefix(key)
+            txn.delete_range(prefix, window_at(prefix, limit))
         if keys:
-            txn.delete_range(_NS_EXPIRY, index_end)
+            txn.delete_range(EXPIRY, index_end)
 
     def _parse_window(self, wkey: bytes, n: int) -> Window:
-        first = _U64.unpack_from(wkey, n)[0]
+        first = decode_u64(wkey, n)
         if self._kind == "session":
-            return Window(_U64.unpack_from(wkey, n + 8)[0], first)
+            return Window(decode_u64(wkey, n + 8), first)
         if self._kind == "sliding":
             return Window(first, first + self.windows.time_difference)  # type: ignore[union-attr]
         return Window(first, first + self.windows.size)  # type: ignore[union-attr]

@@ -1,18 +1,15 @@
-"""What every join processor shares: the result type, the default joiner, key layout helpers.
+"""What every join processor shares: the result type, the default joiner, the state protocol.
 
-Pure values and byte arithmetic only; no state is kept here.
+Pure values only; no state is kept here. Key bytes are laid out by :mod:`streamflow.state.keys`.
 """
 from __future__ import annotations
 
-import struct
 from typing import Any, Callable, Iterator, NamedTuple, Protocol
 
-__all__ = ["JoinResult", "Joiner", "JoinState", "pair", "length_prefixed"]
+__all__ = ["JoinResult", "Joiner", "JoinState", "pair"]
 
 Joiner = Callable[[Any, Any], Any]
 """``joiner(left, right) -> value``; the missing side of a left/outer result is ``None``."""
-
-_LENGTH = struct.Struct(">I")
 
 
 class JoinResult(NamedTuple):
@@ -44,9 +41,3 @@ class JoinState(Protocol):
 
     def iter_range(self, begin: bytes | None, end: bytes | None,
                    reverse: bool = False) -> Iterator[tuple[bytes, Any]]: ...
-
-
-def length_prefixed(key: bytes) -> bytes:
-    """``key`` behind its 4-byte big-endian length, so what follows it can never be mistaken
-    for more key (``b"a" + ts`` and ``b"a\\x00" + ts`` stay apart)."""
-    return _LENGTH.pack(len(key)) + key

@@ -37,9 +37,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Literal
 
-from streamflow.state.keys import prefix_end
+from streamflow.state.keys import length_prefixed, prefix_end
 
-from ._common import JoinResult, Joiner, JoinState, length_prefixed, pair
+from ._common import JoinResult, Joiner, JoinState, pair
 
 __all__ = ["ForeignKeyJoin", "describe_state"]
 

@@ -56,13 +56,13 @@ State layout (one partition; ``lp(k)`` = 4-byte length + key, ``i64`` order-pres
 """
 from __future__ import annotations
 
-import struct
 from typing import Any, Literal
 
 from streamflow.exceptions import InvalidTimestamp
-from streamflow.state.keys import decode_i64, encode_i64
+from streamflow.state.keys import (decode_i64, encode_i64, encode_u64, length_prefixed,
+                                   read_length_prefixed)
 
-from ._common import JoinResult, Joiner, JoinState, length_prefixed, pair
+from ._common import JoinResult, Joiner, JoinState, pair
 
 __all__ = ["StreamStreamJoin", "describe_state"]
 
@@ -79,8 +79,6 @@ _SIDE_OF_BYTE = {0: RIGHT, 1: LEFT}
 _STREAM_TIME, _NEXT_SEQ, _WAITING_FLOOR = 0, 3, 4
 _SIDE_TIME = {LEFT: 1, RIGHT: 2}
 _BUFFER_FLOOR = {LEFT: 5, RIGHT: 6}
-_SEQ = struct.Struct(">Q")
-_LEN = struct.Struct(">I")
 _UNMATCHED_SIDES = {"inner": (), "left": (LEFT,), "outer": (LEFT, RIGHT)}
 # A stream time past every deadline, still an i64 once the window is subtracted.
 _END_OF_TIME = 2 ** 62
@@ -92,12 +90,12 @@ def describe_state(key: bytes, value: Any) -> dict[str, Any] | None:
     in the result is the join key's bytes."""
     ns = key[:1]
     if ns in (_BUFFER[LEFT], _BUFFER[RIGHT]):
-        n = _LEN.unpack_from(key, 1)[0]
-        return {"buffered": LEFT if ns == _BUFFER[LEFT] else RIGHT, "key": key[5:5 + n],
-                "timestamp": decode_i64(key[5 + n:13 + n]), "value": value}
+        join_key, at = read_length_prefixed(key, 1)
+        return {"buffered": LEFT if ns == _BUFFER[LEFT] else RIGHT, "key": join_key,
+                "timestamp": decode_i64(key[at:at + 8]), "value": value}
     if ns == _UNMATCHED:
-        n = _LEN.unpack_from(key, 10)[0]
-        return {"waiting_unmatched": _SIDE_OF_BYTE[key[9]], "key": key[14:14 + n],
+        join_key, _ = read_length_prefixed(key, 10)
+        return {"waiting_unmatched": _SIDE_OF_BYTE[key[9]], "key": join_key,
                 "timestamp": decode_i64(key[1:9]), "value": value}
     return None
 
@@ -169,7 +167,7 @@ class StreamStreamJoin:
         if self._unmatched_sides and (previous is None or ts >= previous):
             self._emit_expired(txn, meta, stream_time, out)
 
-        seq = _SEQ.pack(meta[_NEXT_SEQ])
+        seq = encode_u64(meta[_NEXT_SEQ])
         meta[_NEXT_SEQ] += 1
         kp = length_prefixed(key)
         matched = self._match(side, txn, key, kp, value, ts, out)
@@ -255,9 +253,8 @@ class StreamStreamJoin:
             if ts >= cutoff[side]:
                 floor = _lower(floor, ts)
                 continue
-            size = _LEN.unpack_from(waiting, 10)[0]
-            key = waiting[14:14 + size]
-            expired.append((ts, waiting[9], key, waiting[14 + size:], side, waiting, value))
+            key, at = read_length_prefixed(waiting, 10)
+            expired.append((ts, waiting[9], key, waiting[at:], side, waiting, value))
         meta[_WAITING_FLOOR] = floor
         expired.sort(key=lambda item: item[:4])  # Kafka's order: ts, right first, key, arrival
         for ts, _, key, _, side, waiting, value in expired:
@@ -271,8 +268,8 @@ class StreamStreamJoin:
         # Key by key, not delete_range: the keys are at hand, and a transaction's pending
         # range deletes slow every later read of the commit interval.
         for indexed, _ in txn.iter_range(index + encode_i64(floor), index + encode_i64(cutoff)):
-            size = _LEN.unpack_from(indexed, 9)[0]
-            txn.delete(buffer + indexed[9:13 + size] + indexed[1:9] + indexed[13 + size:])
+            _, at = read_length_prefixed(indexed, 9)  # indexed: ns i64(ts) lp(key) u64(seq)
+            txn.delete(buffer + indexed[9:at] + indexed[1:9] + indexed[at:])
             txn.delete(indexed)
         return cutoff
 
