@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import time
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 from ..types import TP
@@ -50,6 +51,7 @@ class Failure(enum.Enum):
 
 
 TaskOf = Callable[[TP], tuple[int, int]]
+NOTHING_REWOUND = "the committed offsets"  # what rollback() reports when no position moved
 
 
 class CommitParticipant(Protocol):
@@ -66,6 +68,11 @@ class CommitParticipant(Protocol):
 
     def pending_tasks(self) -> set[tuple[int, int]]:
         """Tasks (partition count, partition) with writes not committed yet."""
+
+    async def verify_changelog(self, acked: dict[TP, int], output: "OutputBuffer",
+                               final: bool) -> dict[TP, int]:
+        """At-least-once: make sure what was acknowledged is this worker's alone (see
+        ``runtime.changelog_guard``); returns ``acked`` with any rewrites added."""
 
     async def on_assigned(self, tps: set[TP]) -> None: ...
 
@@ -114,15 +121,19 @@ class Offsets:
 
 
 class AtLeastOnceCommit:
+    """``on_rewind`` is called after a rollback (the worker re-reads what depends on the
+    rolled-back state: broadcast topics)."""
+
     def __init__(self, output: "OutputBuffer", participants: list[CommitParticipant],
                  offsets: Offsets, consumer: Callable[[], "Consumer | None"],
-                 task_of: TaskOf) -> None:
+                 task_of: TaskOf, on_rewind: Callable[[], None]) -> None:
         self.output, self.participants, self.offsets = output, participants, offsets
         self._consumer = consumer
         self._task_of = task_of
-        self._on_rewind: Callable[[], None] = lambda: None
+        self._on_rewind = on_rewind
         self.commits = 0
-        self.aborted = 0
+        self.aborted = 0  # exactly-once: transactions aborted
+        self.rollbacks = 0  # either guarantee: state rolled back to the last commit
 
     def rollback(self) -> str:
         """Drop everything since the last commit: buffered output, the state batches, and
@@ -130,6 +141,7 @@ class AtLeastOnceCommit:
         events are processed again (once). After an aborted transaction, and after a store
         was found damaged (the batch in progress may have read damaged state). Returns where
         processing goes on from, for the log."""
+        self.rollbacks += 1
         self.output.discard()
         for participant in self.participants:
             participant.rollback()
@@ -142,7 +154,7 @@ class AtLeastOnceCommit:
                     consumer.seek(tp, position)
                     rewound.append(f"{tp.topic}[{tp.partition}]@{position}")
         self._on_rewind()
-        return ", ".join(rewound) or "the committed offsets"
+        return ", ".join(rewound) or NOTHING_REWOUND
 
     async def abort(self) -> None:
         """Drop what was sent since the last commit where that is possible (exactly-once:
@@ -155,7 +167,7 @@ class AtLeastOnceCommit:
         of the failed batch) and only partitions whose tasks have none are committed; the
         others are processed again from their last commit, into the last committed state."""
         if failure is Failure.CLEAN:
-            await self.commit()
+            await self.commit(final=True)
             return
         pending = set().union(*(p.pending_tasks() for p in self.participants))
         for participant in self.participants:
@@ -181,41 +193,73 @@ class AtLeastOnceCommit:
                         "those partitions are reprocessed from their last commit", reason,
                         ", ".join(str(p) for _, p in sorted(pending)))
 
-    async def commit(self) -> None:
+    async def commit(self, final: bool = False) -> None:
+        """Changelog records, then output and changelog acknowledged, then the offsets,
+        then the stores. Before it writes anything this worker makes sure it still owns its
+        partitions (its group lease), and it distrusts acknowledgements that came back after
+        the lease ended: a worker the group replaced must neither append stale changelog
+        records after the new owner restored nor let its store record an offset past the new
+        owner's records; it rolls back to its last commit instead. ``final``: the last commit
+        before the partitions leave (revoke, shutdown). See docs/exactly-once.md."""
+        consumer = self._consumer()
+        lease = None
+        if consumer is not None and (final or self.offsets.to_commit(consumer.assignment())
+                                     or any(p.pending_tasks() for p in self.participants)):
+            lease = await consumer.lease()
+            if not _held(lease):
+                self._give_up("this worker cannot prove it is still a member of its group (it "
+                              "was paused or cut off longer than the session timeout?)")
+                return
         for participant in self.participants:
             await participant.prepare_commit(self.output)
         acked = await self.output.wait_acks()
+        if lease is not None and not _held(lease):
+            self._give_up("the broker acknowledged this commit's records after this worker's "
+                          "group lease ended: another worker may own its partitions")
+            return
+        for participant in self.participants:
+            acked = await participant.verify_changelog(acked, self.output, final)
+        if lease is not None and not _held(lease):  # the rewrites came back too late
+            self._give_up("this worker's group lease ended while it checked its changelogs")
+            return
+        offsets = self.offsets.to_commit(consumer.assignment()) if consumer is not None else {}
+        if offsets:
+            try:
+                await consumer.commit(offsets)  # type: ignore[union-attr]
+            except CommitFailed as exc:
+                # Replaced by the group: the stores must not keep this batch either.
+                self._give_up(f"the group refused the offsets ({exc})")
+                return
         for participant in self.participants:
             participant.finish_commit(acked)
-        consumer = self._consumer()
-        if consumer is None:
-            return
-        offsets = self.offsets.to_commit(consumer.assignment())
-        if not offsets:
-            return
-        try:
-            await consumer.commit(offsets)
-        except CommitFailed as exc:
-            log.warning("offset commit failed because the group is rebalancing (%s); the "
-                        "partitions' next owner resumes from the last committed offsets", exc)
-            return
-        self.offsets.mark_committed(offsets)
-        self.commits += 1
-        log.debug("committed %s", _fmt_offsets(offsets))
+        if offsets:
+            self.offsets.mark_committed(offsets)
+            self.commits += 1
+            log.debug("committed %s", _fmt_offsets(offsets))
+
+    def _give_up(self, reason: str) -> None:
+        """This commit cannot complete: roll back to the last commit and say why."""
+        dropped = any(p.pending_tasks() for p in self.participants)
+        resume = self.rollback()
+        # Repeated while a replaced worker finds out (nothing left to drop): not worth a warning.
+        log.log(logging.WARNING if dropped or resume != NOTHING_REWOUND else logging.DEBUG,
+                "%s: state rolled back to the last commit; reprocessing from %s", reason, resume)
+
+
+def _held(lease: float | None) -> bool:
+    return lease is not None and time.monotonic() < lease
 
 
 class ExactlyOnceCommit(AtLeastOnceCommit):
-    """One Kafka transaction per commit; ``on_rewind`` is called after a rollback (the
-    worker re-reads what depends on the rolled-back state: broadcast topics)."""
+    """One Kafka transaction per commit (zombies are fenced by the broker: no lease)."""
 
     def __init__(self, output: "OutputBuffer", participants: list[CommitParticipant],
                  offsets: Offsets, consumer: Callable[[], "Consumer | None"],
-                 task_of: TaskOf, producer: "Producer", on_rewind: Callable[[], None]) -> None:
-        super().__init__(output, participants, offsets, consumer, task_of)
+                 task_of: TaskOf, on_rewind: Callable[[], None], producer: "Producer") -> None:
+        super().__init__(output, participants, offsets, consumer, task_of, on_rewind)
         self.producer = producer
-        self._on_rewind = on_rewind
 
-    async def commit(self) -> None:
+    async def commit(self, final: bool = False) -> None:
         for participant in self.participants:
             await participant.prepare_commit(self.output)
         producer = self.producer
@@ -237,8 +281,7 @@ class ExactlyOnceCommit(AtLeastOnceCommit):
             await producer.commit_transaction(offsets, group)
         except TransactionAborted as exc:
             self.aborted += 1
-            log.warning("transaction aborted (%s): state rolled back to the last commit; "
-                        "reprocessing from %s", exc, self.rollback())
+            self._give_up(f"transaction aborted ({exc})")
             return
         for participant in self.participants:
             participant.finish_commit(acked)

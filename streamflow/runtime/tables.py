@@ -26,6 +26,7 @@ from ..state import (MemoryStore, PartitionTransaction, StoreCorrupted, StoreRes
                      StoreWriteFailed, open_rocksdb_store, restore)
 from ..tables import GlobalTable, Table
 from ..types import TP
+from .changelog_guard import verify
 from .restore_progress import RestoreProgress
 from .store_failures import reopen_standby, restore_repairing
 
@@ -47,7 +48,7 @@ RESTORE_BATCH = 5_000
 
 class TablePartition:
     __slots__ = ("table", "partition", "store", "txn", "changelog_tp", "committing",
-                 "from_source", "source_offset")
+                 "from_source", "source_offset", "changes", "produced", "next_offset")
 
     def __init__(self, table: Table, partition: int, store: "Store") -> None:
         self.table, self.partition, self.store = table, partition, store
@@ -58,6 +59,12 @@ class TablePartition:
         # applied since the last commit, which the commit stores with the batch.
         self.from_source = table.changelog_is_source
         self.source_offset: int | None = None
+        # The commit in progress: its changelog records (key, encoded value or None) and how
+        # many; and where this worker's next changelog record should land if nobody else
+        # writes (at-least-once checks it: see runtime.changelog_guard).
+        self.changes: list[tuple[bytes, bytes | None]] | None = None
+        self.produced = 0
+        self.next_offset: int | None = None
 
 
 class TableManager:
@@ -359,9 +366,22 @@ class TableManager:
                 continue
             if part.txn.dirty and part.changelog_tp is not None:
                 topic, p = part.changelog_tp
-                for key, value in part.txn.changes():
+                part.changes = changes = part.txn.changes()
+                for key, value in changes:
                     output.add_nowait(topic, key, value, p, None, None)
+                part.produced = len(changes)
                 part.committing = True
+
+    async def verify_changelog(self, acked: dict[TP, int], output: "OutputBuffer",
+                               final: bool) -> dict[TP, int]:
+        """At-least-once, before the offsets are committed: overwrite what someone else
+        appended among or after this commit's changelog records (``final``: also after the
+        last commit, for partitions about to be handed over); returns ``acked`` updated with
+        the rewrites' acknowledgements. See runtime.changelog_guard."""
+        parts = [part for part in self.active.values()
+                 if part.changelog_tp is not None and part.next_offset is not None
+                 and not part.from_source and not isinstance(part.table, GlobalTable)]
+        return await verify(parts, acked, output, final, self._reader_)
 
     def finish_commit(self, acked: dict[TP, int]) -> None:
         for key, part in self.active.items():
@@ -371,13 +391,16 @@ class TableManager:
                         part.txn.commit(part.source_offset)
                         part.source_offset = None
                     else:
-                        part.txn.commit(acked.get(part.changelog_tp))  # type: ignore[arg-type]
+                        offset = acked.get(part.changelog_tp)  # type: ignore[arg-type]
+                        if offset is not None:  # in the changelog, whatever the store does
+                            part.next_offset = offset + 1
+                        part.txn.commit(offset)
                 except StoreCorrupted as damage:
                     # The changelog (or the source topic) holds this batch: the store's
                     # rebuild from it, right after the commit, replaces the write.
                     part.txn.abort()
                     self.damaged_at_write[key] = damage
-                part.committing = False
+                part.committing, part.changes, part.produced = False, None, 0
 
     def pending_tasks(self) -> set[tuple[int, int]]:
         """Tasks (partition count, partition) of the table partitions written since the last
@@ -392,7 +415,7 @@ class TableManager:
         for part in self.active.values():
             if not isinstance(part.table, GlobalTable):
                 part.txn.abort()
-                part.committing = False
+                part.committing, part.changes, part.produced = False, None, 0
                 part.source_offset = None
         for table in self.tables:
             table.forget_cached_state()
@@ -427,6 +450,7 @@ class TableManager:
                             extra={"topic": tp.topic, "partition": tp.partition})
                 part = self._reopen_empty(part)
                 start = 0
+            part.next_offset = ends[tp]  # where this worker's first record should land
             self._global_positions[(part.table.name, part.partition)] = start
             end = ends[tp] if targets is None or tp not in targets else min(ends[tp], targets[tp])
             if start >= end:

@@ -174,11 +174,11 @@ class Worker:
         task_of = lambda tp: (self.partition_count(tp.topic), tp.partition)  # noqa: E731
         if self.exactly_once:
             self._commit_path = ExactlyOnceCommit(self.output, self.participants, self.offsets,
-                                                  consumer, task_of, self._producer,
-                                                  self._reseek_broadcasts)
+                                                  consumer, task_of, self._reseek_broadcasts,
+                                                  self._producer)
         else:
             self._commit_path = AtLeastOnceCommit(self.output, self.participants, self.offsets,
-                                                  consumer, task_of)
+                                                  consumer, task_of, self._reseek_broadcasts)
         for spec in app.agents:
             runner = AgentRunner(spec, self._on_failure, lambda: self.output, self.failures)
             runner.channel._repartitioner = self._repartitioner(runner)
@@ -679,7 +679,7 @@ class Worker:
         assert self._commit_path is not None
         if not self.store_repair.pending:
             try:
-                await self._commit_path.commit()
+                await self._commit_path.commit(final)
             except StoreCorrupted as damage:  # read turning the writes into changelog records
                 if not self.store_repair.found(damage):
                     raise
@@ -704,7 +704,7 @@ class Worker:
         self.tables.interrupt_restore(tps, "partition revoked")
         async with self._lock:
             if self._started and self._fatal is None:
-                await self._commit()
+                await self._commit(final=True)
             for participant in self.participants:
                 await participant.on_revoked(tps)
             self.offsets.forget(tps)

@@ -1,10 +1,10 @@
 """Crash points for the test driver: where in a worker's commit a simulated crash happens.
 
 A commit (see :mod:`streamflow.runtime.commits`) turns the tables' pending writes into
-changelog records, flushes everything and waits for the acknowledgements, writes the stores,
-and commits the input offsets; with exactly-once the offsets join the transaction, which
-commits before the stores are written. A crash between two of those steps is what tests of
-"nothing lost, nothing doubled" need to reach, so each gap has a name:
+changelog records, flushes everything and waits for the acknowledgements, commits the input
+offsets (with exactly-once: the transaction, offsets included), and only then writes the
+stores. A crash between two of those steps is what tests of "nothing lost, nothing doubled"
+need to reach, so each gap has a name:
 
 ``before_flush``
     (both guarantees) the agents processed their input; nothing of the commit happened.
@@ -12,10 +12,8 @@ commits before the stores are written. A crash between two of those steps is wha
     (at-least-once) output and changelog records are in the log; stores and offsets are not
     written: the restart processes the batch again (duplicates, and tables restored from
     changelogs that already hold the batch count it twice).
-``before_offsets``
-    (at-least-once) the stores are written too; only the offsets are not.
 ``after_offsets``
-    (exactly-once) the transaction (output, changelogs, offsets) committed; the stores are not
+    (both) the offsets (exactly-once: the transaction) are committed; the stores are not
     written: the restart restores them from the changelogs.
 
 The crash is raised by a commit participant (the protocol the tables use) placed before or
@@ -31,7 +29,7 @@ if TYPE_CHECKING:
     from ..types import TP
 
 PHASES = {
-    "at_least_once": ("before_flush", "after_flush", "before_offsets"),
+    "at_least_once": ("before_flush", "after_flush", "after_offsets"),
     "exactly_once": ("before_flush", "after_offsets"),
 }
 
@@ -49,15 +47,20 @@ class CrashPoint:
             raise StreamflowError(f"crash phase {phase!r}: with {guarantee} the phases are "
                                   f"{', '.join(PHASES[guarantee])}")
         self.phase = phase
-        self.first = phase != "before_offsets"
-        self._on_prepare = phase == "before_flush"
+        self.first = True  # before the tables: their stores are not written when it fires
 
     async def prepare_commit(self, output: Any) -> None:
-        if self._on_prepare:
+        if self.phase == "before_flush":
             raise SimulatedCrash(self.phase)
 
+    async def verify_changelog(self, acked: "dict[TP, int]", output: Any,
+                               final: bool) -> "dict[TP, int]":
+        if self.phase == "after_flush":  # acknowledged, offsets not committed (at-least-once)
+            raise SimulatedCrash(self.phase)
+        return acked
+
     def finish_commit(self, acked: "dict[TP, int]") -> None:
-        if not self._on_prepare:
+        if self.phase == "after_offsets":
             raise SimulatedCrash(self.phase)
 
     def rollback(self) -> None:

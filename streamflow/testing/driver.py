@@ -172,8 +172,7 @@ class TestDriver:
         ``after_records=k``: once the worker processed at least ``k`` more records (at the
         end of the fetch that reaches ``k``: fetches hold up to the app's ``batch_size``).
         ``phase``: inside its next commit, at a named point (see :mod:`.crashes`):
-        ``before_flush``; at-least-once ``after_flush`` and ``before_offsets``; exactly-once
-        ``after_offsets``."""
+        ``before_flush``; at-least-once ``after_flush``; both ``after_offsets``."""
         if (after_records is None) == (phase is None):
             raise StreamflowError("crash_at: give after_records= or phase=")
         if not 0 <= worker < len(self.workers):

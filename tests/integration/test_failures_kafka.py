@@ -65,9 +65,9 @@ async def check(bootstrap: str, env: dict, data: list, guarantee: str, exact_tab
 class Feeder:
     """Clicks at ~2,000/s in the background until stopped; ``data`` is all that was sent."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, bootstrap: str, topic: str, data: list | None = None) -> None:
         self.bootstrap, self.topic = bootstrap, topic
-        self.data: list[tuple[str, dict]] = []
+        self.data: list[tuple[str, dict]] = [] if data is None else data  # appended to
         self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None
 
@@ -166,6 +166,7 @@ async def test_a_worker_killed_mid_transaction_and_restarted_without_its_disk_ho
     lost.kill()
     shutil.rmtree(tmp_path / "disk-a")
     restarted = workers(env, "disk-a")
+    await restarted.wait_assigned()  # (starting may take long on a loaded machine)
 
     async def all_visible() -> bool:
         if not await all_committed(bootstrap, env):
@@ -175,3 +176,37 @@ async def test_a_worker_killed_mid_transaction_and_restarted_without_its_disk_ho
     await wait_until(all_visible, 25, "every click's output visible to read_committed readers")
     await check(bootstrap, env, data, guarantee, exact_table=False)
     assert await restarted.terminate() == 0
+
+
+async def test_at_least_once_zombies_lose_no_count(kafka_broker, env, workers, tmp_path) -> None:
+    """Two at-least-once workers count clicks per user while each in turn stops itself
+    (SIGSTOP, longer than the session timeout) at the start of a commit, or with its
+    changelog records prepared but not sent. The other takes over and commits everything;
+    then the input pauses and the zombie resumes, with stale counts in hand: no count may be
+    lost, in the tables nor in their changelogs (which hold the zombie's last word if it
+    writes, as nothing else writes after it)."""
+    bootstrap = kafka_broker.bootstrap
+    env = {**env, "IT_GUARANTEE": "at_least_once"}
+    await create_topic(bootstrap, env["IT_IN"], PARTITIONS)
+    stall = {name: tmp_path / f"stall-{name}" for name in "ab"}
+    procs = {}
+    for name in "ab":
+        procs[name] = workers({**env, "IT_STALL_FILE": str(stall[name])}, f"disk-{name}")
+        await procs[name].wait_assigned()
+    await procs["a"].wait_for_log("partitions ready:", count=2)  # the second one joined
+    data: list[tuple[str, dict]] = []
+    for name, point in [("a", "commit"), ("b", "changelog"), ("b", "commit"), ("a", "changelog")]:
+        zombie, survivor = procs[name], procs["b" if name == "a" else "a"]
+        stalls, taken = zombie.log().count("IT-STALL"), survivor.log().count("partitions ready:")
+        async with Feeder(bootstrap, env["IT_IN"], data):
+            stall[name].write_text(point)
+            await wait_until(lambda: zombie.log().count("IT-STALL") > stalls, 60, f"{name} to stall")
+        await survivor.wait_for_log("partitions ready:", count=taken + 1, timeout=60)
+        await wait_until(lambda: all_committed(bootstrap, env), 60, "the survivor to commit all")
+        rejoined = zombie.log().count("partitions ready:")
+        os.kill(zombie.proc.pid, signal.SIGCONT)
+        await zombie.wait_for_log("partitions ready:", count=rejoined + 1, timeout=60)
+        await wait_until(lambda: all_committed(bootstrap, env), 60, "all clicks committed")
+        await assert_nothing_lost(bootstrap, env, data, exact_table=False)
+    assert await procs["a"].terminate() == 0 and await procs["b"].terminate() == 0
+    await assert_nothing_lost(bootstrap, env, data, exact_table=False)

@@ -62,6 +62,12 @@ class Consumer(Protocol):
 
     async def committed(self, tp: TP) -> int | None: ...
 
+    async def lease(self) -> float | None:
+        """Until when (``time.monotonic()``) this worker certainly still owns its assignment:
+        the group cannot have given its partitions to another member before. None when it
+        cannot tell (not a member, or it was cut off). At-least-once writes changelogs only
+        within it (see ``transport.kafka_lease``)."""
+
     async def unstable(self, tps: set[TP]) -> set[TP] | None:
         """Which of ``tps`` have committed offsets held by a transaction still open (a
         previous owner's, exactly-once): their state and positions are not final until it

@@ -19,7 +19,7 @@ from aiokafka.helpers import create_ssl_context
 from ...config import Settings
 from ...exceptions import BrokerUnavailable, ProducerFenced, StreamflowError
 from ...types import TP
-from . import kafka_offsets, kafka_txn
+from . import kafka_lease, kafka_offsets, kafka_txn
 from .base import CommitFailed, OutRecord, RebalanceCallback, TopicSpec, TransactionAborted
 from .assignor import Task, assignor_for
 from .kafka_diagnosis import connect_failure_cause
@@ -88,6 +88,7 @@ class KafkaConsumer:
 
     async def start(self) -> None:
         await self._consumer.start()
+        self._lease = kafka_lease.install(self._consumer)
         if isolation_level(self.settings) == "read_committed":
             # Positions on assignment wait for a previous owner's open transaction (KIP-447).
             kafka_offsets.install(self._consumer)
@@ -108,6 +109,9 @@ class KafkaConsumer:
 
     async def committed(self, tp: TP) -> int | None:
         return await self._consumer.committed(TopicPartition(tp.topic, tp.partition))
+
+    async def lease(self) -> float | None:
+        return await kafka_lease.until(self._consumer, self._lease)
 
     async def unstable(self, tps: set[TP]) -> set[TP] | None:
         held = await kafka_offsets.unstable(self._consumer, [TopicPartition(*tp) for tp in tps])

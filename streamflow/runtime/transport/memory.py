@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from ...config import Settings
@@ -28,7 +29,7 @@ from ..clock import WallClock
 from ...exceptions import ConfigError, ProducerFenced
 from ...types import TP
 from .assignor import Task, assign_standbys, assign_tasks
-from .base import OutRecord, RebalanceCallback, TopicSpec, TransactionAborted
+from .base import CommitFailed, OutRecord, RebalanceCallback, TopicSpec, TransactionAborted
 
 if TYPE_CHECKING:
     from .memory_admin import MemoryAdmin
@@ -347,12 +348,21 @@ class MemoryConsumer:
 
     async def commit(self, offsets: dict[TP, int]) -> None:
         assert self._group is not None
+        if self not in self._group.members:
+            raise CommitFailed(f"member of group {self.group_name} was evicted: the group "
+                               "rebalanced and the partitions may have another owner")
         for tp, offset in offsets.items():
             if tp in self._assigned:
                 self._group.committed[tp] = offset
 
     async def committed(self, tp: TP) -> int | None:
         return self._group.committed.get(tp) if self._group else None
+
+    async def lease(self) -> float | None:
+        """Forever while a member (the group takes partitions from a member only by
+        evicting it or on its own next poll); None once evicted."""
+        group = self._group
+        return math.inf if group is not None and self in group.members else None
 
     async def unstable(self, tps: set[TP]) -> set[TP]:
         return {tp for tp in tps if self.broker.offsets_pending(self.group_name, tp)}

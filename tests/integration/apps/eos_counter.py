@@ -10,6 +10,10 @@ Test knobs (environment):
   (``TxnOffsetCommit``) and before the transaction is committed (``EndTxn``), after logging
   ``IT-STALL``; the test resumes it (SIGCONT) or kills it. A test-only patch of aiokafka's
   producer class in this worker process.
+- ``IT_STALL_FILE=path`` (at-least-once): when the test writes ``commit`` or ``changelog``
+  there, the worker stops itself (after logging ``IT-STALL <point>`` and deleting the file) at
+  the start of its next commit that moves offsets, or once the tables' changelog records of
+  its next commit are prepared but not sent. Test-only patches of streamflow's commit path.
 """
 import logging
 import os
@@ -62,5 +66,45 @@ def _stall_before_end_txn(after: int) -> None:
     AIOKafkaProducer.commit_transaction = commit_transaction
 
 
+def _stop_myself(point: str) -> None:
+    logging.getLogger("streamflow.test").warning("IT-STALL %s: stopping myself", point)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def _stall_when_asked(path: str) -> None:
+    from streamflow.runtime.commits import AtLeastOnceCommit
+    from streamflow.runtime.tables import TableManager
+
+    def asked(point: str) -> bool:
+        try:
+            with open(path) as f:
+                if f.read().strip() != point:
+                    return False
+        except FileNotFoundError:
+            return False
+        os.remove(path)
+        return True
+
+    commit, prepare = AtLeastOnceCommit.commit, TableManager.prepare_commit
+
+    async def commit_then_maybe_stall(self, *args, **kwargs):
+        consumer = self._consumer()
+        if consumer is not None and self.offsets.to_commit(consumer.assignment()) and asked("commit"):
+            _stop_myself("commit")
+        return await commit(self, *args, **kwargs)
+
+    async def prepare_then_maybe_stall(self, output):
+        await prepare(self, output)
+        if output.pending and asked("changelog"):
+            _stop_myself("changelog")
+
+    AtLeastOnceCommit.commit = commit_then_maybe_stall
+    TableManager.prepare_commit = prepare_then_maybe_stall
+
+
+if os.environ.get("IT_STALL_FILE"):
+    _stall_when_asked(os.environ["IT_STALL_FILE"])
 if os.environ.get("IT_STALL_AT") == "end_txn":
     _stall_before_end_txn(int(os.environ.get("IT_STALL_AFTER", "1")))
