@@ -23,6 +23,7 @@ returns the lease's end, sending a heartbeat first when less than half of it is 
 """
 from __future__ import annotations
 
+import asyncio
 import time
 import types
 from typing import Any
@@ -98,8 +99,13 @@ async def until(consumer: Any, lease: Lease) -> float | None:
     if coordinator.generation < 0 or not coordinator.member_id:
         return None
     try:
-        await coordinator.ensure_coordinator_known()
-        await coordinator._do_heartbeat()
-    except Exception:  # noqa: BLE001 - no lease; the heartbeat task reports real errors
+        # Bounded: with the broker unreachable the answer is "no lease", not a hang.
+        await asyncio.wait_for(_heartbeat(coordinator), lease.session)
+    except (Exception, asyncio.TimeoutError):  # noqa: BLE001 - no lease; the heartbeat task reports real errors
         return None
     return lease.until()
+
+
+async def _heartbeat(coordinator: Any) -> None:
+    await coordinator.ensure_coordinator_known()
+    await coordinator._do_heartbeat()
