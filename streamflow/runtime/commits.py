@@ -131,18 +131,20 @@ class AtLeastOnceCommit:
         self._consumer = consumer
         self._task_of = task_of
         self._on_rewind = on_rewind
+        self.transactional = False
         self.commits = 0
         self.aborted = 0  # exactly-once: transactions aborted
         self.rollbacks = 0  # either guarantee: state rolled back to the last commit
 
-    def rollback(self) -> str:
-        """Drop everything since the last commit: buffered output, the state batches, and
-        every assigned partition's position, rewound to its committed offset, so that its
-        events are processed again (once). After an aborted transaction, and after a store
-        was found damaged (the batch in progress may have read damaged state). Returns where
-        processing goes on from, for the log."""
+    def rollback(self, keep_output: bool = False) -> str:
+        """Drop everything since the last commit: buffered output (unless ``keep_output``),
+        the state batches, and every assigned partition's position, rewound to its committed
+        offset, so that its events are processed again (once). After an aborted transaction,
+        and after a store was found damaged (the batch in progress may have read damaged
+        state). Returns where processing goes on from, for the log."""
         self.rollbacks += 1
-        self.output.discard()
+        if not keep_output:
+            self.output.discard()
         for participant in self.participants:
             participant.rollback()
         rewound = []
@@ -240,7 +242,9 @@ class AtLeastOnceCommit:
     def _give_up(self, reason: str) -> None:
         """This commit cannot complete: roll back to the last commit and say why."""
         dropped = any(p.pending_tasks() for p in self.participants)
-        resume = self.rollback()
+        # At-least-once output is sent anyway (duplicates, never losses: a timer's records
+        # would not come again); a transaction's is aborted.
+        resume = self.rollback(keep_output=not self.transactional)
         # Repeated while a replaced worker finds out (nothing left to drop): not worth a warning.
         log.log(logging.WARNING if dropped or resume != NOTHING_REWOUND else logging.DEBUG,
                 "%s: state rolled back to the last commit; reprocessing from %s", reason, resume)
@@ -258,6 +262,7 @@ class ExactlyOnceCommit(AtLeastOnceCommit):
                  task_of: TaskOf, on_rewind: Callable[[], None], producer: "Producer") -> None:
         super().__init__(output, participants, offsets, consumer, task_of, on_rewind)
         self.producer = producer
+        self.transactional = True
 
     async def commit(self, final: bool = False) -> None:
         for participant in self.participants:
