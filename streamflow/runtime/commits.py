@@ -232,12 +232,11 @@ class AtLeastOnceCommit:
                 # Replaced by the group: the stores must not keep this batch either.
                 self._give_up(f"the group refused the offsets ({exc})")
                 return
-        for participant in self.participants:
-            participant.finish_commit(acked)
-        if offsets:
             self.offsets.mark_committed(offsets)
             self.commits += 1
             log.debug("committed %s", _fmt_offsets(offsets))
+        for participant in self.participants:  # (a failed write: restored from the changelog)
+            participant.finish_commit(acked)
 
     def _give_up(self, reason: str) -> None:
         """This commit cannot complete: roll back to the last commit and say why."""

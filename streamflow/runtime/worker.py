@@ -683,7 +683,7 @@ class Worker:
             except StoreCorrupted as damage:  # read turning the writes into changelog records
                 if not self.store_repair.found(damage):
                     raise
-            except StoreWriteFailed as full:  # the input offsets were not committed
+            except StoreWriteFailed as full:  # the changelog holds what the store could not
                 self._stop_with(disk_full(self.tables, full))
                 return
         if self.store_repair.pending:  # nothing is committed past a damaged read
