@@ -163,6 +163,14 @@ class DeadLetters:
             self._reader = None
 
 
+class KeyFunctionFailed(Exception):
+    """A ``group_by`` key function raised on ``event`` with ``on_agent_error=stop``."""
+
+    def __init__(self, event: Event, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.event, self.cause = event, cause
+
+
 class AgentFailures:
     """Applies ``on_agent_error`` / ``on_decode_error`` to an agent's failure (see the module
     docstring). ``stop(where, exc, event)`` reports a failure that stops the worker, ``fatal``
@@ -219,13 +227,27 @@ class AgentFailures:
         ctx.current, ctx.batch, ctx.chunk, ctx.held = None, False, None, None
         return True
 
+    async def key_failed(self, where: str, agent: str,
+                         failed: list[tuple[Any, BaseException]]) -> None:
+        """A ``group_by`` key function (``where``) raised on the ``failed`` events of a batch
+        its forwarder re-keys: ``on_agent_error`` applies to each. ``stop`` raises
+        :class:`KeyFunctionFailed` for the first, which ends the forwarder and stops the
+        worker before the batch counts as processed."""
+        policy = self.settings.on_agent_error
+        if policy == "stop":
+            event, exc = failed[0]
+            raise KeyFunctionFailed(Event(*event) if event.__class__ is tuple else event, exc)
+        for event, exc in failed:
+            await self._apply(policy, "on_agent_error", agent, [event], exc, None, who=where)
+
     async def _apply(self, policy: str, setting: str, agent: str, failed: list[Any],
-                     exc: BaseException, bad_time: InvalidTimestamp | None) -> None:
+                     exc: BaseException, bad_time: InvalidTimestamp | None,
+                     who: str | None = None) -> None:
         if bad_time is not None:
             reasons = [str(DecodeError(e[0], e[1], e[2], "timestamp", str(bad_time)))
                        for e in failed]
         else:
-            what = f"agent {agent} raised {type(exc).__name__}: {_short(exc)}"
+            what = f"{who or 'agent ' + agent} raised {type(exc).__name__}: {_short(exc)}"
             chunk = f" (in a take() chunk of {len(failed)} events)" if len(failed) > 1 else ""
             reasons = [f"{what} while processing {_at(e)}{chunk}" for e in failed]
             log.debug("agent %s: traceback of the failure", agent, exc_info=exc)
@@ -278,4 +300,4 @@ def _short(exc: BaseException) -> str:
     return text if len(text) < 300 else text[:300] + "..."
 
 
-__all__ = ["AgentFailures", "DeadLetters", "find_cause", "locate"]
+__all__ = ["AgentFailures", "DeadLetters", "KeyFunctionFailed", "find_cause", "locate"]

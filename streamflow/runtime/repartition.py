@@ -9,7 +9,7 @@ duplicate re-keyed events but never lose one.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from ..streams import FLUSH
 
@@ -20,9 +20,13 @@ if TYPE_CHECKING:
 
 
 async def forward(upstream: "Stream", key_fn: Callable[[Any], Any] | None, topic: "Topic",
-                  output: Callable[[], "OutputBuffer"]) -> None:
+                  output: Callable[[], "OutputBuffer"],
+                  key_failed: Callable[[list[tuple[Any, Exception]]], Awaitable[None]] | None = None
+                  ) -> None:
     """``key_fn`` None (``through``): keyed as the events are (their key bytes reused when
-    their topic encodes keys as ``topic`` does)."""
+    their topic encodes keys as ``topic`` does). The events on which ``key_fn`` raised are
+    not forwarded: ``key_failed`` gets them after their batch (``on_agent_error`` applies;
+    it raises to stop the worker), before the batch counts as processed."""
     name = topic.name
     kdumps, vdumps = topic.encode_key, topic.value_codec.dumps
     topics = topic.app.topics
@@ -30,13 +34,23 @@ async def forward(upstream: "Stream", key_fn: Callable[[Any], Any] | None, topic
         if not items or events is FLUSH:
             continue
         add = output().add_nowait
+        failed: list[tuple[Any, Exception]] = []
         for event, item in zip(events, items):
             if key_fn is not None:
-                raw = kdumps(key_fn(item))
+                try:
+                    key = key_fn(item)
+                except Exception as exc:  # noqa: BLE001 - a bad record for the policy below
+                    if key_failed is None:
+                        raise
+                    failed.append((event, exc))
+                    continue
+                raw = kdumps(key)
             elif event[7] is not None and topics[event[0]].key_codec is topic.key_codec:
                 raw = event[7]  # [0] the event's topic, [4] its key, [7] the key's bytes
             else:
                 raw = kdumps(event[4])
             add(name, raw, None if item is None else vdumps(item),
                 None, event[3], event[6] or None)  # the timestamp, the headers
+        if failed:
+            await key_failed(failed)  # type: ignore[misc]
         await asyncio.sleep(0)  # let a full output buffer be flushed by the worker loop

@@ -63,21 +63,26 @@ class AgentRunner:
             except asyncio.CancelledError:
                 raise
             except BaseException as exc:  # noqa: BLE001 - a policy decides (runtime.failures)
-                try:
-                    again = self._failures is not None and await self._failures.recover(self, exc)
-                except asyncio.CancelledError:
-                    raise
-                except BaseException as failure:  # noqa: BLE001 - e.g. a dead letter not sent
-                    exc, again = failure, False
-                    self._on_failure(self.name, failure, self.ctx.event)
-                if again:
+                if await self._goes_on_after(exc):
                     self.restarts += 1
                     continue  # the agent function again, on what it had not processed
                 for channel in self.channels:
                     channel.fail_pending()
-                if self._failures is None:
-                    self._on_failure(self.name, exc, self.ctx.event)
                 return
+
+    async def _goes_on_after(self, exc: BaseException) -> bool:
+        """Whether the failure policy lets the agent go on after ``exc``; if not, the worker
+        has been told to stop."""
+        if self._failures is None:
+            self._on_failure(self.name, exc, self.ctx.event)
+            return False
+        try:
+            return await self._failures.recover(self, exc)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as failure:  # noqa: BLE001 - e.g. a dead letter not read back
+            self._on_failure(self.name, failure, self.ctx.event)
+            return False
 
     async def _drive_generator(self, gen: Any) -> None:
         """Send what the agent yields to its sinks through a :class:`SinkStage`. The hot path

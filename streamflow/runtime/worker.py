@@ -45,7 +45,7 @@ from .runners import AgentRunner, TaskRunner, TimerRunner
 from .tables import TableManager
 from .transport import transport_for
 from .commits import AtLeastOnceCommit, CommitParticipant, ExactlyOnceCommit, Failure, Offsets
-from .failures import AgentFailures, DeadLetters, find_cause
+from .failures import AgentFailures, DeadLetters, KeyFunctionFailed, find_cause
 from .store_failures import StoreRepair, disk_full
 from .transport.base import Consumer, RawRecord, TopicSpec, Transport
 
@@ -381,11 +381,13 @@ class Worker:
             runner.channels.append(channel)
             runner.regrouped[name] = channel
             self._by_topic.setdefault(topic.name, []).append(channel)
-            task = asyncio.create_task(forward(upstream, key_fn, topic, lambda: self.output),
-                                       name=f"{what}:{runner.name}")
+            where = f"{what} of agent {runner.name}"
+            key_failed = lambda failed: self.failures.key_failed(where, runner.name, failed)  # noqa: E731
+            task = asyncio.create_task(forward(upstream, key_fn, topic, lambda: self.output,
+                                               key_failed), name=f"{what}:{runner.name}")
             task.add_done_callback(lambda t: t.cancelled() or t.exception() is None or
-                                   self._on_failure(f"{what} of agent {runner.name}",
-                                                    t.exception(), runner.ctx.event))
+                                   self._forwarder_failed(where, t.exception(), runner,
+                                                          upstream._source))
             runner.helpers.append(task)
             return channel
         return repartition
@@ -478,6 +480,17 @@ class Worker:
         if self._failure is Failure.CLEAN:
             self._failure = Failure.PARTIAL  # e.g. failed on what it held after a decode error
         self.request_stop()
+
+    def _forwarder_failed(self, where: str, exc: BaseException, runner: AgentRunner,
+                          source: Any) -> None:
+        """A group_by's forwarder ended on ``exc``: the worker stops, and the batches it was
+        given are released (unprocessed, so not committed) for the batch in progress to end."""
+        if isinstance(exc, KeyFunctionFailed):  # its key function, on the event it names
+            self._on_failure(where, exc.cause, exc.event)
+        else:
+            self._on_failure(where, exc, runner.ctx.event)
+        if isinstance(source, Channel):
+            source.fail_pending()
 
     def _stop_with(self, error: StreamflowError) -> None:
         """Stop on ``error``, already logged in one line (no traceback: it is not a bug)."""

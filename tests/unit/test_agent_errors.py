@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -270,3 +271,46 @@ async def test_every_event_is_processed_once_or_dead_lettered_however_batched(
         assert set(processed).isdisjoint(failed) and failed <= set(range(values)) - set(processed)
     if policy == "dead_letter":
         assert set(dead) == set(range(values)) - set(processed) and len(dead) == len(set(dead))
+
+
+def regrouping_app(policy: str, batch_size: int):
+    app = streamflow.App("k", on_agent_error=policy, batch_size=batch_size)
+    src = app.topic("src", partitions=2)
+    out = app.topic("out", partitions=2)
+
+    @app.agent(src, sink=[out])
+    async def by_user(stream):
+        async for click in stream.group_by(lambda c: c["user"], name="by-user", partitions=2):
+            yield click["i"]
+    return app
+
+
+@pytest.mark.parametrize("policy", ["skip", "dead_letter"])
+@pytest.mark.parametrize("batch_size", [1, 1000])
+async def test_a_group_by_key_function_that_raises_fails_only_its_event(policy, batch_size,
+                                                                        caplog) -> None:
+    clicks = [("src", f"c{i}", {"user": f"u{i % 3}", "i": i} if i % 4 else {"i": i}, 0)
+              for i in range(12)]
+    with caplog.at_level(logging.ERROR):
+        async with TestDriver(regrouping_app(policy, batch_size)) as driver:
+            await driver.send_many(clicks)
+            outputs = sorted(o.value for o in driver.outputs("out"))
+            dead = dead_letters(driver)
+    assert outputs == [i for i in range(12) if i % 4]
+    lines = error_lines(caplog)
+    assert sum("group_by('by-user') of agent by_user raised KeyError: 'user' while processing "
+               "src[" in line for line in lines) == 3, lines
+    if policy == "dead_letter":
+        assert sorted(orjson.loads(r.value)["i"] for r in dead) == [0, 4, 8]
+        assert {dict(r.headers)["streamflow.agent"] for r in dead} == {b"by_user"}
+    else:
+        assert dead == []
+
+
+async def test_a_group_by_key_function_that_raises_stops_the_worker_naming_the_event() -> None:
+    with pytest.raises(streamflow.AgentError, match=r"group_by\('by-user'\) of agent by_user "
+                                                    r"failed while processing src\[\d\]@\d+: "
+                                                    r"KeyError: 'user'"):
+        async with TestDriver(regrouping_app("stop", 1000)) as driver:
+            await driver.send_many([("src", "c1", {"user": "u", "i": 1}, 0),
+                                    ("src", "c2", {"i": 2}, 0)])
