@@ -14,7 +14,7 @@ import inspect
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
 from .context import ProcessingContext
-from .types import Event, Message
+from .types import KEY, RAW_KEY, TIMESTAMP, TOPIC, Event, Message
 
 if TYPE_CHECKING:
     from .topics import Topic
@@ -66,7 +66,7 @@ def join_op(lookup: Callable[[Any, Any], Any], key: Callable[[Any], Any] | None,
         for e, x in zip(events, items):
             if x is None:
                 continue
-            k = e[4] if key is None else key(x)  # [4]: the event's key
+            k = e[KEY] if key is None else key(x)
             row = None if k is None else lookup(k, e)
             if row is None and not left:
                 continue
@@ -163,7 +163,7 @@ def merge_op(upstream_ops: tuple[Op, ...], merged: frozenset[str]) -> Op:
     async def merge(events: list, items: list) -> Lists:
         mine_e, mine_i, theirs_e, theirs_i = [], [], [], []
         for e, x in zip(events, items):
-            if e[0] in merged:  # [0]: the event's topic
+            if e[TOPIC] in merged:
                 theirs_e.append(e)
                 theirs_i.append(x)
             else:
@@ -200,19 +200,19 @@ def sender(topic: "Topic") -> Callable[[list, list], None]:
             cls = x.__class__
             if cls is Message:
                 out.append((encode_key(x.key), encode_value(x.value),
-                            e[3] if x.timestamp is None else x.timestamp, x.headers))
+                            e[TIMESTAMP] if x.timestamp is None else x.timestamp, x.headers))
                 continue
-            source = e[0]  # [0] topic, [3] timestamp, [4] key, [7] key bytes
+            source = e[TOPIC]
             same = same_key.get(source)
             if same is None:
                 declared = app.topics.get(source)
                 same = same_key[source] = (declared is not None
                                            and declared.key_codec is topic.key_codec)
-            raw = e[7] if same and e[7] is not None else encode_key(e[4])
+            raw = e[RAW_KEY] if same and e[RAW_KEY] is not None else encode_key(e[KEY])
             if cls is Event:
-                out.append((raw, encode_value(x.value), e[3], x.headers or None))
+                out.append((raw, encode_value(x.value), e[TIMESTAMP], x.headers or None))
             else:
-                out.append((raw, encode_value(x), e[3], None))
+                out.append((raw, encode_value(x), e[TIMESTAMP], None))
         return out
 
     def send(events: list, items: list) -> None:

@@ -21,7 +21,7 @@ from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Gene
 from . import batch_ops
 from .context import ProcessingContext
 from .durations import Duration, seconds
-from .types import Event
+from .types import VALUE, Event
 
 if TYPE_CHECKING:
     from .tables import Table
@@ -259,7 +259,7 @@ class Stream(Generic[T]):
             if as_events:  # the worker's plain tuples become Events only here
                 events = items = [_new_tuple(Event, e) if e.__class__ is tuple else e for e in batch]
             else:
-                events, items = batch, [e[5] for e in batch]  # [5]: the value
+                events, items = batch, [e[VALUE] for e in batch]
             for op in ops:
                 res = op(events, items)
                 if inspect.isawaitable(res):

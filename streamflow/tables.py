@@ -22,6 +22,7 @@ from .exceptions import CodecError, ConfigError, CopartitioningError, Streamflow
 from .partitioner import partition_for
 from .serialization import Codec, codec_for, describe_key_format, key_codec_for, key_format
 from .topics import Topic
+from .types import KEY, PARTITION, RAW_KEY, TOPIC
 
 if TYPE_CHECKING:
     from .aggregations import Aggregation
@@ -96,15 +97,15 @@ class Table:
     def _raw_for(self, key: Any, event: Any) -> bytes:
         """The key's bytes; for the event's own key they are at hand when its topic encodes
         keys as this table does. ``event`` is an Event or the worker's plain tuple laid out
-        like one: [0] topic, [4] key, [7] key bytes."""
-        if event is not None and event[4] is key and event[7] is not None:
-            same = self._same_key_codec.get(event[0])
+        like one (see :mod:`streamflow.types`)."""
+        if event is not None and event[KEY] is key and event[RAW_KEY] is not None:
+            same = self._same_key_codec.get(event[TOPIC])
             if same is None:
-                topic = self.app.topics.get(event[0])
-                same = self._same_key_codec[event[0]] = (
+                topic = self.app.topics.get(event[TOPIC])
+                same = self._same_key_codec[event[TOPIC]] = (
                     topic is not None and topic.key_codec is self.key_codec)
             if same:
-                return event[7]
+                return event[RAW_KEY]
         try:
             return self.key_codec.dumps(key)
         except (TypeError, ValueError) as exc:
@@ -116,10 +117,9 @@ class Table:
         ctx = current_context.get()
         current = ctx.current if ctx is not None and not ctx.batch else None
         if current is not None:
-            # [0]: the event's topic, [1]: its partition (an Event or the worker's tuple)
-            if not self._copartitioned.get(current[0]):
-                self._check_updated_from(current[0], runtime)
-            partition = current[1]
+            if not self._copartitioned.get(current[TOPIC]):
+                self._check_updated_from(current[TOPIC], runtime)
+            partition = current[PARTITION]
         else:
             partition = partition_for(raw_key, self.partitions)
         return runtime.tables.transaction(self, partition)
@@ -207,7 +207,7 @@ class Table:
         stream-table join's read."""
         raw = self._raw_for(key, event)
         runtime = self.app._require_runtime(f"table {self.name}")
-        return runtime.tables.transaction(self, event[1]).get(raw)  # [1]: the partition
+        return runtime.tables.transaction(self, event[PARTITION]).get(raw)
 
     def items(self) -> Iterator[tuple[Any, Any]]:
         """Every key and value in the partitions this worker holds (pending writes included)."""

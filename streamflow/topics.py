@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from .context import current_context
 from .exceptions import CodecError
 from .serialization import Codec, codec_for, key_codec_for
+from .types import TIMESTAMP
 
 if TYPE_CHECKING:
     from .app import App
@@ -67,7 +68,7 @@ class Topic:
         if timestamp is None:
             ctx = current_context.get()
             if ctx is not None and ctx.current is not None:
-                timestamp = ctx.current[3]  # an Event or the worker's tuple: [3] is the timestamp
+                timestamp = ctx.current[TIMESTAMP]  # an Event or the worker's tuple
         await runtime.output.add(self.name, self.encode_key(key), self.encode_value(value),
                                  partition, timestamp, headers)
 

@@ -14,6 +14,13 @@ class TP(NamedTuple):
         return f"{self.topic}[{self.partition}]"
 
 
+# Where each field of an event sits. The worker hands agents plain tuples laid out like
+# :class:`Event` (a tuple subclass costs a type call per record on the hot path), and the
+# runtime and the DSL read them by these indices: ``event[KEY]``, never ``event[4]``. They
+# hold for an :class:`Event` too (tests/unit/test_event_fields.py).
+TOPIC, PARTITION, OFFSET, TIMESTAMP, KEY, VALUE, HEADERS, RAW_KEY = range(8)
+
+
 class Event(NamedTuple):
     """One record as an agent sees it: decoded key and value plus where it came from.
 

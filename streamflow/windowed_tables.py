@@ -38,6 +38,7 @@ from .operators.windows import (HoppingWindows, SessionWindows, SlidingWindows, 
                                 Window)
 from .tables import Table
 from .topics import Topic
+from .types import KEY, PARTITION, RAW_KEY, TIMESTAMP, TOPIC
 
 if TYPE_CHECKING:
     from .state import PartitionTransaction
@@ -195,22 +196,21 @@ class WindowedTable(Table):
         """``add`` for an agent's event when :meth:`_fast_path_applies`: the general path's
         steps (key bytes, partition transaction, processor, emit), inline and without result
         objects. The worker runs thousands of these per batch; each call saved shows."""
-        # ``event`` is an Event or a plain tuple laid out like one: [0] topic, [1] partition,
-        # [3] timestamp, [4] key, [7] key bytes.
-        topic_name = event[0]
-        if key is event[4] and event[7] is not None and self._same_key_codec.get(topic_name):
-            raw = event[7]
+        # ``event`` is an Event or a plain tuple laid out like one (streamflow.types)
+        topic_name = event[TOPIC]
+        if key is event[KEY] and event[RAW_KEY] is not None and self._same_key_codec.get(topic_name):
+            raw = event[RAW_KEY]
         else:
             raw = self._raw(key)
         if self._copartitioned.get(topic_name):
             runtime = self.app._runtime
             if runtime is None:
                 runtime = self.app._require_runtime(f"table {self.name}")
-            txn = runtime.tables.transaction(self, event[1])
+            txn = runtime.tables.transaction(self, event[PARTITION])
         else:  # first event of this topic (or a co-partitioning error): the checked way
             txn = self._txn(raw)
             runtime = self.app._runtime
-        ts = event[3]
+        ts = event[TIMESTAMP]
         update = (self._processor or self.processor).update_tumbling(txn, raw, value, ts)
         if update is None:
             self._late(key, value, ts)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..exceptions import DecodeError, InvalidTimestamp, StreamflowError
 from ..state import StoreCorrupted
-from ..types import TP, Event
+from ..types import OFFSET, PARTITION, TOPIC, TP, Event
 
 if TYPE_CHECKING:
     from .channel import Channel
@@ -43,16 +43,16 @@ _Coordinates = tuple[str, int, int]
 
 
 def _coordinates(event: Any) -> _Coordinates:
-    return event[0], event[1], event[2]  # topic, partition, offset of an Event or its tuple
+    return event[TOPIC], event[PARTITION], event[OFFSET]  # an Event or its tuple
 
 
 def _at(event: Any) -> str:
-    return f"{event[0]}[{event[1]}]@{event[2]}"
+    return f"{event[TOPIC]}[{event[PARTITION]}]@{event[OFFSET]}"
 
 
 def _extra(event: Any) -> dict[str, Any]:
     """Log ``extra`` fields naming an event's record (JSON logs show them)."""
-    return {"topic": event[0], "partition": event[1], "offset": event[2]}
+    return {"topic": event[TOPIC], "partition": event[PARTITION], "offset": event[OFFSET]}
 
 
 def _unique(events: Iterable[Any]) -> list[Any]:
@@ -142,7 +142,7 @@ class DeadLetters:
             self._reader = self._transport.changelog_reader()
         by_tp: dict[TP, set[int]] = {}
         for e in events:
-            by_tp.setdefault(TP(e[0], e[1]), set()).add(e[2])
+            by_tp.setdefault(TP(e[TOPIC], e[PARTITION]), set()).add(e[OFFSET])
         out: dict[_Coordinates, RawRecord] = {}
         for tp, offsets in by_tp.items():
             lo, hi = min(offsets), max(offsets) + 1
@@ -207,7 +207,7 @@ class AgentFailures:
         one = located[0][0] if located is not None and len(located[0]) == 1 else None
         if policy == "stop" or located is None or channel is None:
             if bad_time is not None and one is not None:
-                error = DecodeError(one[0], one[1], one[2], "timestamp", str(bad_time))
+                error = DecodeError(*_coordinates(one), "timestamp", str(bad_time))
                 log.error("%s; stopping (on_decode_error=stop: fix the producer or the "
                           "timestamp= extractor, or set on_decode_error=skip or dead_letter)", error,
                           extra=_extra(one))
@@ -244,7 +244,7 @@ class AgentFailures:
                      exc: BaseException, bad_time: InvalidTimestamp | None,
                      who: str | None = None) -> None:
         if bad_time is not None:
-            reasons = [str(DecodeError(e[0], e[1], e[2], "timestamp", str(bad_time)))
+            reasons = [str(DecodeError(*_coordinates(e), "timestamp", str(bad_time)))
                        for e in failed]
         else:
             what = f"{who or 'agent ' + agent} raised {type(exc).__name__}: {_short(exc)}"

@@ -22,12 +22,14 @@ KIP-695): ``idle_ms == 0`` waits for records known to be on the broker but not f
 that long for a caught-up partition; ``idle_ms == -1`` never waits.
 
 Pure: no event loop, no consumer. Items are event tuples laid out like ``streamflow.Event``
-(index 2 the offset, 3 the timestamp); the caller feeds fetched records, lags and the time.
+(read by the indices of ``streamflow.types``); the caller feeds fetched records, lags and the time.
 """
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from typing import Any, Hashable, Iterable, Optional, Sequence
+
+from ..types import OFFSET, TIMESTAMP
 
 __all__ = ["NO_RECORD_YET", "Limit", "PartitionQueue", "PartitionGroup", "interleave", "tighter"]
 
@@ -72,7 +74,7 @@ class PartitionQueue:
         time = self.time
         append = self.keys.append
         for item in items:
-            ts = item[3]
+            ts = item[TIMESTAMP]
             if ts > time:
                 time = ts
             append(time)
@@ -115,7 +117,7 @@ class PartitionQueue:
 
     def next_offset(self) -> int | None:
         """The offset of the first record not taken (the position to commit)."""
-        return self.items[self.head][2] if self.head < len(self.items) else self.end
+        return self.items[self.head][OFFSET] if self.head < len(self.items) else self.end
 
     def cut(self, limit: Limit) -> int:
         """Index after the last item sorting below ``limit``."""

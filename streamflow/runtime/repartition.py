@@ -12,6 +12,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from ..streams import FLUSH
+from ..types import HEADERS, KEY, RAW_KEY, TIMESTAMP, TOPIC
 
 if TYPE_CHECKING:
     from ..streams import Stream
@@ -45,12 +46,12 @@ async def forward(upstream: "Stream", key_fn: Callable[[Any], Any] | None, topic
                     failed.append((event, exc))
                     continue
                 raw = kdumps(key)
-            elif event[7] is not None and topics[event[0]].key_codec is topic.key_codec:
-                raw = event[7]  # [0] the event's topic, [4] its key, [7] the key's bytes
+            elif event[RAW_KEY] is not None and topics[event[TOPIC]].key_codec is topic.key_codec:
+                raw = event[RAW_KEY]
             else:
-                raw = kdumps(event[4])
+                raw = kdumps(event[KEY])
             add(name, raw, None if item is None else vdumps(item),
-                None, event[3], event[6] or None)  # the timestamp, the headers
+                None, event[TIMESTAMP], event[HEADERS] or None)
         if failed:
             await key_failed(failed)  # type: ignore[misc]
         await asyncio.sleep(0)  # let a full output buffer be flushed by the worker loop

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..agents import AgentSpec, TaskSpec, TimerSpec
 from ..context import ProcessingContext, current_context
 from ..streams import Stream
-from ..types import Message
+from ..types import KEY, RAW_KEY, TIMESTAMP, TOPIC, Message
 from .channel import Channel
 from .sink import SinkStage
 
@@ -109,13 +109,12 @@ class AgentRunner:
                     if event is None or isinstance(result, Message):
                         general(result, event)
                     else:
-                        # event[0] is the topic, event[3] the timestamp, event[4] the key,
-                        # event[7] the key's bytes
-                        raw = event[7] if event[0] in same_key else encode_key(event[4])
+                        raw = (event[RAW_KEY] if event[TOPIC] in same_key
+                               else encode_key(event[KEY]))
                         if dumps is not None and result.__class__ is dict:
-                            add((raw, dumps(result, option=opt), event[3], None))
+                            add((raw, dumps(result, option=opt), event[TIMESTAMP], None))
                         else:
-                            add((raw, encode_value(result), event[3], None))
+                            add((raw, encode_value(result), event[TIMESTAMP], None))
                         output.staged = True
                     if len(staged) >= flush_at:
                         stage.drain()

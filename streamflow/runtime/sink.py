@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..serialization.codecs import dict_encoder
-from ..types import Message
+from ..types import KEY, RAW_KEY, TIMESTAMP, TOPIC, Message
 
 if TYPE_CHECKING:
     from ..topics import Topic
@@ -41,17 +41,16 @@ class SinkStage:
         if isinstance(result, Message):
             key, value, headers = result.key, result.value, result.headers
             ts = result.timestamp if result.timestamp is not None else (
-                event[3] if event is not None else None)
+                event[TIMESTAMP] if event is not None else None)
             for _, _, encode_key, encode_value, _, _, staged in self.targets:
                 staged.append((encode_key(key), encode_value(value), ts, headers))
         elif event is None:
             for _, _, _, encode_value, _, _, staged in self.targets:
                 staged.append((None, encode_value(result), None, None))
         else:
-            ts = event[3]
+            ts = event[TIMESTAMP]
             for _, same_key, encode_key, encode_value, dumps, opt, staged in self.targets:
-                # event[0] is the topic, event[4] the decoded key and event[7] its bytes
-                raw = event[7] if event[0] in same_key else encode_key(event[4])
+                raw = event[RAW_KEY] if event[TOPIC] in same_key else encode_key(event[KEY])
                 if dumps is not None and result.__class__ is dict:
                     staged.append((raw, dumps(result, option=opt), ts, None))
                 else:

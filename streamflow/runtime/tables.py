@@ -25,7 +25,7 @@ from ..exceptions import CopartitioningError, StreamflowError
 from ..state import (MemoryStore, PartitionTransaction, StoreCorrupted, StoreResources,
                      StoreWriteFailed, open_rocksdb_store, restore)
 from ..tables import GlobalTable, Table
-from ..types import TP
+from ..types import OFFSET, PARTITION, RAW_KEY, TOPIC, TP, VALUE
 from .changelog_guard import verify
 from .restore_progress import RestoreProgress
 from .store_failures import reopen_standby, restore_repairing
@@ -117,18 +117,18 @@ class TableManager:
         skipped (a table has no row for it) with a warning. Remembers the offset applied."""
         active, name = self.active, table.name
         part: TablePartition | None = None
-        for event in events:  # the worker's tuples: [1] partition, [2] offset, [5] value, [7] key
-            if part is None or part.partition != event[1]:
-                part = active[(name, event[1])]
-            raw = event[7]
+        for event in events:
+            if part is None or part.partition != event[PARTITION]:
+                part = active[(name, event[PARTITION])]
+            raw = event[RAW_KEY]
             if raw is None:
                 log.warning("table %s: skipping a record without a key at %s[%d] offset %d",
-                            name, event[0], event[1], event[2])
-            elif event[5] is None:
+                            name, event[TOPIC], event[PARTITION], event[OFFSET])
+            elif event[VALUE] is None:
                 part.txn.delete(raw)
             else:
-                part.txn.set(raw, event[5])
-            part.source_offset = event[2]
+                part.txn.set(raw, event[VALUE])
+            part.source_offset = event[OFFSET]
 
     def transactions(self, table: Table) -> list[PartitionTransaction]:
         return [tp.txn for (name, _), tp in sorted(self.active.items(), key=lambda kv: kv[0])
