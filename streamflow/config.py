@@ -29,6 +29,7 @@ class Settings:
     data_dir: str = field(default="./streamflow-data", metadata={"help": "where table stores live (one dir per app)"})
     commit_interval: float = field(default=1.0, metadata={"help": "seconds between commits of offsets, output and state"})
     batch_size: int = field(default=2000, metadata={"help": "max records fetched and handed to agents at once"})
+    max_task_idle_ms: int = field(default=0, metadata={"help": "how long a task waits for an input partition that has no more records on the broker before processing its other partitions' later records: 0 waits only for records already on the broker, -1 never waits (Kafka Streams' max.task.idle.ms)"})
     processing_guarantee: str = field(default="at_least_once", metadata={"help": "at_least_once, or exactly_once (Kafka transactions: output, changelogs and offsets commit together)"})
     worker_id: str | None = field(default=None, metadata={"help": "this worker's identity, unique among the app's live workers and kept across restarts (exactly-once: its transactional id is {app id}-{worker_id}); default: the host name and the data dir"})
     transaction_timeout_ms: int = field(default=60000, metadata={"help": "exactly_once: the broker aborts a transaction left open this long (a worker that died mid-commit)"})
@@ -111,6 +112,9 @@ class Settings:
             raise ConfigError("commit_interval must be > 0 seconds")
         if self.batch_size < 1:
             raise ConfigError("batch_size must be >= 1")
+        if self.max_task_idle_ms < -1:
+            raise ConfigError("max_task_idle_ms must be -1 (never wait), 0 (the default: wait only "
+                              "for records already on the broker) or a number of milliseconds")
         if self.table_standby_replicas < 0:
             raise ConfigError("table_standby_replicas must be >= 0")
         if self.rocksdb_memory_mb < 16:

@@ -34,6 +34,8 @@ def main() -> None:
 @click.option("--log-format", type=click.Choice(["text", "json"]), help="json: one JSON object per line")
 @click.option("--commit-interval", type=float, help="seconds between commits")
 @click.option("--batch-size", type=int, help="max records handed to agents at once")
+@click.option("--max-task-idle-ms", type=int,
+              help="ms a task waits for a caught-up input partition (0: only for records on the broker; -1: never)")
 @click.option("--processing-guarantee", type=click.Choice(["at_least_once", "exactly_once"]))
 @click.option("--worker-id", help="this worker's identity, unique among the app's live workers, "
               "kept across restarts (exactly-once: its transactional id)")

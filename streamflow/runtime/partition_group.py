@@ -64,7 +64,9 @@ class PartitionQueue:
         self.end: int | None = None   # offset after the last record added (skipped ones too)
         self.lag: int | None = None   # records on the broker not fetched yet; None: unknown
         self.caught_up_at: float | None = None  # when lag was first seen 0 since the last add
-        self.stopped = False          # a record that cannot be processed follows the queue
+        # The timestamp of a record that follows the queue and cannot be processed (it did
+        # not decode: the worker stops there), or None.
+        self.stopped: float | None = None
 
     def __len__(self) -> int:
         return len(self.items) - self.head
@@ -96,8 +98,8 @@ class PartitionQueue:
     def bound(self, now: float, idle_ms: int) -> float | None:
         """The merge key below which this partition will add no record, or None when it will
         add none that the others must wait for (see the module docstring)."""
-        if self.stopped:
-            return self.time
+        if self.stopped is not None:
+            return self.time if self.time > self.stopped else self.stopped
         if idle_ms < 0:
             return None
         if self.lag is None or self.lag > 0:
@@ -108,7 +110,7 @@ class PartitionQueue:
 
     def idle_deadline(self, idle_ms: int) -> float | None:
         """When a caught-up partition stops holding the others back (None: it does not)."""
-        if idle_ms <= 0 or self.stopped or self.lag != 0 or self.caught_up_at is None:
+        if idle_ms <= 0 or self.stopped is not None or self.lag != 0 or self.caught_up_at is None:
             return None
         return self.caught_up_at + idle_ms
 
@@ -140,7 +142,7 @@ class PartitionQueue:
         """Forget everything (the partition is read again from elsewhere)."""
         self.items, self.keys, self.head = [], [], 0
         self.time, self.end, self.lag, self.caught_up_at = NO_RECORD_YET, None, None, None
-        self.stopped = False
+        self.stopped = None
 
 
 class PartitionGroup:

@@ -8,7 +8,8 @@ Partitions follow the assignment: when partition p of a source topic with N part
 assigned, partition p of every table with N partitions is opened and restored from its
 changelog *before* the worker hands any event of it to an agent (the consumer calls
 ``on_assigned`` before it returns records of the new assignment). Global tables are opened
-in full at start and kept up to date by a background task.
+in full at start; their topic's records are written to them in their turn in the worker's
+processing order (``runtime.global_feed``), not here.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..exceptions import CopartitioningError, StreamflowError
 from ..state import (MemoryStore, PartitionTransaction, StoreCorrupted, StoreResources,
-                     StoreWriteFailed, open_rocksdb_store, restore)
+                     StoreWriteFailed, move_aside, open_rocksdb_store, restore)
 from ..tables import GlobalTable, Table
 from ..types import OFFSET, PARTITION, RAW_KEY, TOPIC, TP, VALUE
 from .changelog_guard import verify
@@ -81,15 +82,11 @@ class TableManager:
         self.standby: dict[tuple[str, int], TablePartition] = {}
         self._standby_task: asyncio.Task | None = None
         self._reader: "ChangelogReader | None" = None
-        self._global_task: asyncio.Task | None = None
-        self._global_positions: dict[tuple[str, int], int] = {}
         self.restored_records = 0
         # Changelog partitions whose restore in progress must stop after the chunk being
         # applied (revoked, or the worker is stopping); see interrupt_restore().
         self._interrupted: dict[TP, str] = {}
         self._interrupt_all: str | None = None
-        # The test driver turns this off and calls catch_up_globals() itself, deterministically.
-        self.follow_globals = True
         # Told how restores progress (the CLI's progress bar); without it, progress is logged.
         self.restore_listener: "RestoreListener | None" = None
         # Damaged stores (runtime.store_failures): found writing a commit's batch, and how
@@ -150,19 +147,49 @@ class TableManager:
                     f"with stream.group_by(key_fn, name=..., partitions={n})")
 
     async def start(self) -> None:
-        if self.global_tables:
-            parts = []
-            for table in self.global_tables:
-                for p in range(table.partitions):
-                    part = self._open(table, p)
-                    self.active[(table.name, p)] = part
-                    parts.append((part, TP(table.source.name, p)))
-            await restore_repairing(self, parts)
-            if self.follow_globals:
-                self._global_task = asyncio.create_task(self._tail_globals(), name="global-tables")
+        """Open the global tables' stores. They are not read to their topic's end here: the
+        worker feeds them in timestamp order with the records that look them up."""
+        if not self.global_tables:
+            return
+        reader = await self._reader_()
+        tps = [TP(t.source.name, p) for t in self.global_tables for p in range(t.partitions)]
+        ends = await reader.end_offsets(tps)
+        for table in self.global_tables:
+            for p in range(table.partitions):
+                part = self.active[(table.name, p)] = self._open(table, p)
+                end = ends[TP(table.source.name, p)]
+                try:
+                    position = self.global_position(table, p)
+                except StoreCorrupted as damage:  # read again from the start, in its turn
+                    path = part.store.path
+                    part.store.close()
+                    aside = move_aside(path) if path else "(nowhere: in memory)"
+                    log.warning("global table %s[%d] at %s: %s; moved it to %s and reading %s "
+                                "again", table.name, p, path, damage.reason, aside,
+                                table.source.name)
+                    part = self.active[(table.name, p)] = self._open(table, p)
+                    position = 0
+                if position > end:
+                    log.warning("global table %s[%d]: store is at offset %d but %s[%d] ends at %d "
+                                "(topic recreated?); discarding the local store and rebuilding",
+                                table.name, p, position - 1, table.source.name, p, end)
+                    part = self._reopen_empty(part)
+                log.info("global table %s[%d] goes on from offset %d of %d", table.name, p,
+                         self.global_position(table, p), end)
+
+    def global_position(self, table: GlobalTable, partition: int) -> int:
+        """The offset of the first record of its topic that the global table does not hold."""
+        stored = self.active[(table.name, partition)].store.changelog_offset()
+        return 0 if stored is None else stored + 1
+
+    def apply_global(self, table: GlobalTable, partition: int,
+                     records: list[tuple[bytes | None, bytes | None, int]]) -> None:
+        """Write ``(key, value, offset)`` records of the table's topic, in their turn."""
+        restore(self.active[(table.name, partition)].store, records)
+        table.invalidate(key for key, _, _ in records)
 
     async def stop(self) -> None:
-        for task in (self._global_task, self._standby_task):
+        for task in (self._standby_task,):
             if task is not None:
                 task.cancel()
                 try:
@@ -451,7 +478,6 @@ class TableManager:
                 part = self._reopen_empty(part)
                 start = 0
             part.next_offset = ends[tp]  # where this worker's first record should land
-            self._global_positions[(part.table.name, part.partition)] = start
             end = ends[tp] if targets is None or tp not in targets else min(ends[tp], targets[tp])
             if start >= end:
                 log.info("table %s[%d] is up to date (changelog offset %s)", part.table.name,
@@ -482,7 +508,6 @@ class TableManager:
                     counts[tp] += len(records)
                     total += len(records)
                     position = records[-1].offset + 1
-                    self._global_positions[(part.table.name, part.partition)] = position
                     pending[tp] = (position, pending[tp][1])
                     if position >= ranges[tp][1]:
                         del pending[tp]
@@ -524,44 +549,6 @@ class TableManager:
         if listener is not None:
             listener(RestoreProgress(total, remaining, time.monotonic() - began, len(ranges), True))
         return total
-
-    async def catch_up_globals(self, reader: "ChangelogReader | None" = None) -> int:
-        """Apply every record the global tables' topics have now; returns how many."""
-        reader = reader or await self._reader_()
-        applied = 0
-        for table in self.global_tables:
-            tps = [TP(table.source.name, p) for p in range(table.partitions)]
-            ends = await reader.end_offsets(tps)
-            for tp in tps:
-                pos = self._global_positions.get((table.name, tp.partition), 0)
-                while pos < ends[tp]:
-                    records = await reader.read(tp, pos, ends[tp], RESTORE_BATCH)
-                    if not records:
-                        break
-                    for r in records:
-                        if r.key is None:  # restore() skips it: a table has no null-key row
-                            log.warning("global table %s: skipping a record without a key at "
-                                        "%s[%d] offset %d", table.name, tp.topic, tp.partition,
-                                        r.offset, extra={"topic": tp.topic,
-                                                         "partition": tp.partition,
-                                                         "offset": r.offset})
-                    restore(self.active[(table.name, tp.partition)].store,
-                            [(r.key, r.value, r.offset) for r in records])
-                    table.invalidate(r.key for r in records)
-                    pos = records[-1].offset + 1
-                    applied += len(records)
-                self._global_positions[(table.name, tp.partition)] = pos
-        return applied
-
-    async def _tail_globals(self) -> None:
-        """Keep global tables current: apply new records of their source topics."""
-        reader = self.worker.transport.changelog_reader()
-        try:
-            while True:
-                if not await self.catch_up_globals(reader):
-                    await asyncio.sleep(0.05)
-        finally:
-            await reader.stop()
 
 
 def _changelog(table: Table, partition: int) -> dict[str, object] | None:

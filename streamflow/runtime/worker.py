@@ -39,6 +39,8 @@ from ..topology.discovery import repartition_topic
 from ..types import TP, Event
 from .clock import WallClock
 from .channel import Channel
+from .global_feed import GlobalFeed, timestamp_at
+from .ordering import Delivery, InputOrder
 from .output import OutputBuffer
 from .repartition import forward
 from .runners import AgentRunner, TaskRunner, TimerRunner
@@ -86,7 +88,10 @@ class Worker:
         self._to_restore: set[TP] = set()
         self._logged_held: set[TP] = set()  # waiting for an open transaction (logged once)
         self._restoring: set[TP] = set()  # being restored now; a revoke takes them out
-        self._broadcast_readers: list[tuple[Any, Any, Channel]] = []
+        self._feed: GlobalFeed | None = None   # global tables' and FK right sides' topics
+        self._order: InputOrder | None = None  # the processing order of what was fetched
+        self._shared_fetched = 0
+        self._regrouped: set[Any] = set()  # channels whose events an agent re-keys (group_by)
         self.exactly_once = self.settings.processing_guarantee == "exactly_once"
         self.transactional_id: str | None = None
         self._lock = asyncio.Lock()
@@ -174,11 +179,12 @@ class Worker:
         task_of = lambda tp: (self.partition_count(tp.topic), tp.partition)  # noqa: E731
         if self.exactly_once:
             self._commit_path = ExactlyOnceCommit(self.output, self.participants, self.offsets,
-                                                  consumer, task_of, self._reseek_broadcasts,
+                                                  consumer, task_of, self._on_rewind,
                                                   self._producer)
         else:
+            # A rollback (a damaged store) rewinds partitions too: what was queued is dropped.
             self._commit_path = AtLeastOnceCommit(self.output, self.participants, self.offsets,
-                                                  consumer, task_of, self._reseek_broadcasts)
+                                                  consumer, task_of, self._on_rewind)
         for spec in app.agents:
             runner = AgentRunner(spec, self._on_failure, lambda: self.output, self.failures)
             runner.channel._repartitioner = self._repartitioner(runner)
@@ -197,12 +203,12 @@ class Worker:
         self.tables.check_copartitioning(sources)
         self.participants.append(self.tables)
         await self.tables.start()
+        await self._start_feed(sources)
         if sources:
             self.consumer = self.transport.consumer(app.id, sources, self._on_revoked,
                                                     self._on_assigned, self._holdings,
                                                     self._on_standby)
             await self.consumer.start()
-            await self._start_broadcasts()
         for timer in app.timers:
             self._background.append(TimerRunner(timer, self.clock, self._on_failure))
         for task in app.tasks:
@@ -261,8 +267,8 @@ class Worker:
             if self.consumer is not None:
                 await self.consumer.stop()
         finally:
-            for _, reader, _ in self._broadcast_readers:
-                await reader.stop()
+            if self._feed is not None:
+                await self._feed.stop()
             await self.tables.stop()
             WorkerOfTask.detach(self.app, self)
             self._stopped.set()
@@ -375,6 +381,7 @@ class Worker:
                 topic.declared_by = f"group_by(..., name={name!r}, key_type=...)"
             self._declare_late(topic)
             consumed = [topic.name]
+            self._regrouped.add(upstream._source)  # its topics' tasks get mixed: see ordering
             channel = Channel(runner.ctx, self._repartitioner(runner))
             channel.join_checker = self._join_checker(consumed)
             channel._subscriber = self._subscriber(runner, consumed)
@@ -445,8 +452,8 @@ class Worker:
         finally:
             for runner in self._runners:
                 await runner.stop()
-            for _, reader, _ in self._broadcast_readers:
-                await reader.stop()
+            if self._feed is not None:
+                await self._feed.stop()
             if self.dead_letters is not None:
                 await self.dead_letters.stop()
             await self.tables.stop()
@@ -520,9 +527,8 @@ class Worker:
         consumer = self.consumer
         while not self._stop_requested:
             if consumer is None:
-                await self._wait_or_stop(min(interval, 0.2))
-                async with self._lock:
-                    await self.output.flush()
+                await self._wait_or_stop(min(interval, 0.2 if self._feed is None else 0.05))
+                await self.poll_once(0)
             else:
                 await self.poll_once(max(0.0, min(next_commit - time.monotonic(), 0.2)))
             if time.monotonic() >= next_commit and not self._stop_requested:
@@ -530,41 +536,51 @@ class Worker:
                 next_commit = time.monotonic() + interval
 
     async def poll_once(self, timeout: float) -> int:
-        """Fetch once (waiting up to ``timeout`` s), process what came, flush the output.
-        Returns how many records were fetched. The run loop and the test driver use it."""
-        assert self.consumer is not None
+        """Fetch once (waiting up to ``timeout`` s), process what may be processed, flush the
+        output. Returns how many records were fetched, or if none, processed (0: nothing
+        happened). The run loop and the test driver use it."""
         await self._restore_pending()
-        records = await self.consumer.getmany(timeout, self.settings.batch_size)
-        if self._to_restore:
-            await self._restore_pending()  # assigned during this fetch (memory://)
+        order = self._order
+        records: dict[Any, list[RawRecord]] = {}
+        if self.consumer is not None:
+            if order is not None:
+                deadline = order.next_deadline()  # a task stops waiting for an idle partition
+                if deadline is not None:
+                    timeout = min(timeout, max(0.0, (deadline - self.clock.now_ms()) / 1000))
+            records = await self.consumer.getmany(timeout, self.settings.batch_size)
+            if self._to_restore:
+                await self._restore_pending()  # assigned during this fetch (memory://)
         if self._stop_requested:
             return 0  # fetched but not processed, so not committed: they come again
         async with self._lock:
-            broadcast = await self._poll_broadcasts()
-            if records or broadcast:
-                await self._process(records, broadcast)
+            fetched = sum(len(r) for r in records.values())
+            processed = await self._process(records)
             if self.store_repair.pending:
                 await self.store_repair.repair()
             await self.output.flush()
-        return sum(len(r) for r in records.values()) + sum(len(r) for _, _, r in broadcast)
+        return fetched + self._shared_fetched or processed
 
-    async def _start_broadcasts(self) -> None:
-        """Readers for topics every worker reads in full (foreign-key joins' right sides)."""
+    async def _start_feed(self, sources: list[str]) -> None:
+        """Readers for the topics every worker reads in full (global tables' topics, foreign-key
+        joins' right sides), and the processing order that merges them with the sources."""
         by_name = {r.name: r for r in self._runners}
+        feed = GlobalFeed(self.transport, self.tables, self.partition_count, self._decode)
+        by_topic: dict[str, list[Any]] = {}
+        for table in self.tables.global_tables:
+            by_topic.setdefault(table.source.name, []).append(table)
+        for topic, tables in sorted(by_topic.items()):
+            feed.add_tables(topic, tables)
         for spec in self.app._broadcasts:
-            reader = self.transport.broadcast_reader(spec.topic.name, self.partition_count(spec.topic.name))
-            await reader.start()
-            self._broadcast_readers.append((spec, reader, by_name[spec.agent_name].channel))
-
-    async def _poll_broadcasts(self) -> list[tuple[Channel, TP, list[RawRecord]]]:
-        out = []
-        for spec, reader, channel in self._broadcast_readers:
-            records = await reader.poll(self.settings.batch_size)
-            by_partition: dict[int, list[RawRecord]] = {}
-            for r in records:
-                by_partition.setdefault(r.partition, []).append(r)
-            out += [(channel, TP(spec.topic.name, p), recs) for p, recs in sorted(by_partition.items())]
-        return out
+            feed.add_join(spec, by_name[spec.agent_name].channel)
+        if feed.inputs:
+            await feed.start()
+            self._feed = feed
+        limit = max(self.settings.batch_size, 1)
+        regrouped = {t for t, channels in self._by_topic.items()
+                     if any(c in self._regrouped for c in channels)}
+        self._order = InputOrder(sources, self.partition_count, self._by_topic,
+                                 feed.names() if feed.inputs else [],
+                                 self.settings.max_task_idle_ms, limit, regrouped)
 
     async def commit(self) -> None:
         """Commit now (see the module docstring for what a commit does)."""
@@ -579,12 +595,15 @@ class Worker:
         except asyncio.TimeoutError:
             pass
 
-    async def _process(self, records: dict[TP, list[RawRecord]],
-                       broadcast: list[tuple[Channel, TP, list[RawRecord]]] = ()) -> None:  # type: ignore[assignment]
-        assert self.consumer is not None
-        assigned = self.consumer.assignment()
-        per_channel: dict[Channel, list[Event]] = {}
-        done_positions: dict[TP, int] = {}
+    async def _process(self, records: dict[Any, list[RawRecord]]) -> int:
+        """Decode what was fetched and process what may be processed now, in order (see
+        ``runtime.ordering``). Returns how many records were processed."""
+        order = self._order
+        assert order is not None
+        assigned = self.consumer.assignment() if self.consumer is not None else set()
+        direct: dict[Channel, list[Event]] = {}  # tasks of one input partition: as fetched
+        direct_positions: dict[TP, int] = {}
+        direct_count = 0
         decode_failure: DecodeError | None = None
         for tp, recs in records.items():
             if tp not in assigned or not recs:
@@ -592,33 +611,95 @@ class Worker:
             if tp not in self._ready:
                 # Fetched while its state was being restored (aiokafka fetches as soon as it
                 # is assigned): not processed now, fetched again once the partition is ready.
-                self.consumer.seek(TP(tp.topic, tp.partition), recs[0].offset)
+                self.consumer.seek(TP(tp.topic, tp.partition), recs[0].offset)  # type: ignore[union-attr]
                 continue
             self.offsets.fetched(tp, recs[0].offset)
             events, failure = self._decode(tp, recs)
             if failure is not None and decode_failure is None:
                 decode_failure = failure
+            end = failure.offset if failure is not None else recs[-1].offset + 1
+            if order.queues(tp.topic):
+                order.add(TP(tp.topic, tp.partition), events, end,
+                          None if failure is None else timestamp_at(recs, failure.offset))
+                continue
             for channel in self._by_topic.get(tp.topic, ()):
-                per_channel.setdefault(channel, []).extend(events)
-            done_positions[TP(tp.topic, tp.partition)] = (
-                failure.offset if failure is not None else recs[-1].offset + 1)
-            self.events_processed += len(events)
-        for channel, tp, recs in broadcast:
-            # Reference data read in full (a foreign-key join's right side) goes first: what
-            # arrived by the same poll is applied before the records that refer to it.
-            events, failure = self._decode(tp, recs)
-            if failure is not None and decode_failure is None:
-                decode_failure = failure
-            per_channel[channel] = events + per_channel.get(channel, [])
-        await self._deliver(per_channel)
-        if self._fatal is not None or self.store_repair.pending:
-            return  # an agent failed on this batch (or read a damaged store): not committed
-        self.offsets.processed(done_positions)
-        if decode_failure is not None:
+                direct.setdefault(channel, []).extend(events)
+            direct_positions[TP(tp.topic, tp.partition)] = end
+            direct_count += len(events)
+        self._shared_fetched = 0
+        steps: list[Any] = []
+        if order.active:
+            if self._feed is not None:
+                self._shared_fetched, failure = await self._feed.poll(order, order.limit)
+                decode_failure = decode_failure or failure
+            steps = self._plan(order)
+        if direct:
+            if steps and isinstance(steps[0], Delivery):
+                first = steps[0]
+                for channel, batch in direct.items():
+                    first.batches[channel] = batch + first.batches.get(channel, [])
+                first.positions.update(direct_positions)
+                steps[0] = first._replace(count=first.count + direct_count)
+            else:
+                steps.insert(0, Delivery(direct, direct_positions, direct_count))
+        processed = await self._run_steps(steps)
+        if decode_failure is not None and self._fatal is None:
             self._fatal, self._failure = decode_failure, Failure.CLEAN
             self.request_stop()
+        return processed
+
+    def _plan(self, order: InputOrder) -> list[Any]:
+        """What may be processed now (after pausing the partitions whose queue is full, so
+        that the others get fetched, and resuming those that were taken from)."""
+        consumer, feed = self.consumer, self._feed
+        for name in order.to_pause():
+            if isinstance(name, TP):
+                consumer.pause({name})  # type: ignore[union-attr]
+            else:
+                feed.pause(name)  # type: ignore[union-attr]
+        now = self.clock.now_ms()
+        order.observe(consumer.lag if consumer is not None else (lambda tp: 0),
+                      feed.lag if feed is not None else (lambda name: 0), now)
+        steps = order.plan(now)
+        for name in order.to_resume():
+            if isinstance(name, TP):
+                consumer.resume({name})  # type: ignore[union-attr]
+            else:
+                feed.resume(name)  # type: ignore[union-attr]
+        return steps
+
+    async def _run_steps(self, steps: list[Any]) -> int:
+        """Hand out the steps one after the other; a step's input positions count as
+        processed once all of it was."""
+        processed = 0
+        for step in steps:
+            if isinstance(step, Delivery):
+                await self._deliver(step.batches)
+                if self._fatal is not None or self.store_repair.pending:
+                    # An agent failed on this step (or read a damaged store): not committed.
+                    return processed
+                self.offsets.processed(step.positions)
+                self.events_processed += step.count
+                processed += step.count
+            else:
+                assert self._feed is not None
+                try:
+                    batches = self._feed.apply(step.records)
+                except (StoreWriteFailed, StoreCorrupted) as exc:  # a global table's store
+                    self._on_failure("global tables", exc, None)
+                    return processed
+                if batches:
+                    await self._deliver(batches)
+                    if self._fatal is not None or self.store_repair.pending:
+                        return processed
+                processed += len(step.records)
+        return processed
 
     async def _deliver(self, per_channel: dict[Channel, list]) -> None:
+        if len(per_channel) == 1:  # runs of one agent: the common case when agents alternate
+            for channel, batch in per_channel.items():
+                await channel.deliver(batch)
+            return
         futures = [channel.deliver(batch) for channel, batch in per_channel.items()]
         if futures:
             await asyncio.gather(*futures)
@@ -702,11 +783,25 @@ class Worker:
         if self.store_repair.pending:  # nothing is committed past a damaged read
             await self.store_repair.repair()
 
+    def _on_rewind(self) -> None:
+        """After an aborted transaction: what was fetched and not processed is dropped and
+        read again from the rewound positions; foreign-key right sides from what the rolled
+        back state still needs."""
+        consumer, order = self.consumer, self._order
+        if consumer is not None and order is not None:
+            dropped = order.drop(order.queued())
+            for tp, next_offset in dropped.items():
+                position = self.offsets.positions.get(tp, next_offset)
+                if position is not None:
+                    consumer.seek(tp, position)
+            consumer.resume(set(dropped))  # some were paused for a full queue
+            order.ready(set(dropped))
+        self._reseek_broadcasts()
+
     def _reseek_broadcasts(self) -> None:
-        """Read broadcast topics again from what the (restored or rolled back) tables hold."""
-        for spec, reader, _ in self._broadcast_readers:
-            for partition, offset in spec.restart_positions(self.tables).items():
-                reader.seek(partition, offset)
+        """Read foreign-key right sides again from what the (restored or rolled back) tables hold."""
+        if self._feed is not None:
+            self._feed.reseek_joins(self._order)
 
     async def _on_revoked(self, tps: set[TP]) -> None:
         self._ready -= tps
@@ -721,6 +816,8 @@ class Worker:
             for participant in self.participants:
                 await participant.on_revoked(tps)
             self.offsets.forget(tps)
+            if self._order is not None:
+                self._order.drop(tps)
         if tps:
             log.info("partitions revoked: %s", _fmt_tps(tps))
 
@@ -786,6 +883,8 @@ class Worker:
                 tps = set() if self._stop_requested else tps & self._restoring
                 self._restoring = set()
             self._ready |= tps
+            if self._order is not None:
+                self._order.ready(tps)
             self.consumer.resume(tps)
             # Newly restored state may be behind the broadcast readers: read again from there.
             self._reseek_broadcasts()

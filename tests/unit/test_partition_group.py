@@ -150,7 +150,7 @@ def test_a_record_that_cannot_be_processed_holds_its_task_back_even_without_idli
     group, a, b = two_partitions()
     a.add([("a", 0, 0, 1), ("a", 0, 1, 9)], 2)
     b.add([("b", 0, 0, 2)], 1)
-    b.stopped = True             # b's next record does not decode: the worker stops there
+    b.stopped = 5                # b's next record (at 5) does not decode: the worker stops there
     for q in (a, b):
         q.observe(0, now=0)
     assert group.take(group.limit(0, idle_ms=-1)) == [("a", 0, 0, 1), ("b", 0, 0, 2)]

@@ -81,6 +81,11 @@ class Consumer(Protocol):
 
     def seek(self, tp: TP, offset: int) -> None: ...
 
+    def lag(self, tp: TP) -> int | None:
+        """Records of ``tp`` on the broker (committed ones, for a ``read_committed`` reader)
+        that ``getmany`` has not returned yet; None while not known (nothing fetched yet).
+        The worker's processing order waits for them (see ``runtime.partition_group``)."""
+
     def group_metadata(self) -> Any:
         """What a transaction's offset commit must carry so that the group can refuse it from
         a worker it has replaced (group id, generation, member id); opaque to the worker."""
@@ -126,14 +131,22 @@ class ChangelogReader(Protocol):
 
 
 class BroadcastReader(Protocol):
-    """Every partition of one topic, read by every worker (no group): the right side of a
-    foreign-key join. ``poll`` never waits."""
+    """Every partition of one topic, read by every worker (no group): a global table's topic
+    or the right side of a foreign-key join. ``poll`` never waits."""
 
     async def start(self) -> None: ...
 
     async def poll(self, max_records: int) -> list[RawRecord]: ...
 
     def seek(self, partition: int, offset: int) -> None: ...
+
+    def lag(self, partition: int) -> int | None:
+        """As :meth:`Consumer.lag`, for one partition of the topic."""
+
+    def pause(self, partition: int) -> None:
+        """Stop returning (and fetching) records of ``partition`` until :meth:`resume`."""
+
+    def resume(self, partition: int) -> None: ...
 
     async def stop(self) -> None: ...
 

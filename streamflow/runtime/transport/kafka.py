@@ -86,6 +86,8 @@ class KafkaConsumer:
             **client_options(settings),
         )
 
+        self._committed_only = isolation_level(settings) == "read_committed"
+
     async def start(self) -> None:
         await self._consumer.start()
         self._lease = kafka_lease.install(self._consumer)
@@ -128,6 +130,9 @@ class KafkaConsumer:
 
     def seek(self, tp: TP, offset: int) -> None:
         self._consumer.seek(TopicPartition(*tp), offset)
+
+    def lag(self, tp: TP) -> int | None:
+        return _lag(self._consumer, TopicPartition(*tp), self._committed_only)
 
     def group_metadata(self) -> kafka_txn.GroupMetadata:
         coordinator = self._consumer._coordinator  # aiokafka keeps the generation there
@@ -364,6 +369,7 @@ class KafkaBroadcastReader:
                                           auto_offset_reset="earliest", fetch_max_wait_ms=50,
                                           isolation_level=isolation_level(settings),
                                           **client_options(settings))
+        self._committed_only = isolation_level(settings) == "read_committed"
 
     async def start(self) -> None:
         await self._consumer.start()
@@ -380,8 +386,32 @@ class KafkaBroadcastReader:
     def seek(self, partition: int, offset: int) -> None:
         self._consumer.seek(TopicPartition(self.topic, partition), offset)
 
+    def lag(self, partition: int) -> int | None:
+        return _lag(self._consumer, TopicPartition(self.topic, partition), self._committed_only)
+
+    def pause(self, partition: int) -> None:
+        self._consumer.pause(TopicPartition(self.topic, partition))
+
+    def resume(self, partition: int) -> None:
+        self._consumer.resume(TopicPartition(self.topic, partition))
+
     async def stop(self) -> None:
         await self._consumer.stop()
+
+
+def _lag(consumer: AIOKafkaConsumer, tp: TopicPartition, committed_only: bool) -> int | None:
+    """End offset (the last stable offset for read_committed) minus position, from what the
+    last fetch response said; None before the first response. aiokafka keeps both in its
+    subscription state; its public ``position()`` is a coroutine that may wait for a reset."""
+    subscription = consumer._subscription.subscription
+    assignment = subscription.assignment if subscription is not None else None
+    state = assignment.state_value(tp) if assignment is not None else None
+    if state is None:
+        return None
+    end = state.lso if committed_only else state.highwater
+    if end is None or end < 0 or not state.has_valid_position:
+        return None
+    return max(0, end - state.position)
 
 
 class KafkaTransport:

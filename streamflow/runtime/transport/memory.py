@@ -386,6 +386,10 @@ class MemoryConsumer:
     def seek(self, tp: TP, offset: int) -> None:
         self._positions[tp] = offset
 
+    def lag(self, tp: TP) -> int | None:
+        position = self._positions.get(tp)
+        return None if position is None else max(0, self.broker.stable_offset(tp) - position)
+
     def group_metadata(self) -> "MemoryConsumer":
         return self
 
@@ -483,6 +487,7 @@ class MemoryBroadcastReader:
     def __init__(self, broker: MemoryBroker, topic: str, partitions: int) -> None:
         self.broker, self.topic = broker, topic
         self.positions = {p: 0 for p in range(partitions)}
+        self.paused: set[int] = set()
 
     async def start(self) -> None:
         pass
@@ -490,6 +495,8 @@ class MemoryBroadcastReader:
     async def poll(self, max_records: int) -> list[MemoryRecord]:
         out: list[MemoryRecord] = []
         for p, pos in sorted(self.positions.items()):
+            if p in self.paused:
+                continue
             chunk, self.positions[p] = self.broker.readable(TP(self.topic, p), pos,
                                                             max_records - len(out))
             out.extend(chunk)
@@ -499,6 +506,15 @@ class MemoryBroadcastReader:
 
     def seek(self, partition: int, offset: int) -> None:
         self.positions[partition] = offset
+
+    def lag(self, partition: int) -> int | None:
+        return max(0, self.broker.stable_offset(TP(self.topic, partition)) - self.positions[partition])
+
+    def pause(self, partition: int) -> None:
+        self.paused.add(partition)
+
+    def resume(self, partition: int) -> None:
+        self.paused.discard(partition)
 
     async def stop(self) -> None:
         pass
