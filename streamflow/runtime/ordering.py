@@ -185,10 +185,13 @@ class InputOrder:
         return min(deadlines, default=None)
 
     # -- the order -------------------------------------------------------------------------
-    def plan(self, now: float) -> list[Delivery | SharedStep]:
-        """Everything that may be processed now, in order."""
+    def plan(self, now: float, hold_shared: bool = False) -> list[Delivery | SharedStep]:
+        """Everything that may be processed now, in order. ``hold_shared``: the worker does
+        not know all its tasks yet (it has not joined its group, or is restoring some), so
+        no shared record may go before their records."""
         steps: list[Delivery | SharedStep] = []
-        for kind, what in interleave(list(self._tasks.values()), self.shared, now, self.idle_ms):
+        for kind, what in interleave(list(self._tasks.values()), self.shared, now, self.idle_ms,
+                                     hold_shared):
             if kind == "shared":
                 steps.append(SharedStep(what))
                 continue

@@ -206,14 +206,15 @@ class PartitionGroup:
 
 
 def interleave(tasks: Sequence[PartitionGroup], shared: PartitionGroup | None, now: float,
-               idle_ms: int) -> list[tuple[str, Any]]:
+               idle_ms: int, hold_shared: bool = False) -> list[tuple[str, Any]]:
     """What may be processed now, as steps in order: ``("tasks", {group: (records, queues
     taken from)})`` (each task's records in its merged order; tasks are independent of each
-    other) and
-    ``("shared", records)`` (the shared inputs, merged with *every* task: a task record sorts
-    after each shared record whose key is not larger, and before every later one)."""
+    other) and ``("shared", records)`` (the shared inputs, merged with *every* task: a task
+    record sorts after each shared record whose key is not larger, and before every later
+    one). ``hold_shared``: tasks not known yet may still come (no shared record is taken)."""
     limits = {id(t): t.limit(now, idle_ms) for t in tasks}
     shared_limit = shared.limit(now, idle_ms) if shared is not None else None
+    held = (NO_RECORD_YET, -1) if hold_shared else None
     steps: list[tuple[str, Any]] = []
     while True:
         progressed = False
@@ -228,7 +229,7 @@ def interleave(tasks: Sequence[PartitionGroup], shared: PartitionGroup | None, n
             progressed = True
         if shared is None:
             break
-        upto = shared_limit
+        upto = tighter(shared_limit, held)
         for task in tasks:
             upto = tighter(upto, tighter(limits[id(task)], task.head_key()))
         records = shared.take(upto)

@@ -92,6 +92,7 @@ class Worker:
         self._order: InputOrder | None = None  # the processing order of what was fetched
         self._shared_fetched = 0
         self._regrouped: set[Any] = set()  # channels whose events an agent re-keys (group_by)
+        self._assigned_once = False  # the group gave this worker its tasks (maybe none)
         self.exactly_once = self.settings.processing_guarantee == "exactly_once"
         self.transactional_id: str | None = None
         self._lock = asyncio.Lock()
@@ -660,7 +661,11 @@ class Worker:
         now = self.clock.now_ms()
         order.observe(consumer.lag if consumer is not None else (lambda tp: 0),
                       feed.lag if feed is not None else (lambda name: 0), now)
-        steps = order.plan(now)
+        # Before the group assigned this worker its tasks, or while some are restored, their
+        # records are not known: no global update may go before them.
+        hold = consumer is not None and (not self._assigned_once
+                                         or not consumer.assignment() <= self._ready)
+        steps = order.plan(now, hold_shared=hold)
         for name in order.to_resume():
             if isinstance(name, TP):
                 consumer.resume({name})  # type: ignore[union-attr]
@@ -834,6 +839,7 @@ class Worker:
         assert self.consumer is not None
         self.consumer.pause(tps)
         self._to_restore |= tps
+        self._assigned_once = True
         log.info("partitions assigned: %s", _fmt_tps(tps) or "none")
 
     async def _held_by_open_transactions(self) -> set[TP]:

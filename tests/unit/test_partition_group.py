@@ -154,3 +154,19 @@ def test_a_record_that_cannot_be_processed_holds_its_task_back_even_without_idli
     for q in (a, b):
         q.observe(0, now=0)
     assert group.take(group.limit(0, idle_ms=-1)) == [("a", 0, 0, 1), ("b", 0, 0, 2)]
+
+
+def test_shared_records_wait_while_the_worker_does_not_know_all_its_tasks() -> None:
+    """Before the group assigned the worker its tasks (or while they are restored), a global
+    update may not be applied: a task's backlog that sorts before it may still come."""
+    shared = PartitionGroup([PartitionQueue("g", 0)])
+    task = PartitionGroup([PartitionQueue("t", 1)])
+    shared.queues[0].add([("g", 0, 0, 5)], 1)
+    task.queues[0].add([("t", 0, 0, 3), ("t", 0, 1, 7)], 2)
+    for q in (*shared.queues, *task.queues):
+        q.observe(0, now=0)
+    steps = interleave([task], shared, now=0, idle_ms=0, hold_shared=True)
+    assert steps == [("tasks", {task: ([("t", 0, 0, 3)], task.queues)})]
+    steps = interleave([task], shared, now=0, idle_ms=0)
+    assert [(kind, what if kind == "shared" else what[task][0]) for kind, what in steps] == [
+        ("shared", [("g", 0, 0, 5)]), ("tasks", [("t", 0, 1, 7)])]
