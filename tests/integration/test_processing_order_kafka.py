@@ -65,7 +65,7 @@ async def produce(bootstrap: str, records: list[tuple], transactional: bool) -> 
         for start in range(0, len(records), 500):   # several transactions: several markers
             if transactional:
                 await producer.begin_transaction()
-            futures = [await producer.send(t, key=orjson.dumps(k), value=orjson.dumps(v), timestamp_ms=ts)
+            futures = [await producer.send(t, key=k.encode(), value=orjson.dumps(v), timestamp_ms=ts)
                        for t, k, v, ts in records[start:start + 500]]
             if transactional:
                 await producer.commit_transaction()
