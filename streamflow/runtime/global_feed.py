@@ -20,7 +20,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Callable, Hashable
 
-from ..types import TP
+from ..types import KEY, OFFSET, PARTITION, TP, VALUE
+
+# A shared record is an event tuple with one more field: which input it came from.
+INPUT = 8
 
 if TYPE_CHECKING:
     from ..exceptions import DecodeError
@@ -142,11 +145,11 @@ class GlobalFeed:
         batches: dict[Any, list] = {}
         run: list = []
         for e in records:
-            inp = self.inputs[e[8]]
+            inp = self.inputs[e[INPUT]]
             if inp.join is not None:
-                batches.setdefault(inp.channel, []).append(e[:8])
+                batches.setdefault(inp.channel, []).append(e[:INPUT])
                 continue
-            if run and (run[-1][8], run[-1][1]) != (e[8], e[1]):
+            if run and (run[-1][INPUT], run[-1][PARTITION]) != (e[INPUT], e[PARTITION]):
                 self._write(run)
                 run = []
             run.append(e)
@@ -156,12 +159,12 @@ class GlobalFeed:
 
     def _write(self, run: list) -> None:
         """Consecutive records of one partition of one global table topic."""
-        inp = self.inputs[run[0][8]]
-        partition = run[0][1]
+        inp = self.inputs[run[0][INPUT]]
+        partition = run[0][PARTITION]
         for e in run:
-            if e[4] is None:  # restore() skips it: a table has no row without a key
+            if e[KEY] is None:  # restore() skips it: a table has no row without a key
                 log.warning("global table %s: skipping a record without a key at %s[%d] offset %d",
-                            inp.tables[0].name, inp.topic, partition, e[2],
-                            extra={"topic": inp.topic, "partition": partition, "offset": e[2]})
+                            inp.tables[0].name, inp.topic, partition, e[OFFSET],
+                            extra={"topic": inp.topic, "partition": partition, "offset": e[OFFSET]})
         for table in inp.tables:
-            self.tables.apply_global(table, partition, [(e[4], e[5], e[2]) for e in run])
+            self.tables.apply_global(table, partition, [(e[KEY], e[VALUE], e[OFFSET]) for e in run])

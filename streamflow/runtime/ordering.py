@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Hashable, NamedTuple
 
-from ..types import TP
+from ..types import OFFSET, PARTITION, TOPIC, TP
 from .partition_group import PartitionGroup, PartitionQueue, interleave
 
 __all__ = ["Delivery", "InputOrder", "SharedStep"]
@@ -197,7 +197,7 @@ class InputOrder:
                 continue
             rounds: list[Delivery] = []
             for task, (records, advanced) in what.items():
-                runs = ([(self._route[records[0][0]], records)] if self._single_route[id(task)]
+                runs = ([(self._route[records[0][TOPIC]], records)] if self._single_route[id(task)]
                         else self._runs(records))
                 last = len(runs) - 1
                 for i, (route, run) in enumerate(runs):
@@ -211,7 +211,7 @@ class InputOrder:
                         else:
                             batch += run
                     if i < last:
-                        positions.update({TP(e[0], e[1]): e[2] + 1 for e in run})
+                        positions.update({TP(e[TOPIC], e[PARTITION]): e[OFFSET] + 1 for e in run})
                     else:  # exact: includes records skipped as undecodable
                         positions.update({q.name: q.next_offset() for q in advanced})
                     rounds[i] = rounds[i]._replace(count=rounds[i].count + len(run))
@@ -224,9 +224,9 @@ class InputOrder:
     def _runs(self, records: list) -> list[tuple[tuple[Any, ...], list]]:
         route = self._route
         runs = []
-        start, current = 0, route[records[0][0]]
+        start, current = 0, route[records[0][TOPIC]]
         for i in range(1, len(records)):
-            r = route[records[i][0]]
+            r = route[records[i][TOPIC]]
             if r is not current:
                 runs.append((current, records[start:i]))
                 start, current = i, r
