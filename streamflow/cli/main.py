@@ -56,7 +56,7 @@ def worker(app_spec: str, **flags: Any) -> None:
         from .progress import CurrentStderr, RestoreBar
         from ..logs import configure
         configure(settings.log_level, "text", app=app.id, stream=CurrentStderr())
-        bar = runner.tables.restore_listener = RestoreBar()
+        bar = runner.restorer.listener = RestoreBar()
     else:
         # The worker_id setting, when set, names the worker in JSON logs; else host:pid.
         setup_logging(settings.log_level, settings.log_format, app.id, settings.worker_id)

@@ -1,6 +1,6 @@
 """A progress bar for table restores, drawn when stderr is a terminal.
 
-The worker's ``TableManager.restore_listener`` is set to a :class:`RestoreBar`; it shows
+The worker's ``restorer.listener`` is set to a :class:`RestoreBar`; it shows
 nothing for restores that end within ``after`` seconds, then a bar with records restored,
 records per second and the time left. Log lines keep printing above it (the log handler writes
 to whatever ``sys.stderr`` is at the time, which the bar redirects while it is shown). When

@@ -74,10 +74,6 @@ class CommitParticipant(Protocol):
         """At-least-once: make sure what was acknowledged is this worker's alone (see
         ``runtime.changelog_guard``); returns ``acked`` with any rewrites added."""
 
-    async def on_assigned(self, tps: set[TP]) -> None: ...
-
-    async def on_revoked(self, tps: set[TP]) -> None: ...
-
 
 class Offsets:
     """Per input partition: the next offset to process, the last one committed, and where

@@ -28,6 +28,7 @@ INPUT = 8
 if TYPE_CHECKING:
     from ..exceptions import DecodeError
     from .ordering import InputOrder
+    from .global_tables import GlobalTables
     from .tables import TableManager
     from .transport.base import BroadcastReader, Transport
 
@@ -55,9 +56,10 @@ class SharedInput:
 class GlobalFeed:
     """Every shared input of a worker. Queue names are ``(input index, partition)``."""
 
-    def __init__(self, transport: "Transport", tables: "TableManager",
+    def __init__(self, transport: "Transport", global_tables: "GlobalTables", tables: "TableManager",
                  partition_count: Callable[[str], int], decode: Decode) -> None:
-        self.transport, self.tables = transport, tables
+        """``tables``: the held table partitions, which foreign-key joins' state is read from."""
+        self.transport, self.global_tables, self.tables = transport, global_tables, tables
         self.partition_count, self.decode = partition_count, decode
         self.inputs: list[SharedInput] = []
 
@@ -79,7 +81,7 @@ class GlobalFeed:
             await inp.reader.start()
             if inp.tables:
                 for p in range(inp.partitions):
-                    inp.reader.seek(p, self.tables.global_position(inp.tables[0], p))
+                    inp.reader.seek(p, self.global_tables.position(inp.tables[0], p))
 
     async def stop(self) -> None:
         for inp in self.inputs:
@@ -167,4 +169,4 @@ class GlobalFeed:
                             inp.tables[0].name, inp.topic, partition, e[OFFSET],
                             extra={"topic": inp.topic, "partition": partition, "offset": e[OFFSET]})
         for table in inp.tables:
-            self.tables.apply_global(table, partition, [(e[KEY], e[VALUE], e[OFFSET]) for e in run])
+            self.global_tables.apply(table, partition, [(e[KEY], e[VALUE], e[OFFSET]) for e in run])

@@ -1,6 +1,6 @@
 """What a table restore reports as it goes, for a display the caller installs.
 
-The runtime stays free of terminal code: ``TableManager.restore_listener`` receives these and
+The runtime stays free of terminal code: ``ChangelogRestorer.listener`` receives these and
 the CLI draws a progress bar when stderr is a terminal. Without a listener the restore logs a
 progress line every 2 s instead.
 """

@@ -21,7 +21,7 @@ worker stops with.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from ..exceptions import StoreFailed
 from ..state import StoreCorrupted, StoreWriteFailed, move_aside
@@ -29,6 +29,7 @@ from ..tables import GlobalTable
 from ..types import TP
 
 if TYPE_CHECKING:
+    from .restore import ChangelogRestorer
     from .tables import TableManager, TablePartition
 
 log = logging.getLogger("streamflow.tables")
@@ -39,9 +40,9 @@ MAX_REBUILDS = 3
 Key = tuple[str, int]  # (table name, partition)
 
 
-def key_of(tables: "TableManager", path: str | None) -> Key | None:
-    """The held table partition whose store lives at ``path``."""
-    for key, part in tables.active.items():
+def key_of(parts: Mapping[Key, "TablePartition"], path: str | None) -> Key | None:
+    """The table partition of ``parts`` whose store lives at ``path``."""
+    for key, part in parts.items():
         if path is not None and part.store.path == path:
             return key
     return None
@@ -55,8 +56,8 @@ def source_of(part: "TablePartition") -> TP:
     return part.changelog_tp
 
 
-async def rebuild(tables: "TableManager", key: Key, damage: StoreCorrupted,
-                  then: str = "") -> "TablePartition":
+async def rebuild(tables: "TableManager", restorer: "ChangelogRestorer", key: Key,
+                  damage: StoreCorrupted, then: str = "") -> "TablePartition":
     """Move ``key``'s store aside, open an empty one in its place and restore it; logs one
     line, ending with ``then`` (what else was done about it)."""
     part = tables.active[key]
@@ -68,50 +69,50 @@ async def rebuild(tables: "TableManager", key: Key, damage: StoreCorrupted,
                           f"disk") from damage
     part.store.close()
     aside = move_aside(part.store.path) if part.store.path else "(nowhere: in memory)"
-    fresh = tables._open(part.table, part.partition)
+    fresh = tables.open(part.table, part.partition)
     tables.active[key] = fresh
-    part.table.forget_cached_state()
     source = source_of(fresh)
     parts = [(fresh, source)]
-    restored = await tables._restore_all(parts, await tables._source_targets(parts))
+    restored = await restorer.restore_all(parts, await restorer.source_targets(parts))
     log.warning("table %s[%d] at %s: %s; moved it to %s and rebuilt it from %s (%d records)%s",
                 key[0], key[1], part.store.path, damage.reason, aside, source, restored, then)
     return fresh
 
 
-def reopen_standby(tables: "TableManager", part: "TablePartition",
+def reopen_standby(open_store: Callable[[Any, int], "TablePartition"], part: "TablePartition",
                    damage: StoreCorrupted) -> "TablePartition":
-    """A standby replica's store is damaged: move it aside and start an empty one, which
-    tails the changelog from its start again."""
+    """A standby replica's store is damaged: move it aside and start an empty one (opened by
+    ``open_store(table, partition)``), which tails the changelog from its start again."""
     part.store.close()
     aside = move_aside(part.store.path) if part.store.path else "(nowhere: in memory)"
     log.warning("standby table %s[%d] at %s: %s; moved it to %s and restoring it again",
                 part.table.name, part.partition, part.store.path, damage.reason, aside)
-    return tables._open(part.table, part.partition)
+    return open_store(part.table, part.partition)
 
 
-async def restore_repairing(tables: "TableManager", parts: list[tuple["TablePartition", TP]],
+async def restore_repairing(tables: "TableManager", restorer: "ChangelogRestorer",
+                            parts: list[tuple["TablePartition", TP]],
                             targets: dict[TP, int] | None = None) -> int:
-    """``tables._restore_all(parts, targets)``, rebuilding from scratch a store found damaged
-    while it is restored; the others go on from where they got."""
+    """``restorer.restore_all(parts, targets)``, rebuilding from scratch a store found
+    damaged while it is restored; the others go on from where they got."""
     while True:
         try:
-            return await tables._restore_all(parts, targets)
+            return await restorer.restore_all(parts, targets)
         except StoreCorrupted as damage:
-            key = key_of(tables, damage.path)
+            key = key_of(tables.active, damage.path)
             if key is None:
                 raise
-            await rebuild(tables, key, damage)  # restored in full: not in ``parts`` any more
+            await rebuild(tables, restorer, key, damage)  # restored in full: not in ``parts`` any more
             parts = [(p, tp) for p, tp in parts if (p.table.name, p.partition) != key]
 
 
-def disk_full(tables: "TableManager", full: StoreWriteFailed) -> StoreFailed:
+def disk_full(full: StoreWriteFailed, parts: Mapping[Key, "TablePartition"]) -> StoreFailed:
     """The error that stops a worker whose store could not be written for lack of space,
-    logged here in one line. Nothing is repaired: the worker stops without committing input
-    offsets past the state it could not write (see ``commits.Failure``), leaves its group,
-    and a restart once there is room goes on from the last commit."""
-    key = key_of(tables, full.path) or next(
-        (k for k, p in tables.standby.items() if p.store.path == full.path), None)
+    logged here in one line (``parts``: the table partitions it holds, standbys included).
+    Nothing is repaired: the worker stops without committing input offsets past the state it
+    could not write (see ``commits.Failure``), leaves its group, and a restart once there is
+    room goes on from the last commit."""
+    key = key_of(parts, full.path)
     what = f"table {key[0]}[{key[1]}]" if key is not None else "state store"
     error = StoreFailed(f"{what} at {full.path}: {full.reason}")
     log.error("%s; stopping without committing input offsets past the state it could not "
@@ -123,9 +124,10 @@ class StoreRepair:
     """The worker's side: damaged stores found while processing or committing, repaired at
     the end of the batch or the commit (see the module docstring)."""
 
-    def __init__(self, tables: "TableManager", commit_path: Callable[[], Any],
-                 quiesce: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, tables: "TableManager", restorer: "ChangelogRestorer",
+                 commit_path: Callable[[], Any], quiesce: Callable[[], Awaitable[None]]) -> None:
         self.tables = tables
+        self.restorer = restorer
         self._commit_path = commit_path
         self._quiesce = quiesce
         self.damaged: dict[Key, StoreCorrupted] = {}
@@ -135,7 +137,7 @@ class StoreRepair:
     def found(self, damage: StoreCorrupted) -> bool:
         """Found at a read while processing: the batch in progress is to be rolled back.
         False when the store is not one of this worker's (then it is an ordinary error)."""
-        key = key_of(self.tables, damage.path)
+        key = key_of(self.tables.active, damage.path)
         if key is None:
             return False
         self.damaged.setdefault(key, damage)
@@ -166,7 +168,7 @@ class StoreRepair:
         damaged, self.damaged, self.rollback_needed = self.damaged, {}, False
         for key, damage in sorted(damaged.items()):
             if key in self.tables.active:  # (a revoke may have closed it meanwhile)
-                await rebuild(self.tables, key, damage, then)
+                await rebuild(self.tables, self.restorer, key, damage, then)
         self.repairs += 1
 
 

@@ -44,7 +44,10 @@ from .ordering import Delivery, InputOrder
 from .output import OutputBuffer
 from .repartition import forward
 from .runners import AgentRunner, TaskRunner, TimerRunner
-from .tables import TableManager
+from .global_tables import GlobalTables
+from .restore import ChangelogRestorer, SharedReader
+from .standbys import StandbyTables
+from .tables import TableManager, check_copartitioning
 from .transport import transport_for
 from .commits import AtLeastOnceCommit, CommitParticipant, ExactlyOnceCommit, Failure, Offsets
 from .failures import AgentFailures, DeadLetters, KeyFunctionFailed, find_cause
@@ -75,7 +78,14 @@ class Worker:
         self.output: OutputBuffer = None  # type: ignore[assignment]  # set in start()
         self.consumer: Consumer | None = None
         self.participants: list[CommitParticipant] = []
-        self.tables = TableManager(self, list(app.tables.values()))
+        # The tables: stores per partition (the commit participant), their restore from the
+        # changelogs, standby copies and global tables; one changelog reader shared.
+        self._changelogs = SharedReader(self.transport.changelog_reader)
+        self.tables = TableManager(list(app.tables.values()), self.settings, app.id, self._changelogs)
+        self.restorer = ChangelogRestorer(self.tables, self._changelogs, self._committed,
+                                          self.settings.auto_offset_reset)
+        self.standbys = StandbyTables(self.tables, self.transport.changelog_reader, self._on_failure)
+        self.global_tables = GlobalTables(self.tables, self._changelogs)
         self._partitions: dict[str, int] = {}
         self._runners: list[AgentRunner] = []
         self._by_topic: dict[str, list[Channel]] = {}
@@ -109,7 +119,8 @@ class Worker:
         self.dead_lettered = 0
         self._dead_letters: str | None = None
         self.dead_letters: DeadLetters | None = None
-        self.store_repair = StoreRepair(self.tables, lambda: self._commit_path, self._quiesce)
+        self.store_repair = StoreRepair(self.tables, self.restorer, lambda: self._commit_path,
+                                        self._quiesce)
         self.failures = AgentFailures(self.settings, lambda: self.dead_letters, self._on_failure,
                                       self._stop_with, self.store_repair.found)
         self._commit_path: AtLeastOnceCommit | None = None
@@ -125,7 +136,7 @@ class Worker:
         """Ask the loop to stop after the batch in progress (signal handlers call this)."""
         self._stop_requested = True
         self._restoring.clear()
-        self.tables.interrupt_restore(None, "worker stopping")
+        self.restorer.interrupt(None, "worker stopping")
         if self._fatal_event is not None:
             self._fatal_event.set()
 
@@ -201,9 +212,9 @@ class Worker:
             raise self._join_errors[0]
         await self._ensure_topics()  # repartition topics declared by group_by
         sources = sorted(self._by_topic)
-        self.tables.check_copartitioning(sources)
+        check_copartitioning(self.tables.tables, {t: self.partition_count(t) for t in sources})
         self.participants.append(self.tables)
-        await self.tables.start()
+        await self.global_tables.start()
         await self._start_feed(sources)
         if sources:
             self.consumer = self.transport.consumer(app.id, sources, self._on_revoked,
@@ -270,7 +281,7 @@ class Worker:
         finally:
             if self._feed is not None:
                 await self._feed.stop()
-            await self.tables.stop()
+            await self._close_tables()
             WorkerOfTask.detach(self.app, self)
             self._stopped.set()
             log.info("worker %s killed: %d events processed, %d commits", self.app.id,
@@ -430,6 +441,27 @@ class Worker:
         """Tasks whose state this worker holds (for the sticky assignor)."""
         return self.tables.holdings()
 
+    async def _close_tables(self) -> None:
+        await self.standbys.stop()
+        await self.tables.stop()
+        await self._changelogs.stop()
+
+    async def _committed(self, tp: TP) -> int | None:
+        """The app's committed offset of ``tp`` (None: none, or no consumer yet)."""
+        return await self.consumer.committed(tp) if self.consumer is not None else None
+
+    def _task_of(self, tp: TP) -> tuple[int, int]:
+        return self.partition_count(tp.topic), tp.partition
+
+    def _remaining_tasks(self, revoked: set[TP]) -> set[tuple[int, int]]:
+        """The tasks still assigned once ``revoked`` are gone."""
+        assigned = self.consumer.assignment() if self.consumer is not None else set()
+        return {self._task_of(tp) for tp in assigned - revoked}
+
+    def _held_stores(self) -> dict[tuple[str, int], Any]:
+        """Every table partition this worker holds, standbys included."""
+        return {**self.standbys.partitions, **self.tables.active}
+
     async def shutdown(self) -> None:
         """Stop timers, drain, flush, commit, leave the group. Safe to call twice."""
         if not self._started and not WorkerOfTask.holds(self.app, self):
@@ -457,7 +489,7 @@ class Worker:
                 await self._feed.stop()
             if self.dead_letters is not None:
                 await self.dead_letters.stop()
-            await self.tables.stop()
+            await self._close_tables()
             if self._producer is not None:
                 try:
                     await self._producer.stop()
@@ -474,7 +506,7 @@ class Worker:
     def _on_failure(self, where: str, exc: BaseException, event: Event | None) -> None:
         full = find_cause(exc, StoreWriteFailed)
         if full is not None:  # not a bug: one line, no traceback
-            self._stop_with(disk_full(self.tables, full))
+            self._stop_with(disk_full(full, self._held_stores()))
             return
         at = f" while processing {event.coordinates}" if event is not None else ""
         log.error("%s raised %s%s: %s", where if " " in where else f"agent {where}",
@@ -565,9 +597,10 @@ class Worker:
         """Readers for the topics every worker reads in full (global tables' topics, foreign-key
         joins' right sides), and the processing order that merges them with the sources."""
         by_name = {r.name: r for r in self._runners}
-        feed = GlobalFeed(self.transport, self.tables, self.partition_count, self._decode)
+        feed = GlobalFeed(self.transport, self.global_tables, self.tables, self.partition_count,
+                          self._decode)
         by_topic: dict[str, list[Any]] = {}
-        for table in self.tables.global_tables:
+        for table in self.global_tables.global_tables:
             by_topic.setdefault(table.source.name, []).append(table)
         for topic, tables in sorted(by_topic.items()):
             feed.add_tables(topic, tables)
@@ -783,7 +816,7 @@ class Worker:
                 if not self.store_repair.found(damage):
                     raise
             except StoreWriteFailed as full:  # the changelog holds what the store could not
-                self._stop_with(disk_full(self.tables, full))
+                self._stop_with(disk_full(full, self._held_stores()))
                 return
         if self.store_repair.pending:  # nothing is committed past a damaged read
             await self.store_repair.repair()
@@ -812,14 +845,15 @@ class Worker:
         self._ready -= tps
         self._to_restore -= tps
         # A restore in progress holds the lock: tell it to give these partitions up now rather
-        # than wait for it to read them to the end (see TableManager.interrupt_restore).
+        # than wait for it to read them to the end (see ChangelogRestorer.interrupt).
         self._restoring -= tps
-        self.tables.interrupt_restore(tps, "partition revoked")
+        self.restorer.interrupt({p.changelog_tp for p in self.tables.released(self._remaining_tasks(tps))
+                                 if p.changelog_tp is not None}, "partition revoked")
         async with self._lock:
             if self._started and self._fatal is None:
                 await self._commit(final=True)
-            for participant in self.participants:
-                await participant.on_revoked(tps)
+            gone = self.tables.release(self._remaining_tasks(tps))
+            self.restorer.forget(part.changelog_tp for part in gone)
             self.offsets.forget(tps)
             if self._order is not None:
                 self._order.drop(tps)
@@ -877,9 +911,9 @@ class Worker:
             tps &= self.consumer.assignment()
             self._restoring = set(tps)
             try:
-                for participant in self.participants:
-                    await participant.on_assigned(tps)
-                await self.tables.set_standbys(self._standby_tasks)
+                parts = self.tables.open_tasks({self._task_of(tp) for tp in tps}, self.standbys.take)
+                await self.restorer.restore(parts)
+                await self.standbys.assign(self._standby_tasks)
             except Exception as exc:  # noqa: BLE001
                 self._on_failure("restoring state", exc, None)
                 return

@@ -135,7 +135,7 @@ async def test_a_store_damaged_while_restoring_is_rebuilt_from_the_start(tmp_pat
     async with running(app):
         await fill(app, 1)
     opened = []
-    real_open = TableManager._open
+    real_open = TableManager.open
 
     def open_faulty_once(self, table, partition):
         part = real_open(self, table, partition)
@@ -144,7 +144,7 @@ async def test_a_store_damaged_while_restoring_is_rebuilt_from_the_start(tmp_pat
             part.store = part.txn._store = FaultyStore(part.store, "write", after=1)
         return part
 
-    monkeypatch.setattr(TableManager, "_open", open_faulty_once)
+    monkeypatch.setattr(TableManager, "open", open_faulty_once)
     with caplog.at_level(logging.WARNING):
         async with running(app, data_dir=str(tmp_path / "disk-b")):  # a lost disk: restore
             await fill(app, 2)

@@ -130,7 +130,7 @@ async def test_a_restore_reports_its_progress_to_the_listener(tmp_path) -> None:
     reports: list[RestoreProgress] = []
     from streamflow.runtime.worker import Worker
     worker = Worker(app)
-    worker.tables.restore_listener = reports.append
+    worker.restorer.listener = reports.append
     import asyncio
     task = asyncio.create_task(worker.run())
     await wait_until(lambda: reports and reports[-1].done, what="the restore")

@@ -138,12 +138,12 @@ async def takeover(tmp_path: Path, replicas: int) -> tuple[int, dict[str, Any]]:
                     for _, p in a.standby_tasks}
             await wait_until(lambda: all(
                 (part.store.changelog_offset() or -1) + 1 >= ends[part.partition]
-                for part in a.tables.standby.values()), what="standbys warm")
-        before = a.tables.restored_records
+                for part in a.standbys.partitions.values()), what="standbys warm")
+        before = a.restorer.restored_records
         await b.shutdown()
         await drain(a)
         assert len(a.ready_partitions) == 4
-        return a.tables.restored_records - before, table_of(a)
+        return a.restorer.restored_records - before, table_of(a)
     finally:
         await a.shutdown()
 

@@ -59,7 +59,7 @@ async def test_a_new_worker_on_an_empty_disk_rebuilds_from_the_changelog(tmp_pat
     app.configure(data_dir=str(tmp_path / "two"))
     async with running(app) as worker:
         await ready(worker)
-        assert worker.tables.restored_records == 2
+        assert worker.restorer.restored_records == 2
         await send_clicks(clicks, ["a"])
         await wait_until(lambda: len(seen) == 4, what="4th click")
         assert counts.as_dict() == {"a": 3, "b": 1}
@@ -72,7 +72,7 @@ async def test_restart_with_data_dir_replays_only_the_tail(tmp_path) -> None:
         await wait_until(lambda: len(seen) == 100, what="100 clicks")
     async with running(app) as worker:
         await ready(worker)
-        assert worker.tables.restored_records == 0
+        assert worker.restorer.restored_records == 0
         assert len(counts.as_dict()) == 100
 
 

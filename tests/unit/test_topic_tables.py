@@ -153,7 +153,7 @@ async def test_a_crash_between_store_write_and_offset_commit_loses_and_repeats_n
     await b.start()
     try:
         await drain(b)
-        assert b.tables.restored_records == (0 if disk == "kept" else 20)
+        assert b.restorer.restored_records == (0 if disk == "kept" else 20)
         assert app.tables["customers"].as_dict() == latest(ops)
     finally:
         await b.shutdown()
@@ -172,7 +172,7 @@ async def test_a_restart_on_its_disk_reads_nothing_again(tmp_path) -> None:
             assert app.tables["customers"].as_dict() == latest(ops)
         finally:
             await worker.shutdown()
-    assert worker.tables.restored_records == 0
+    assert worker.restorer.restored_records == 0
 
 
 async def test_with_exactly_once_an_aborted_commit_applies_its_records_again(tmp_path, monkeypatch) -> None:

@@ -192,7 +192,7 @@ async def test_windowed_state_survives_a_restart_through_the_changelog(tmp_path)
     app.configure(commit_interval=0.05, data_dir=str(tmp_path / "b"))   # empty disk
     async with running(app) as worker:
         await ready(worker)
-        assert worker.tables.restored_records > 0
+        assert worker.restorer.restored_records > 0
         await app.topics["views"].send(key="p", value={"page": "p"}, timestamp=2_000)
         await wait_until(lambda: len(reads) == 2, what="second view")
     assert reads == [1, 2]

@@ -1,0 +1,115 @@
+"""Standby replicas: warm copies of other workers' table partitions (Kafka Streams' standby
+tasks, ``table_standby_replicas``).
+
+The group gives a worker standby tasks besides its active ones; for each, this worker opens
+the tables' partitions of that task and tails their changelogs in the background. When the
+task later moves here (its owner died or left), the table manager takes the standby's store
+over (:meth:`StandbyTables.take`) and restoring it replays only its lag. A standby is never
+written by processing: only its changelog, which its active owner produces.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..state import StoreCorrupted, StoreWriteFailed, restore
+from .restore import RESTORE_BATCH
+from .store_failures import reopen_standby
+
+if TYPE_CHECKING:
+    from ..tables import Table
+    from .tables import TablePartition, TableManager
+    from .transport.base import ChangelogReader
+
+log = logging.getLogger("streamflow.tables")
+
+Key = tuple[str, int]  # (table name, partition)
+
+
+class StandbyTables:
+    """The standby table partitions of one worker and the task that tails their changelogs.
+    ``on_failure(where, exc, event)`` stops the worker (a full disk under a standby store)."""
+
+    def __init__(self, tables: "TableManager", make_reader: Callable[[], "ChangelogReader"],
+                 on_failure: Callable[[str, BaseException, Any], None]) -> None:
+        self.tables = tables
+        self._make_reader = make_reader
+        self._on_failure = on_failure
+        #: (table name, partition) -> its standby copy.
+        self.partitions: dict[Key, "TablePartition"] = {}
+        self._task: asyncio.Task | None = None
+
+    async def assign(self, tasks: set[tuple[int, int]]) -> None:
+        """Keep warm copies of ``tasks`` (partition count, partition): other workers'
+        partitions, by tailing their changelogs. Copies of tasks no longer given are closed
+        (their stores stay on disk: a later assignment goes on from them)."""
+        held = self.tables.active
+        wanted = {(t.name, p) for t in self.tables.tables for n, p in tasks
+                  if n == t.partitions and (t.name, p) not in held}
+        for key in list(self.partitions):
+            if key not in wanted:
+                self.partitions.pop(key).store.close()
+        by_name: dict[str, "Table"] = {t.name: t for t in self.tables.tables}
+        for name, p in sorted(wanted - set(self.partitions)):
+            self.partitions[(name, p)] = self.tables.open(by_name[name], p)
+        if wanted:
+            log.info("standby replicas: %s", ", ".join(f"{n}[{p}]" for n, p in sorted(wanted)))
+        if self.partitions and self._task is None:
+            self._task = asyncio.create_task(self._tail(), name="standby-tables")
+
+    def take(self, key: Key) -> "TablePartition | None":
+        """The standby copy of ``key``, which becomes active: only its lag is restored."""
+        return self.partitions.pop(key, None)
+
+    async def _tail(self) -> None:
+        reader = self._make_reader()
+        warm: set[Key] = set()
+        try:
+            while True:
+                applied = 0
+                parts = list(self.partitions.items())
+                if parts:
+                    tps = [part.changelog_tp for _, part in parts]
+                    ends = await reader.end_offsets(tps)  # type: ignore[arg-type]
+                    for key, part in parts:
+                        tp = part.changelog_tp
+                        stored = part.store.changelog_offset()
+                        start = 0 if stored is None else stored + 1
+                        if start < ends[tp]:
+                            records = await reader.read(tp, start, ends[tp], RESTORE_BATCH)
+                            # Promoted or dropped while we read: never write behind its back.
+                            if records and self.partitions.get(key) is part:
+                                try:
+                                    restore(part.store, [(r.key, r.value, r.offset) for r in records])
+                                except StoreCorrupted as damage:
+                                    self.partitions[key] = reopen_standby(self.tables.open, part, damage)
+                                    continue
+                                except StoreWriteFailed as full:  # stops the worker, one line
+                                    self._on_failure("standby replicas", full, None)
+                                    return
+                                applied += len(records)
+                        elif key not in warm and self.partitions.get(key) is part:
+                            warm.add(key)
+                            log.info("standby table %s[%d] is warm (changelog offset %s)",
+                                     key[0], key[1], stored)
+                if not applied:
+                    await asyncio.sleep(0.05)
+        finally:
+            await reader.stop()
+
+    async def stop(self) -> None:
+        """Stop tailing and close every standby store."""
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._task = None
+        for part in self.partitions.values():
+            part.store.close()
+        self.partitions.clear()
+
+
+__all__ = ["StandbyTables"]
