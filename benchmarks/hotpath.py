@@ -4,8 +4,8 @@ The full benchmark (``python -m benchmarks.run``) is noisy on a shared 2-core ma
 both contenders pay the same for aiokafka and the broker. This feeds the same pre-built
 aiokafka ``ConsumerRecord`` batches (as ``getmany`` returns them) through
 
-- streamflow: ``Worker._process`` of ``benchmarks/apps/streamflow_stateless`` and the output
-  buffer's flush, to a producer that drops the records;
+- streamflow: the worker's ``Dispatcher.process`` of ``benchmarks/apps/streamflow_stateless``
+  and the output buffer's flush, to a producer that drops the records;
 - the ceiling: ``make_stateless()`` of ``benchmarks/contenders/ceiling.py`` with its ``emit``,
 
 and prints the CPU time per event of each, best of ``--repeat`` runs. Under valgrind the
@@ -74,14 +74,15 @@ async def run_streamflow(fetches: list, repeat: int) -> tuple[float, int]:
         worker = Worker(app)
         await worker.start()
         real, tps = worker.consumer, {TP(TOPIC, p) for p in range(h.PARTITIONS)}
-        worker.consumer, worker._ready = _AssignedConsumer(tps), worker._ready | tps  # type: ignore[assignment]
+        worker.consumer = _AssignedConsumer(tps)  # type: ignore[assignment]
+        worker.tasks.ready |= tps
         worker.output.producer = producer = _DropProducer()  # type: ignore[assignment]
         best = float("inf")
         for _ in range(repeat):
             producer.records = 0
             start = time.process_time()
             for fetch in fetches:
-                await worker._process(fetch)
+                await worker.dispatcher.process(fetch)
                 await worker.output.flush()
             best = min(best, time.process_time() - start)
         worker.consumer = real

@@ -29,20 +29,20 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..exceptions import DecodeError, InvalidTimestamp, StreamflowError
 from ..state import StoreCorrupted
-from ..types import OFFSET, PARTITION, TOPIC, TP, Event
+from ..types import OFFSET, PARTITION, TOPIC, Event
 
 if TYPE_CHECKING:
     from .channel import Channel
-    from .output import OutputBuffer
+    from .dead_letters import DeadLetters
     from .runners import AgentRunner
-    from .transport.base import ChangelogReader, RawRecord, Transport
 
 log = logging.getLogger("streamflow.worker")
 
-_Coordinates = tuple[str, int, int]
+Coordinates = tuple[str, int, int]
 
 
-def _coordinates(event: Any) -> _Coordinates:
+def coordinates(event: Any) -> Coordinates:
+    """``(topic, partition, offset)`` of an Event or its tuple."""
     return event[TOPIC], event[PARTITION], event[OFFSET]  # an Event or its tuple
 
 
@@ -57,10 +57,10 @@ def _extra(event: Any) -> dict[str, Any]:
 
 def _unique(events: Iterable[Any]) -> list[Any]:
     """Events in order, each once (``flat_map`` repeats an event per item it made)."""
-    seen: set[_Coordinates] = set()
+    seen: set[Coordinates] = set()
     out = []
     for e in events:
-        c = _coordinates(e)
+        c = coordinates(e)
         if c not in seen:
             seen.add(c)
             out.append(e)
@@ -87,13 +87,13 @@ def locate(ctx: Any, batch: list | None) -> tuple[list[Any], list[list[Any]]] | 
     held = _unique(ctx.held) if ctx.held else []
     if ctx.batch and ctx.chunk:  # in the body of a take() chunk: the chunk failed
         failed = _unique(ctx.chunk)
-        done = {_coordinates(e) for e in failed}
-        return failed, [[e for e in held if _coordinates(e) not in done]]
+        done = {coordinates(e) for e in failed}
+        return failed, [[e for e in held if coordinates(e) not in done]]
     current = ctx.current
     if current is not None and ctx.held is None:  # in the loop body, on ``current``
-        where = _coordinates(current)
+        where = coordinates(current)
         for i, e in enumerate(batch):
-            if _coordinates(e) == where:
+            if coordinates(e) == where:
                 return [e], [batch[i + 1:]]
     if not batch:
         return None
@@ -101,66 +101,6 @@ def locate(ctx: Any, batch: list | None) -> tuple[list[Any], list[list[Any]]] | 
     if len(batch) == 1:
         return [batch[0]], [held]
     return [], [held, *([e] for e in batch)]
-
-
-class DeadLetters:
-    """Sends records, as they came, to the dead-letter topic with headers saying where they
-    came from and why (``streamflow.topic``, ``.partition``, ``.offset``, ``.error``, and
-    ``.agent`` for an agent's failure). They go through the output buffer, so they are
-    acknowledged (exactly-once: committed) before the offsets past them are committed."""
-
-    def __init__(self, topic: str, output: Callable[[], "OutputBuffer"],
-                 partition_count: Callable[[str], int], transport: "Transport") -> None:
-        self.topic = topic
-        self._output = output
-        self._partition_count = partition_count
-        self._transport = transport
-        self._reader: "ChangelogReader | None" = None
-        self.sent = 0
-
-    def send(self, record: "RawRecord", where: Any, error: str, agent: str | None = None) -> int:
-        """Send ``record`` (fetched from ``where``: an event or ``(topic, partition,
-        offset)``); returns the dead-letter partition."""
-        topic, partition, offset = _coordinates(where)
-        headers = [*(record.headers or ()),
-                   ("streamflow.topic", topic.encode()),
-                   ("streamflow.partition", str(partition).encode()),
-                   ("streamflow.offset", str(offset).encode()),
-                   ("streamflow.error", error.encode())]
-        if agent is not None:
-            headers.append(("streamflow.agent", agent.encode()))
-        target = partition % self._partition_count(self.topic)
-        self._output().add_nowait(self.topic, record.key, record.value, target,
-                                  record.timestamp, headers)
-        self.sent += 1
-        return target
-
-    async def fetch(self, events: list[Any]) -> dict[_Coordinates, "RawRecord"]:
-        """The records of decoded ``events`` as they are on their topics: the worker keeps
-        decoded values only, so the bytes are read back (failures only, never per event)."""
-        if self._reader is None:
-            self._reader = self._transport.changelog_reader()
-        by_tp: dict[TP, set[int]] = {}
-        for e in events:
-            by_tp.setdefault(TP(e[TOPIC], e[PARTITION]), set()).add(e[OFFSET])
-        out: dict[_Coordinates, RawRecord] = {}
-        for tp, offsets in by_tp.items():
-            lo, hi = min(offsets), max(offsets) + 1
-            position = lo
-            while position < hi:
-                records = await self._reader.read(tp, position, hi, hi - position)
-                if not records:
-                    break
-                for r in records:
-                    if r.offset in offsets:
-                        out[(tp.topic, tp.partition, r.offset)] = r
-                position = records[-1].offset + 1
-        return out
-
-    async def stop(self) -> None:
-        if self._reader is not None:
-            await self._reader.stop()
-            self._reader = None
 
 
 class KeyFunctionFailed(Exception):
@@ -207,7 +147,7 @@ class AgentFailures:
         one = located[0][0] if located is not None and len(located[0]) == 1 else None
         if policy == "stop" or located is None or channel is None:
             if bad_time is not None and one is not None:
-                error = DecodeError(*_coordinates(one), "timestamp", str(bad_time))
+                error = DecodeError(*coordinates(one), "timestamp", str(bad_time))
                 log.error("%s; stopping (on_decode_error=stop: fix the producer or the "
                           "timestamp= extractor, or set on_decode_error=skip or dead_letter)", error,
                           extra=_extra(one))
@@ -244,7 +184,7 @@ class AgentFailures:
                      exc: BaseException, bad_time: InvalidTimestamp | None,
                      who: str | None = None) -> None:
         if bad_time is not None:
-            reasons = [str(DecodeError(*_coordinates(e), "timestamp", str(bad_time)))
+            reasons = [str(DecodeError(*coordinates(e), "timestamp", str(bad_time)))
                        for e in failed]
         else:
             what = f"{who or 'agent ' + agent} raised {type(exc).__name__}: {_short(exc)}"
@@ -260,7 +200,7 @@ class AgentFailures:
         assert dead_letters is not None  # declared whenever a policy is dead_letter
         records = await dead_letters.fetch(failed)
         for e, reason in zip(failed, reasons):
-            record = records.get(_coordinates(e))
+            record = records.get(coordinates(e))
             if record is None:
                 raise StreamflowError(f"{reason}; could not read {_at(e)} back to send it "
                                       f"to {dead_letters.topic}")
@@ -300,4 +240,4 @@ def _short(exc: BaseException) -> str:
     return text if len(text) < 300 else text[:300] + "..."
 
 
-__all__ = ["AgentFailures", "DeadLetters", "KeyFunctionFailed", "find_cause", "locate"]
+__all__ = ["AgentFailures", "KeyFunctionFailed", "coordinates", "find_cause", "locate"]

@@ -63,6 +63,14 @@ class GlobalFeed:
         self.partition_count, self.decode = partition_count, decode
         self.inputs: list[SharedInput] = []
 
+    def add_global_tables(self, tables: list[Any]) -> None:
+        """Read the topics of ``tables`` (global tables), one input per topic."""
+        by_topic: dict[str, list[Any]] = {}
+        for table in tables:
+            by_topic.setdefault(table.source.name, []).append(table)
+        for topic, fed in sorted(by_topic.items()):
+            self.add_tables(topic, fed)
+
     def add_tables(self, topic: str, tables: list[Any]) -> None:
         n = self.partition_count(topic)
         self.inputs.append(SharedInput(topic, n, self.transport.broadcast_reader(topic, n), tables=tables))

@@ -132,6 +132,10 @@ class InputOrder:
     def queued(self) -> set[TP]:
         return set(self._queues)
 
+    def queued_records(self) -> int:
+        """Records of the tasks' partitions fetched and waiting for their turn."""
+        return sum(len(q) for q in self._queues.values())
+
     # -- input -----------------------------------------------------------------------------
     def add(self, tp: TP, events: list, end: int, stop_at: int | None = None) -> None:
         """Fetched records of ``tp`` (``end``: the offset after the last one fetched;

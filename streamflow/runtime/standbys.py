@@ -74,6 +74,7 @@ class StandbyTables:
                     ends = await reader.end_offsets(tps)  # type: ignore[arg-type]
                     for key, part in parts:
                         tp = part.changelog_tp
+                        assert tp is not None  # standbys are of tables with a changelog
                         stored = part.store.changelog_offset()
                         start = 0 if stored is None else stored + 1
                         if start < ends[tp]:

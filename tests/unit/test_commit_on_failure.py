@@ -78,10 +78,10 @@ async def test_an_agent_error_commits_nothing_of_the_failed_batch(tmp_path: Path
         await a.poll_once(0)            # processed in full, not committed yet
         send_clicks(25, 5)
         await a.poll_once(0)            # the agent fails on click 27
-        assert a._fatal is not None
+        assert a.failure is not None
     finally:
         await a.shutdown()
-    assert "cannot handle click 27" in str(a._fatal)
+    assert "cannot handle click 27" in str(a.failure)
     if guarantee == "exactly_once":
         assert sorted(o["id"] for o in committed_outputs()) == list(range(20))
         assert committed_table() == truth(20)
@@ -144,7 +144,7 @@ async def test_a_decode_error_keeps_nothing_half_done(tmp_path: Path, guarantee:
         broker_for("memory://").append("clicks", USERS_PARTITION, [(b"u0", b"{not json", 1, ())], 1)
         for _ in range(3):
             await a.poll_once(0)
-        assert a._fatal is not None
+        assert a.failure is not None
     finally:
         await a.shutdown()
     group = broker_for("memory://").groups["eos"]

@@ -61,7 +61,7 @@ async def test_a_full_disk_stops_in_one_line_without_committing_past_unwritten_s
                                  what="a first commit")
                 for i in range(100, 200):
                     await src.send(key=f"k{i}", value=f"k{i}", partition=i % 2)
-                await wait_until(lambda: worker._fatal is not None, what="the worker to stop")
+                await wait_until(lambda: worker.failure is not None, what="the worker to stop")
         except streamflow.StreamflowError as exc:
             error = exc
     assert error is not None and str(error).startswith(

@@ -16,7 +16,7 @@ import streamflow
 from streamflow.exceptions import ConfigError, ProducerFenced
 from streamflow.runtime.transport.base import TopicSpec, TransactionAborted
 from streamflow.runtime.transport.memory import MemoryTransport, broker_for
-from streamflow.runtime.worker import Worker
+from streamflow.runtime.worker import Worker, worker_id
 from streamflow.testing import TestDriver
 from streamflow.partitioner import partition_for
 from streamflow.types import TP
@@ -190,7 +190,7 @@ async def test_a_new_owner_waits_for_the_transaction_a_stalled_owner_sent_its_of
         async def stall() -> None:
             stalled.set()
             await resume.wait()
-        a._producer.before_end = stall
+        a.producer.before_end = stall
         commit = asyncio.create_task(a.commit())
         await asyncio.wait_for(stalled.wait(), 5)  # the offsets are with the group now
         broker_for("memory://").groups["eos"].evict(a.consumer)  # its session times out
@@ -199,7 +199,7 @@ async def test_a_new_owner_waits_for_the_transaction_a_stalled_owner_sent_its_of
             for _ in range(5):
                 await b.poll_once(0)
         held = TP("clicks", partition_for(b"u0", PARTITIONS))  # every user's clicks are there
-        assert b.events_processed == 0 and held not in b._ready, \
+        assert b.events_processed == 0 and held not in b.ready_partitions, \
             "b started before a's transaction ended"  # (the other partition is not held)
         assert "held by a transaction still open" in caplog.text
         resume.set()
@@ -295,8 +295,7 @@ async def test_a_worker_restarted_without_its_data_dir_still_fences_its_predeces
 
 def test_the_worker_id_is_the_setting_or_the_host_and_the_data_dir(tmp_path: Path) -> None:
     def txn_id(data_dir: Path, **settings: str) -> str:
-        worker = Worker(streamflow.App("eos", data_dir=str(data_dir), **settings))
-        return f"eos-{worker._worker_id()}"
+        return f"eos-{worker_id(streamflow.App('eos', data_dir=str(data_dir), **settings).settings)}"
     assert txn_id(tmp_path / "a") == txn_id(tmp_path / "a")
     assert txn_id(tmp_path / "a") != txn_id(tmp_path / "b")
     assert txn_id(tmp_path / "a", worker_id="w-1") == txn_id(tmp_path / "b", worker_id="w-1") == "eos-w-1"

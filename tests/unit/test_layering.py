@@ -86,6 +86,6 @@ def test_the_checker_sees_relative_and_absolute_imports() -> None:
     tables = imported_modules(PACKAGE / "tables.py")
     assert ("serialization",) in tables and ("context",) in tables
     assert ("state", "store") in imported_modules(PACKAGE / "state" / "transaction.py")
-    worker = imported_modules(PACKAGE / "runtime" / "worker.py")
-    assert ("streams",) in worker and layer_of(("streams",)) == "dsl"
+    committer = imported_modules(PACKAGE / "runtime" / "committer.py")
+    assert ("streams",) in committer and layer_of(("streams",)) == "dsl"
     assert LAYERS[layer_of(("runtime", "worker"))] > LAYERS[layer_of(("tables",))]

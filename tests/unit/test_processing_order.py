@@ -174,14 +174,14 @@ async def test_an_aborted_transaction_drops_what_was_queued_and_processes_it_onc
             broker.append(topic, partition_for(raw, 2), [(raw, orjson.dumps(value), ts, ())], ts)
         for _ in range(4):       # one record fetched per poll: some processed, some queued
             await worker.poll_once(0)
-        assert worker._order.queued() and any(len(q) for q in worker._order._queues.values())
-        real_commit = type(worker._producer).commit_transaction
+        assert worker.dispatcher.queued > 0
+        real_commit = type(worker.producer).commit_transaction
 
         async def fail_once(self, offsets, group):
-            monkeypatch.setattr(type(worker._producer), "commit_transaction", real_commit)
+            monkeypatch.setattr(type(worker.producer), "commit_transaction", real_commit)
             await self.abort_transaction()
             raise TransactionAborted("request timed out")
-        monkeypatch.setattr(type(worker._producer), "commit_transaction", fail_once)
+        monkeypatch.setattr(type(worker.producer), "commit_transaction", fail_once)
         await worker.commit()
         assert worker.aborted_transactions == 1
         for _ in range(30):

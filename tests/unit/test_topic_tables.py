@@ -187,13 +187,13 @@ async def test_with_exactly_once_an_aborted_commit_applies_its_records_again(tmp
         await drain(worker)
         append(app, ops[20:])
         await drain(worker, commit=False)
-        real_commit = type(worker._producer).commit_transaction
+        real_commit = type(worker.producer).commit_transaction
 
         async def fail_once(self, offsets, group):
-            monkeypatch.setattr(type(worker._producer), "commit_transaction", real_commit)
+            monkeypatch.setattr(type(worker.producer), "commit_transaction", real_commit)
             await self.abort_transaction()
             raise TransactionAborted("request timed out")
-        monkeypatch.setattr(type(worker._producer), "commit_transaction", fail_once)
+        monkeypatch.setattr(type(worker.producer), "commit_transaction", fail_once)
         await worker.commit()
         assert worker.aborted_transactions == 1
         assert app.tables["customers"].as_dict() == latest(ops[:20])   # rolled back
