@@ -3,6 +3,10 @@
 The worker ``deliver``s a batch and gets a future that completes when the agent asks for the
 batch after it, i.e. when every event of the batch went through the agent's loop body. One
 future per batch, not per event.
+
+A channel is the :class:`streamflow.streams.BatchSource` of one stretch of an agent (its own
+input, or what a ``group_by`` reads back); what the agent declares on it (``group_by``,
+``merge``) is answered by the worker's wiring (``runtime.wiring``), from the topology.
 """
 from __future__ import annotations
 
@@ -19,19 +23,20 @@ Repartitioner = Callable[..., "Channel"]
 
 
 class Channel:
+    """Batches for one agent task, and the futures that say they were processed."""
+
     def __init__(self, ctx: ProcessingContext, repartitioner: Repartitioner | None = None) -> None:
         self.ctx = ctx
         self._repartitioner = repartitioner
         self._subscriber: Callable[[Any, "Channel"], None] | None = None
-        self.join_checker: Callable[[Any], None] | None = None
         self._queue: deque[tuple[list[Event], asyncio.Future]] = deque()
         self._waiter: asyncio.Future | None = None
         self._current: asyncio.Future | None = None
         self.handed: list[Event] | None = None  # the batch being processed, as delivered
         self.reader: asyncio.Task | None = None  # the task that asked for it
-        self.waiting = False  # True while the agent is blocked on an empty channel
 
     def deliver(self, batch: list[Event]) -> asyncio.Future:
+        """Queue ``batch``; the future completes once the agent asked for the next one."""
         done = asyncio.get_running_loop().create_future()
         self._queue.append((batch, done))
         if self._waiter is not None and not self._waiter.done():
@@ -46,13 +51,13 @@ class Channel:
         self.handed = None
 
     async def next_batch(self, timeout: float | None = None) -> list[Event] | None:
+        """The next batch, marking the one before processed (None after ``timeout`` s)."""
         before_next = self.ctx.before_next
         if before_next is not None:
             before_next()
         self._finish_current()
         while not self._queue:
             self._waiter = asyncio.get_running_loop().create_future()
-            self.waiting = True
             try:
                 if timeout is None:
                     await self._waiter
@@ -62,7 +67,6 @@ class Channel:
                     except asyncio.TimeoutError:
                         return None
             finally:
-                self.waiting = False
                 self._waiter = None
         batch, self._current = self._queue.popleft()
         self.handed, self.reader = batch, asyncio.current_task()
@@ -92,18 +96,18 @@ class Channel:
     def repartition(self, upstream: Any, key_fn: Callable[[Any], Any] | None, name: str,
                     partitions: int | None, value_type: Any, *, key_type: Any = None,
                     topic: Any = None) -> "Channel":
+        """``group_by``/``through`` of this channel's stream (see ``streams.BatchSource``)."""
         if self._repartitioner is None:
             raise RuntimeError("this stream cannot be re-keyed")
         return self._repartitioner(upstream, key_fn, name, partitions, value_type,
                                    key_type=key_type, topic=topic)
 
     def subscribe(self, topic: Any) -> None:
+        """``merge(topic)`` on this channel's stream."""
         if self._subscriber is None:
             raise RuntimeError("this stream cannot merge topics")
         self._subscriber(topic, self)
 
     def check_join(self, table: Any, kind: str = "inner", key: Any = None) -> None:
-        """``stream.join(table, kind=, key=)`` was called on this channel's stream: the worker
-        checks co-partitioning (``kind`` and ``key`` are for the topology's discovery)."""
-        if self.join_checker is not None:
-            self.join_checker(table)
+        """``stream.join(table, kind=, key=)`` was called on this channel's stream: nothing to
+        do, the worker checked co-partitioning from the topology before starting the agent."""

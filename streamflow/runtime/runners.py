@@ -138,11 +138,6 @@ class AgentRunner:
             ctx.before_next = None
             output.remove_stage(stage.drain)
 
-    @property
-    def ready(self) -> bool:
-        """Parked on its input (so every group_by of it is known), or finished."""
-        return self.task is None or self.task.done() or self.channels[-1].waiting
-
     async def stop(self) -> None:
         for task in [self.task, *self.helpers]:
             if task is not None and not task.done():

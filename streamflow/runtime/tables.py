@@ -23,7 +23,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Awaitable, Callable
 
-from ..exceptions import CopartitioningError, StreamflowError
+from ..exceptions import StreamflowError
 from ..state import MemoryStore, PartitionTransaction, StoreCorrupted, StoreResources, open_rocksdb_store
 from ..tables import GlobalTable, Table
 from ..types import OFFSET, PARTITION, RAW_KEY, TOPIC, TP, VALUE
@@ -285,21 +285,6 @@ class TableManager:
                 part.source_offset = None
 
 
-def check_copartitioning(tables: list[Table], counts: dict[str, int]) -> None:
-    """Every table must share its partition count with a source topic that updates it
-    (``counts``: the partition count of every topic the agents consume)."""
-    for table in tables:
-        n = table.partitions
-        if counts and n not in counts.values():
-            listing = ", ".join(f"{t} ({c})" for t, c in sorted(counts.items()))
-            raise CopartitioningError(
-                f"table {table.name} has {n} partitions but no topic the agents consume has "
-                f"{n} (they have: {listing}). A table is updated from the partition of the "
-                f"event being processed, so it must be co-partitioned with its stream: "
-                f"declare the table with the stream's partition count, or re-key the stream "
-                f"with stream.group_by(key_fn, name=..., partitions={n})")
-
-
 def _changelog(table: Table, partition: int) -> dict[str, object] | None:
     """Log ``extra`` fields naming a table partition's changelog partition."""
     if table.changelog is None:
@@ -307,4 +292,4 @@ def _changelog(table: Table, partition: int) -> dict[str, object] | None:
     return {"topic": table.changelog.name, "partition": partition}
 
 
-__all__ = ["TableManager", "TablePartition", "check_copartitioning"]
+__all__ = ["TableManager", "TablePartition"]

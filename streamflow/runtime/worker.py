@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..context import WorkerOfTask
+from ..topology import build_topology_async
 from ..types import TP
 from .clock import WallClock
 from .commits import AtLeastOnceCommit, CommitParticipant, ExactlyOnceCommit, Offsets
@@ -53,7 +54,7 @@ from .run_state import RunState
 from .runners import TaskRunner, TimerRunner
 from .standbys import StandbyTables
 from .store_failures import StoreRepair, disk_full
-from .tables import TableManager, check_copartitioning
+from .tables import TableManager
 from .tasks import TaskManager
 from .transport import transport_for
 from .wiring import Wiring
@@ -114,7 +115,7 @@ class Worker:
         self.failures = AgentFailures(settings, lambda: self.dead_letters, run.failed,
                                       run.stop_with, self.store_repair.found)
         self.wiring = Wiring(app, settings, transport, lambda: self.output, self.failures,
-                             run.failed, lambda: self.consumer is not None)
+                             run.failed)
         self.decoder = Decoder(app.topics, settings.on_decode_error, lambda: self.dead_letters)
         self.tasks = TaskManager(consumer=lambda: self.consumer, task_of=self._task_of,
                                  tables=self.tables, restorer=self.restorer, standbys=self.standbys,
@@ -173,6 +174,11 @@ class Worker:
             self.dead_letters = DeadLetters(name, lambda: self.output, self.partition_count,
                                             self.transport)
         await self.transport.start()
+        # The declared topics first: what an agent's top reads (a table's partition count)
+        # is known to the discovery. Then what the app is made of, discovered once: the
+        # worker runs this topology, whose internal topics (repartition) are created next.
+        await wiring.ensure_topics()
+        wiring.plan(await build_topology_async(app))
         await wiring.ensure_topics()
         for check in app._start_checks:
             check(self)
@@ -186,9 +192,10 @@ class Worker:
                   self._task_of, self.dispatcher.rewind)
         self.committer.path = (ExactlyOnceCommit(*common, self._producer) if self.exactly_once
                                else AtLeastOnceCommit(*common))
-        await wiring.start_agents()
+        wiring.check_joins()
+        wiring.check_tables(self.tables.tables)
+        wiring.start_agents()
         sources = wiring.sources
-        check_copartitioning(self.tables.tables, {t: self.partition_count(t) for t in sources})
         self.participants.append(self.tables)
         await self.global_tables.start()
         feed = GlobalFeed(self.transport, self.global_tables, self.tables, self.partition_count,

@@ -133,7 +133,7 @@ class _Builder:
         return Topology(self.app.id, tuple(sorted(self.topics.values(), key=lambda t: t.name)),
                         tuple(sorted(self.stores.values(), key=lambda s: s.name)),
                         tuple(self.processors.values()), edges, subtopologies, groups,
-                        tuple(self.notes))
+                        tuple(self.notes), tuple(self.found.values()))
 
     # -- nodes -----------------------------------------------------------------------------------
     def _declared_topics(self) -> None:

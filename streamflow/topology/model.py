@@ -12,7 +12,10 @@ Nothing here runs anything or knows a broker: builders make these values, render
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from .discovery import AgentDiscovery
 
 TOPIC, PROCESSOR, STORE = "topic", "processor", "store"
 READ_IN_FULL = "read in full"  # the role of an edge from a topic every worker reads whole
@@ -181,6 +184,11 @@ class Topology:
     subtopologies: tuple[SubTopology, ...]
     task_groups: tuple[TaskGroup, ...]
     notes: tuple[str, ...] = ()  # what could not be known (an agent that raised before iterating)
+    #: What running each agent up to its first wait for input showed (agents declared by a
+    #: join or a table have none): the stretches of the agent between topics, with the topics
+    #: each reads, its ``group_by``/``through`` topics (types included) and its stream-table
+    #: joins. The edges above are made from these; the runtime wires agents' channels from them.
+    agents: tuple["AgentDiscovery", ...] = ()
 
     # -- lookups -------------------------------------------------------------------------------
     def topic(self, name: str) -> TopicNode:
@@ -191,6 +199,10 @@ class Topology:
 
     def processor(self, name: str) -> ProcessorNode:
         return _find(self.processors, name, "processor")
+
+    def agent(self, name: str) -> "AgentDiscovery | None":
+        """What the discovery found of agent ``name`` (None: declared by a join or a table)."""
+        return next((a for a in self.agents if a.agent == name), None)
 
     def edges_from(self, ref: Ref) -> Iterator[Edge]:
         return (e for e in self.edges if e.source == ref)
