@@ -12,12 +12,15 @@ class WallClock:
     """Real time. ``sleep`` is asyncio's."""
 
     def now(self) -> float:
+        """Seconds since the epoch."""
         return time.time()
 
     def now_ms(self) -> int:
+        """Milliseconds since the epoch."""
         return int(time.time() * 1000)
 
     async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of real time."""
         await asyncio.sleep(seconds)
 
 
@@ -36,21 +39,27 @@ class VirtualClock:
         self._seq = itertools.count()
 
     def now(self) -> float:
+        """Virtual seconds since the epoch."""
         return self._now
 
     def now_ms(self) -> int:
+        """Virtual milliseconds since the epoch."""
         return int(round(self._now * 1000))
 
     async def sleep(self, seconds: float) -> None:
+        """Park until virtual time reaches now + ``seconds``."""
         fut = asyncio.get_running_loop().create_future()
         heapq.heappush(self._sleepers, (self._now + max(0.0, seconds), next(self._seq), fut))
         await fut
 
     @property
     def sleepers(self) -> int:
+        """Tasks parked in :meth:`sleep`."""
         return sum(1 for _, _, f in self._sleepers if not f.done())
 
     async def advance(self, seconds: float, on_wake: Callable[[], Awaitable[None]]) -> None:
+        """Move time ``seconds`` forward, waking sleepers deadline by deadline (``on_wake``
+        after each)."""
         if seconds < 0:
             raise ValueError("time only moves forward")
         target = self._now + seconds

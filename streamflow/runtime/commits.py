@@ -85,10 +85,13 @@ class Offsets:
         self._began: dict[TP, int] = {}
 
     def fetched(self, tp: TP, first_offset: int) -> None:
+        """Records of ``tp`` from ``first_offset`` were fetched (where a rewind goes back to
+        before the first commit)."""
         if tp not in self.committed and tp not in self._began:
             self._began[tp] = first_offset
 
     def processed(self, positions: dict[TP, int]) -> None:
+        """Every record before these positions (next offset per partition) was processed."""
         self.positions.update(positions)
 
     def to_commit(self, assigned: set[TP]) -> dict[TP, int]:
@@ -98,6 +101,7 @@ class Offsets:
                 if tp in assigned and committed.get(tp) != pos}
 
     def mark_committed(self, offsets: dict[TP, int]) -> None:
+        """``offsets`` were committed."""
         self.committed.update(offsets)
 
     def rewind_point(self, tp: TP) -> int | None:
@@ -110,6 +114,7 @@ class Offsets:
         return position
 
     def forget(self, tps: Iterable[TP]) -> None:
+        """``tps`` left this worker (revoked)."""
         for tp in tps:
             self.positions.pop(tp, None)
             self.committed.pop(tp, None)
@@ -260,6 +265,8 @@ class ExactlyOnceCommit(AtLeastOnceCommit):
         self.transactional = True
 
     async def commit(self, final: bool = False) -> None:
+        """Changelog records, then the open transaction with the input offsets in it
+        committed, then the stores; an abort rolls everything back to the last commit."""
         for participant in self.participants:
             await participant.prepare_commit(self.output)
         producer = self.producer
@@ -307,6 +314,7 @@ class ExactlyOnceCommit(AtLeastOnceCommit):
                     "partitions processes them again from their last commit", reason)
 
     async def abort(self) -> None:
+        """Abort the open transaction (nothing sent since the last commit becomes visible)."""
         self.output.discard()
         await self.producer.abort_transaction()
 

@@ -82,6 +82,7 @@ class DeadLetters:
         return out
 
     async def stop(self) -> None:
+        """Close the reader used to read failed records back."""
         if self._reader is not None:
             await self._reader.stop()
             self._reader = None

@@ -210,6 +210,7 @@ class Dispatcher:
         return 0 if self.order is None else self.order.queued_records()
 
     async def stop(self) -> None:
+        """Stop reading the shared inputs."""
         if self.feed is not None:
             await self.feed.stop()
 

@@ -72,19 +72,23 @@ class GlobalFeed:
             self.add_tables(topic, fed)
 
     def add_tables(self, topic: str, tables: list[Any]) -> None:
+        """Read ``topic`` (all its partitions) into ``tables``, global tables fed by it."""
         n = self.partition_count(topic)
         self.inputs.append(SharedInput(topic, n, self.transport.broadcast_reader(topic, n), tables=tables))
 
     def add_join(self, spec: Any, channel: Any) -> None:
+        """Read a foreign-key join's right side and hand its records to ``channel``."""
         topic = spec.topic.name
         n = self.partition_count(topic)
         self.inputs.append(SharedInput(topic, n, self.transport.broadcast_reader(topic, n),
                                        join=spec, channel=channel))
 
     def names(self) -> list[Hashable]:
+        """The queue name of every partition of every input, in rank order."""
         return [(i, p) for i, inp in enumerate(self.inputs) for p in range(inp.partitions)]
 
     async def start(self) -> None:
+        """Start the readers; global tables' from the offsets their stores hold."""
         for inp in self.inputs:
             await inp.reader.start()
             if inp.tables:
@@ -92,6 +96,7 @@ class GlobalFeed:
                     inp.reader.seek(p, self.global_tables.position(inp.tables[0], p))
 
     async def stop(self) -> None:
+        """Stop the readers."""
         for inp in self.inputs:
             await inp.reader.stop()
 
@@ -126,14 +131,17 @@ class GlobalFeed:
         return fetched, failure
 
     def lag(self, name: Hashable) -> int | None:
+        """Records of the input partition ``name`` not fetched yet (None: unknown)."""
         i, p = name  # type: ignore[misc]
         return self.inputs[i].reader.lag(p)
 
     def pause(self, name: Hashable) -> None:
+        """Stop fetching the input partition ``name`` (its queue is full)."""
         i, p = name  # type: ignore[misc]
         self.inputs[i].reader.pause(p)
 
     def resume(self, name: Hashable) -> None:
+        """Fetch the input partition ``name`` again."""
         i, p = name  # type: ignore[misc]
         self.inputs[i].reader.resume(p)
 

@@ -91,6 +91,7 @@ class InputOrder:
 
     @property
     def active(self) -> bool:
+        """Whether anything goes through the order (queued partitions or shared inputs)."""
         return bool(self._queues) or self.shared is not None
 
     def ready(self, tps: set[TP]) -> None:
@@ -130,6 +131,7 @@ class InputOrder:
         return (n, -1) if n in self._fused else (n, tp.partition)
 
     def queued(self) -> set[TP]:
+        """The partitions whose records are queued."""
         return set(self._queues)
 
     def queued_records(self) -> int:
@@ -149,6 +151,7 @@ class InputOrder:
             self._skipped[tp] = end
 
     def add_shared(self, name: Hashable, events: list, end: int, stop_at: int | None = None) -> None:
+        """Fetched records of a shared input partition (see :meth:`add`)."""
         queue = self._shared[name]
         if queue.stopped is not None:
             return
@@ -177,6 +180,7 @@ class InputOrder:
         return out
 
     def to_resume(self) -> list[Hashable]:
+        """Paused partitions whose queue went below ``limit``: fetch them again."""
         queues = {**self._queues, **self._shared}
         out = [name for name in self._paused if len(queues[name]) < self.limit]
         self._paused.difference_update(out)

@@ -18,6 +18,9 @@ from .transport.base import OutRecord, Producer
 
 
 class OutputBuffer:
+    """Records to send, per topic partition, until they are flushed to the producer (see
+    the module docstring)."""
+
     def __init__(self, producer: Producer, partition_count: Callable[[str], int],
                  flush_at: int = 10_000) -> None:
         self.producer = producer
@@ -39,10 +42,12 @@ class OutputBuffer:
         self._stages.append(drain)
 
     def remove_stage(self, drain: Callable[[], None]) -> None:
+        """Unregister a sink stage (its agent ended)."""
         if drain in self._stages:
             self._stages.remove(drain)
 
     def drain_stages(self) -> None:
+        """Route what every sink stage holds into the buffer."""
         self.staged = False
         for drain in self._stages:
             drain()
@@ -74,6 +79,8 @@ class OutputBuffer:
 
     def add_nowait(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None,
                    timestamp: int | None, headers: Sequence[tuple[str, bytes]] | None) -> int:
+        """Buffer one record (``partition`` None: Kafka's partition for ``key``, round
+        robin without one); returns the partition."""
         if self.staged:
             self.drain_stages()
         if partition is None:
@@ -109,12 +116,14 @@ class OutputBuffer:
 
     async def add(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None,
                   timestamp: int | None, headers: Sequence[tuple[str, bytes]] | None) -> None:
+        """``add_nowait``, then flush once ``flush_at`` records are buffered."""
         self.add_nowait(topic, key, value, partition, timestamp, headers)
         if self._count >= self.flush_at:
             await self.flush()
 
     @property
     def pending(self) -> int:
+        """Records buffered and not flushed yet."""
         return self._count
 
     async def flush(self) -> None:

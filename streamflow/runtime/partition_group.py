@@ -115,6 +115,7 @@ class PartitionQueue:
         return self.caught_up_at + idle_ms
 
     def head_key(self) -> Limit:
+        """The merge key of the next record (its partition time, then rank)."""
         return (self.keys[self.head], self.rank) if self.head < len(self.items) else None
 
     def next_offset(self) -> int | None:
@@ -132,6 +133,7 @@ class PartitionQueue:
         return bisect_left(self.keys, key, self.head)
 
     def advance(self, to: int) -> None:
+        """Take the records before index ``to`` off the queue."""
         self.head = to
         if to >= 4096 and to * 2 >= len(self.items):  # drop what was taken, now and then
             del self.items[:to]
@@ -153,9 +155,11 @@ class PartitionGroup:
         self.advanced: list[PartitionQueue] = []  # the queues the last take() took from
 
     def add_queue(self, queue: PartitionQueue) -> None:
+        """Merge ``queue``'s partition into this task."""
         self.queues = sorted([*self.queues, queue], key=lambda q: q.rank)
 
     def remove(self, name: Hashable) -> None:
+        """Stop merging partition ``name`` (revoked, or read again from elsewhere)."""
         self.queues = [q for q in self.queues if q.name != name]
 
     def __len__(self) -> int:

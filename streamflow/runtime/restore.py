@@ -58,6 +58,7 @@ class SharedReader:
         return self._reader
 
     async def stop(self) -> None:
+        """Close the reader, if one was made."""
         if self._reader is not None:
             await self._reader.stop()
             self._reader = None

@@ -42,9 +42,11 @@ class AgentRunner:
 
     @property
     def name(self) -> str:
+        """The agent's name."""
         return self.spec.name
 
     def start(self) -> None:
+        """Start the agent's task (its function runs up to its first wait for input)."""
         self.task = asyncio.create_task(self._run(), name=f"agent:{self.name}")
 
     async def _run(self) -> None:
@@ -139,6 +141,7 @@ class AgentRunner:
             output.remove_stage(stage.drain)
 
     async def stop(self) -> None:
+        """Cancel the agent's task and its group_by forwarders."""
         for task in [self.task, *self.helpers]:
             if task is not None and not task.done():
                 task.cancel()
@@ -149,11 +152,15 @@ class AgentRunner:
 
 
 class TimerRunner:
+    """Runs one ``@app.timer`` function every ``interval`` of the worker's clock; a
+    failure stops the worker."""
+
     def __init__(self, spec: TimerSpec, clock: "WallClock", on_failure: FailureHandler) -> None:
         self.spec, self.clock, self._on_failure = spec, clock, on_failure
         self.task: asyncio.Task | None = None
 
     def start(self) -> None:
+        """Start the timer's task."""
         self.task = asyncio.create_task(self._run(), name=f"timer:{self.spec.name}")
 
     async def _run(self) -> None:
@@ -169,6 +176,7 @@ class TimerRunner:
             self._on_failure(f"timer {self.spec.name}", exc, None)
 
     async def stop(self) -> None:
+        """Cancel the timer's task."""
         if self.task is not None and not self.task.done():
             self.task.cancel()
             try:
@@ -178,11 +186,14 @@ class TimerRunner:
 
 
 class TaskRunner(TimerRunner):
+    """Runs one ``@app.task`` function once at start; a failure stops the worker."""
+
     def __init__(self, spec: TaskSpec, on_failure: FailureHandler) -> None:  # noqa: D107
         self.spec_task, self._on_failure = spec, on_failure
         self.task = None
 
     def start(self) -> None:
+        """Start the task."""
         self.task = asyncio.create_task(self._run_once(), name=f"task:{self.spec_task.name}")
 
     async def _run_once(self) -> None:

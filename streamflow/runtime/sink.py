@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 
 class SinkStage:
+    """What one async-generator agent yielded, encoded and staged per sink until
+    :meth:`drain` (see the module docstring)."""
+
     def __init__(self, output: "OutputBuffer", sinks: Sequence["Topic"],
                  sources: Sequence["Topic"]) -> None:
         self.output = output
@@ -59,6 +62,7 @@ class SinkStage:
 
     @property
     def pending(self) -> int:
+        """Records staged for the sink that holds the most."""
         return max(len(t[6]) for t in self.targets)
 
     def drain(self) -> None:

@@ -123,6 +123,7 @@ class TableManager:
 
     # -- stores ---------------------------------------------------------------------------------
     def store_path(self, table: Table, partition: int) -> Path:
+        """Where ``table``'s ``partition`` lives on disk (RocksDB stores)."""
         return self.root / table.name / str(partition)
 
     def open(self, table: Table, partition: int) -> TablePartition:

@@ -120,6 +120,7 @@ class TaskManager:
             log.info("partitions revoked: %s", fmt_tps(tps))
 
     def on_standby(self, tasks: set[Task]) -> None:
+        """The standby tasks the group gave this worker (restored on the next poll)."""
         self.standby = tasks
 
     def holdings(self) -> tuple[set[Task], set[Task]]:

@@ -51,16 +51,23 @@ class TransactionAborted(Exception):
 
 
 class Consumer(Protocol):
-    async def start(self) -> None: ...
+    """A group consumer of the app's source topics (the worker's only one); rebalance
+    callbacks tell the worker what it was given and what it lost."""
 
-    async def stop(self) -> None: ...
+    async def start(self) -> None:
+        """Join the group and start fetching."""
 
-    async def getmany(self, timeout: float, max_records: int) -> dict[TP, list[RawRecord]]: ...
+    async def stop(self) -> None:
+        """Leave the group (its partitions move to the other members at once)."""
+
+    async def getmany(self, timeout: float, max_records: int) -> dict[TP, list[RawRecord]]:
+        """What was fetched, per partition, waiting up to ``timeout`` s for something."""
 
     async def commit(self, offsets: dict[TP, int]) -> None:
         """Commit ``offsets``: the next offset to read per partition."""
 
-    async def committed(self, tp: TP) -> int | None: ...
+    async def committed(self, tp: TP) -> int | None:
+        """The group's committed offset of ``tp`` (None: none)."""
 
     async def lease(self) -> float | None:
         """Until when (``time.monotonic()``) this worker certainly still owns its assignment:
@@ -73,13 +80,17 @@ class Consumer(Protocol):
         previous owner's, exactly-once): their state and positions are not final until it
         commits or aborts. None: the group coordinator cannot tell now; ask again."""
 
-    def assignment(self) -> set[TP]: ...
+    def assignment(self) -> set[TP]:
+        """The partitions assigned to this worker now."""
 
-    def pause(self, tps: set[TP]) -> None: ...
+    def pause(self, tps: set[TP]) -> None:
+        """Stop returning (and fetching) records of ``tps``."""
 
-    def resume(self, tps: set[TP]) -> None: ...
+    def resume(self, tps: set[TP]) -> None:
+        """Return records of ``tps`` again."""
 
-    def seek(self, tp: TP, offset: int) -> None: ...
+    def seek(self, tp: TP, offset: int) -> None:
+        """Fetch ``tp`` from ``offset`` next."""
 
     def lag(self, tp: TP) -> int | None:
         """Records of ``tp`` on the broker (committed ones, for a ``read_committed`` reader)
@@ -92,9 +103,14 @@ class Consumer(Protocol):
 
 
 class Producer(Protocol):
-    async def start(self) -> None: ...
+    """Sends encoded records a partition at a time; with a transactional id, in Kafka
+    transactions (exactly-once)."""
 
-    async def stop(self) -> None: ...
+    async def start(self) -> None:
+        """Connect (and, transactional, fence any older producer with the same id)."""
+
+    async def stop(self) -> None:
+        """Flush and disconnect."""
 
     async def send_batch(self, topic: str, partition: int,
                          records: list[OutRecord]) -> list[Awaitable[int]]:
@@ -118,27 +134,33 @@ class Producer(Protocol):
 class ChangelogReader(Protocol):
     """Reads a partition from an offset to its end, without a consumer group (recovery)."""
 
-    async def end_offsets(self, tps: list[TP]) -> dict[TP, int]: ...
+    async def end_offsets(self, tps: list[TP]) -> dict[TP, int]:
+        """The offset after the last record of each of ``tps``."""
 
-    async def read(self, tp: TP, start: int, end: int, max_records: int) -> list[RawRecord]: ...
+    async def read(self, tp: TP, start: int, end: int, max_records: int) -> list[RawRecord]:
+        """Up to ``max_records`` records of ``tp`` from ``start``, before ``end``."""
 
     def read_many(self, ranges: dict[TP, tuple[int, int]],
                   max_records: int) -> AsyncIterator[tuple[TP, list[RawRecord]]]:
         """``(tp, records)`` chunks of several partitions read together, each from its start
         to its end offset (restoring many table partitions at once)."""
 
-    async def stop(self) -> None: ...
+    async def stop(self) -> None:
+        """Disconnect."""
 
 
 class BroadcastReader(Protocol):
     """Every partition of one topic, read by every worker (no group): a global table's topic
     or the right side of a foreign-key join. ``poll`` never waits."""
 
-    async def start(self) -> None: ...
+    async def start(self) -> None:
+        """Connect; reading starts at the offsets given by :meth:`seek`."""
 
-    async def poll(self, max_records: int) -> list[RawRecord]: ...
+    async def poll(self, max_records: int) -> list[RawRecord]:
+        """What was fetched since the last poll (never waits)."""
 
-    def seek(self, partition: int, offset: int) -> None: ...
+    def seek(self, partition: int, offset: int) -> None:
+        """Read ``partition`` from ``offset`` next."""
 
     def lag(self, partition: int) -> int | None:
         """As :meth:`Consumer.lag`, for one partition of the topic."""
@@ -146,9 +168,11 @@ class BroadcastReader(Protocol):
     def pause(self, partition: int) -> None:
         """Stop returning (and fetching) records of ``partition`` until :meth:`resume`."""
 
-    def resume(self, partition: int) -> None: ...
+    def resume(self, partition: int) -> None:
+        """Fetch ``partition`` again."""
 
-    async def stop(self) -> None: ...
+    async def stop(self) -> None:
+        """Disconnect."""
 
 
 class GroupNotEmpty(Exception):
@@ -164,11 +188,14 @@ class Admin(Protocol):
     """What the operations commands need of a broker besides producing (``streamflow topics``,
     ``reset``, ``dead-letters``). No consumer group is joined by any of these."""
 
-    async def start(self) -> None: ...
+    async def start(self) -> None:
+        """Connect."""
 
-    async def stop(self) -> None: ...
+    async def stop(self) -> None:
+        """Disconnect."""
 
-    async def list_topics(self) -> list[str]: ...
+    async def list_topics(self) -> list[str]:
+        """Every topic on the broker."""
 
     async def offsets(self, tps: list[TP], which: str) -> dict[TP, int]:
         """``which`` is ``earliest`` (first offset still on the log) or ``latest`` (the end)."""
@@ -189,9 +216,13 @@ class Admin(Protocol):
 
 
 class Transport(Protocol):
-    async def start(self) -> None: ...
+    """A broker as the worker sees it: ``memory://`` (in this process) or ``kafka://``."""
 
-    async def stop(self) -> None: ...
+    async def start(self) -> None:
+        """Connect (checks the broker is there)."""
+
+    async def stop(self) -> None:
+        """Disconnect."""
 
     async def ensure_topics(self, specs: list[TopicSpec]) -> None:
         """Create the topics that do not exist yet."""
@@ -208,13 +239,16 @@ class Transport(Protocol):
     def producer(self, transactional_id: str | None = None) -> Producer:
         """A producer; with ``transactional_id``, a transactional one (exactly-once)."""
 
-    def changelog_reader(self) -> ChangelogReader: ...
+    def changelog_reader(self) -> ChangelogReader:
+        """A group-less reader of partitions from an offset to their end."""
 
-    def broadcast_reader(self, topic: str, partitions: int) -> BroadcastReader: ...
+    def broadcast_reader(self, topic: str, partitions: int) -> BroadcastReader:
+        """A group-less reader of every partition of ``topic``."""
 
     def admin(self) -> Admin:
         """Operations from outside the app's group (see :class:`Admin`)."""
 
-    def describe(self) -> str: ...
+    def describe(self) -> str:
+        """Where it connects, for log lines."""
 
     extra: dict[str, Any]

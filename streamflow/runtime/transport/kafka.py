@@ -63,6 +63,9 @@ class _Listener(ConsumerRebalanceListener):
 
 
 class KafkaConsumer:
+    """The worker's group consumer on Kafka (aiokafka), with the sticky assignor, the
+    group lease (at-least-once) and stable-offset checks (exactly-once)."""
+
     def __init__(self, settings: Settings, group: str, topics: list[str],
                  on_revoked: RebalanceCallback, on_assigned: RebalanceCallback,
                  holdings: Callable[[], tuple[set[Task], set[Task]]] | None = None,
@@ -415,6 +418,9 @@ def _lag(consumer: AIOKafkaConsumer, tp: TopicPartition, committed_only: bool) -
 
 
 class KafkaTransport:
+    """``kafka://host:port[,host:port]``: aiokafka clients configured from the settings
+    (security included)."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.extra: dict[str, Any] = {}

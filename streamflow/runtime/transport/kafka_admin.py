@@ -21,6 +21,8 @@ from .base import GroupNotEmpty
 
 
 class KafkaAdmin:
+    """The operations commands' side of a Kafka broker (see ``base.Admin``)."""
+
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self.settings, self._options = settings, options
         self._admin: AIOKafkaAdminClient | None = None

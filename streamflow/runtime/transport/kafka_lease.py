@@ -33,6 +33,9 @@ SAFETY = 0.1
 
 
 class Lease:
+    """Until when this member certainly still owns its assignment (see the module
+    docstring)."""
+
     def __init__(self, coordinator: Any) -> None:
         self._coordinator = coordinator
         self.session = coordinator._session_timeout_ms / 1000 * (1 - SAFETY)
@@ -42,6 +45,7 @@ class Lease:
         self.generation = -1
 
     def proven(self, sent: float, generation: int, stable: bool) -> None:
+        """The group answered a heartbeat sent at ``sent``: the lease runs from then."""
         if generation != self.generation:
             self.generation, self.answered_at, self.stable_at = generation, None, None
         self.answered_at = sent

@@ -69,6 +69,8 @@ class MemoryRecord:
 
 
 class MemoryBroker:
+    """Topics, consumer groups and transactions of one ``memory://`` URL, in this process."""
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.topics: dict[str, list[list[MemoryRecord]]] = {}
@@ -255,6 +257,8 @@ class _Group:
 
 
 class MemoryConsumer:
+    """A member of a ``memory://`` consumer group (the real assignor assigns it)."""
+
     def __init__(self, broker: MemoryBroker, group: str, topics: list[str], settings: Settings,
                  on_revoked: RebalanceCallback, on_assigned: RebalanceCallback,
                  holdings: Callable[[], tuple[set[Task], set[Task]]] | None = None,
@@ -400,6 +404,9 @@ class MemoryConsumer:
 
 
 class MemoryProducer:
+    """Appends to a ``memory://`` broker's logs; with a transactional id, in
+    transactions that readers see only once committed."""
+
     def __init__(self, transport: "MemoryTransport", transactional_id: str | None = None) -> None:
         self.transport = transport
         self.transactional_id = transactional_id
@@ -455,6 +462,8 @@ class MemoryProducer:
 
 
 class MemoryChangelogReader:
+    """Reads ``memory://`` partitions without a group (restores, dead letters)."""
+
     def __init__(self, broker: MemoryBroker) -> None:
         self.broker = broker
 
@@ -484,6 +493,8 @@ class MemoryChangelogReader:
 
 
 class MemoryBroadcastReader:
+    """Reads every partition of one ``memory://`` topic without a group."""
+
     def __init__(self, broker: MemoryBroker, topic: str, partitions: int) -> None:
         self.broker, self.topic = broker, topic
         self.positions = {p: 0 for p in range(partitions)}

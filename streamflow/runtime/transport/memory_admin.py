@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 
 class MemoryAdmin:
+    """The operations commands' side of a ``memory://`` broker (see ``base.Admin``)."""
+
     def __init__(self, broker: "MemoryBroker") -> None:
         self.broker = broker
 
