@@ -58,6 +58,9 @@ class Settings:
     ssl_keyfile: str | None = field(default=None, metadata={"help": "client key for SSL"})
     log_level: str = field(default="INFO", metadata={"help": "DEBUG, INFO, WARNING, ERROR"})
     log_format: str = field(default="text", metadata={"help": "text, or json: one JSON object per line (time, level, app, worker, logger, message, topic/partition/offset)"})
+    web_port: int | None = field(default=None, metadata={"help": "serve /metrics, /health and /tables over HTTP on this port (0: any free port, logged); off when unset"})
+    web_host: str = field(default="127.0.0.1", metadata={"help": "the address the HTTP server binds (0.0.0.0: every interface)"})
+    web_advertised_url: str | None = field(default=None, metadata={"help": "where other workers send table queries for partitions this worker owns (default: http://{web_host}:{port}, the host name when web_host binds every interface)"})
 
     @classmethod
     def from_sources(cls, code: Mapping[str, Any] | None = None,
@@ -121,7 +124,19 @@ class Settings:
             raise ConfigError("rocksdb_memory_mb must be at least 16")
         if self.auto_offset_reset not in ("earliest", "latest"):
             raise ConfigError("auto_offset_reset must be earliest or latest")
+        self._validate_web()
         self._validate_security()
+
+    def _validate_web(self) -> None:
+        if self.web_port is not None and not 0 <= self.web_port <= 65535:
+            raise ConfigError(f"web_port {self.web_port}: use a port number 1-65535, or 0 for any "
+                              "free port")
+        if not self.web_host:
+            raise ConfigError("web_host must be an address to bind, e.g. 127.0.0.1 or 0.0.0.0")
+        url = self.web_advertised_url
+        if url is not None and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", url):
+            raise ConfigError(f"web_advertised_url {url!r}: use http://host:port (where other "
+                              "workers and clients reach this worker's HTTP server)")
 
     def _validate_security(self) -> None:
         """Catch what the Kafka client would otherwise ignore (credentials on a PLAINTEXT

@@ -42,6 +42,11 @@ def main() -> None:
 @click.option("--on-decode-error", type=click.Choice(["stop", "skip", "dead_letter"]))
 @click.option("--on-agent-error", type=click.Choice(["stop", "skip", "dead_letter"]))
 @click.option("--store", type=click.Choice(["rocksdb", "memory"]))
+@click.option("--web-port", type=click.IntRange(0, 65535),
+              help="serve /metrics, /health and /tables over HTTP on this port (0: any free port)")
+@click.option("--web-host", help="the address the HTTP server binds (default 127.0.0.1)")
+@click.option("--web-advertised-url", help="where other workers and clients reach this worker's "
+              "HTTP server (default http://WEB_HOST:PORT)")
 def worker(app_spec: str, **flags: Any) -> None:
     """Run a worker for the app MODULE:ATTR until SIGINT/SIGTERM."""
     from ..runtime.worker import Worker

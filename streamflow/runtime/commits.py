@@ -136,6 +136,7 @@ class AtLeastOnceCommit:
         self.commits = 0
         self.aborted = 0  # exactly-once: transactions aborted
         self.rollbacks = 0  # either guarantee: state rolled back to the last commit
+        self.failures = 0  # commits given up (rolled back): see _give_up
 
     def rollback(self, keep_output: bool = False) -> str:
         """Drop everything since the last commit: buffered output (unless ``keep_output``),
@@ -245,8 +246,11 @@ class AtLeastOnceCommit:
         # At-least-once output is sent anyway (duplicates, never losses: a timer's records
         # would not come again); a transaction's is aborted.
         resume = self.rollback(keep_output=not self.transactional)
-        # Repeated while a replaced worker finds out (nothing left to drop): not worth a warning.
-        log.log(logging.WARNING if dropped or resume != NOTHING_REWOUND else logging.DEBUG,
+        # Repeated while a replaced worker finds out (nothing left to drop): not worth a warning,
+        # nor a failure in the metrics.
+        failed = dropped or resume != NOTHING_REWOUND
+        self.failures += failed
+        log.log(logging.WARNING if failed else logging.DEBUG,
                 "%s: state rolled back to the last commit; reprocessing from %s", reason, resume)
 
 
@@ -263,6 +267,7 @@ class ExactlyOnceCommit(AtLeastOnceCommit):
         super().__init__(output, participants, offsets, consumer, task_of, on_rewind)
         self.producer = producer
         self.transactional = True
+        self.transactions = 0  # committed, with records or offsets in them
 
     async def commit(self, final: bool = False) -> None:
         """Changelog records, then the open transaction with the input offsets in it
@@ -290,6 +295,8 @@ class ExactlyOnceCommit(AtLeastOnceCommit):
             self.aborted += 1
             self._give_up(f"transaction aborted ({exc})")
             return
+        if offsets or acked:
+            self.transactions += 1
         for participant in self.participants:
             participant.finish_commit(acked)
         if offsets:

@@ -16,6 +16,7 @@ After a fatal error, :meth:`Committer.fail` replaces the final commit.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..state import StoreCorrupted, StoreWriteFailed
@@ -34,8 +35,11 @@ class Committer:
     error a full disk stops the worker with. :attr:`path` is set once the producer exists."""
 
     def __init__(self, runners: Callable[[], list["AgentRunner"]], run: "RunState",
-                 store_repair: "StoreRepair", disk_full: Callable[[StoreWriteFailed], Any]) -> None:
+                 store_repair: "StoreRepair", disk_full: Callable[[StoreWriteFailed], Any],
+                 took: Callable[[float], None] = lambda seconds: None) -> None:
+        """``took(seconds)`` is told how long each commit path ran (the metrics)."""
         self._runners = runners
+        self._took = took
         self._run = run
         self._store_repair = store_repair
         self._disk_full = disk_full
@@ -69,8 +73,10 @@ class Committer:
         assert self.path is not None
         repair = self._store_repair
         if not repair.pending:
+            began = time.perf_counter()
             try:
                 await self.path.commit(final)
+                self._took(time.perf_counter() - began)
             except StoreCorrupted as damage:  # read turning the writes into changelog records
                 if not repair.found(damage):
                     raise

@@ -41,6 +41,7 @@ class DeadLetters:
         self._transport = transport
         self._reader: "ChangelogReader | None" = None
         self.sent = 0
+        self.per_topic: dict[str, int] = {}  # records sent, by the topic they came from
 
     def send(self, record: "RawRecord", where: Any, error: str, agent: str | None = None) -> int:
         """Send ``record`` (fetched from ``where``: an event or ``(topic, partition,
@@ -57,6 +58,7 @@ class DeadLetters:
         self._output().add_nowait(self.topic, record.key, record.value, target,
                                   record.timestamp, headers)
         self.sent += 1
+        self.per_topic[topic] = self.per_topic.get(topic, 0) + 1
         return target
 
     async def fetch(self, events: list[Any]) -> dict[Coordinates, "RawRecord"]:

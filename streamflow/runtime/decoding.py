@@ -35,6 +35,8 @@ class Decoder:
         self._dead_letters = dead_letters
         self.skipped = 0
         self.dead_lettered = 0
+        #: Records that did not decode, whatever the policy did with them, per topic (metrics).
+        self.failed_per_topic: dict[str, int] = {}
 
     def decode(self, tp: TP, recs: list["RawRecord"]) -> tuple[list[Event], DecodeError | None]:
         """The events of ``recs`` (fetched from ``tp``), and the record the input stops at
@@ -67,6 +69,7 @@ class Decoder:
                 else:
                     events.append((name, partition, r.offset, r.timestamp, key, value, r.headers, r.key))
                     continue
+            self.failed_per_topic[name] = self.failed_per_topic.get(name, 0) + 1
             if self._policy == "skip":
                 self.skipped += 1
                 log.error("%s; skipped (on_decode_error=skip)", failure, extra=where(failure))

@@ -11,6 +11,7 @@ every agent processed all of it.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..exceptions import DecodeError
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from .clock import WallClock
     from .commits import Offsets
     from .decoding import Decoder
+    from .metrics import WorkerMetrics
     from .run_state import RunState
     from .store_failures import StoreRepair
     from .tasks import TaskManager
@@ -38,8 +40,10 @@ class Dispatcher:
 
     def __init__(self, *, consumer: Callable[[], "Consumer | None"], decoder: "Decoder",
                  tasks: "TaskManager", offsets: "Offsets", run: "RunState",
-                 store_repair: "StoreRepair", clock: "WallClock") -> None:
+                 store_repair: "StoreRepair", clock: "WallClock",
+                 metrics: "WorkerMetrics") -> None:
         self._consumer, self._decoder, self._tasks = consumer, decoder, tasks
+        self._metrics = metrics  # told once per fetched partition batch and per agent batch
         self._offsets, self._run, self._repair, self._clock = offsets, run, store_repair, clock
         self.order: InputOrder | None = None
         self.feed: GlobalFeed | None = None
@@ -92,6 +96,7 @@ class Dispatcher:
                 continue
             self._offsets.fetched(tp, recs[0].offset)
             events, failure = self._decoder.decode(tp, recs)
+            self._metrics.consumed(tp, len(events))
             if failure is not None and decode_failure is None:
                 decode_failure = failure
             end = failure.offset if failure is not None else recs[-1].offset + 1
@@ -176,11 +181,23 @@ class Dispatcher:
         return processed
 
     async def _deliver(self, per_channel: dict["Channel", list]) -> None:
+        """Hand each agent its batch and wait until all processed theirs, timing each."""
+        took = self._metrics.agent_batch
         if len(per_channel) == 1:  # runs of one agent: the common case when agents alternate
             for channel, batch in per_channel.items():
+                began = time.perf_counter()
                 await channel.deliver(batch)
+                took(channel.ctx.agent, len(batch), time.perf_counter() - began)
             return
-        futures = [channel.deliver(batch) for channel, batch in per_channel.items()]
+        began = time.perf_counter()
+
+        def timed(agent: str, n: int) -> Callable[[Any], None]:
+            return lambda _: took(agent, n, time.perf_counter() - began)
+        futures = []
+        for channel, batch in per_channel.items():
+            future = channel.deliver(batch)
+            future.add_done_callback(timed(channel.ctx.agent, len(batch)))
+            futures.append(future)
         if futures:
             await asyncio.gather(*futures)
 

@@ -32,6 +32,7 @@ class OutputBuffer:
         self._inflight: list[tuple[TP, Awaitable[int]]] = []
         self._round_robin = 0
         self.sent = 0
+        self.sent_per_topic: dict[str, int] = {}  # for the metrics
         self._stages: list[Callable[[], None]] = []
         self.staged = False  # set by a stage holding records: drained before anything else
 
@@ -134,10 +135,12 @@ class OutputBuffer:
             return
         pending, self._pending, self._count = self._pending, {}, 0
         self._round_robin += 1
+        per_topic = self.sent_per_topic
         for topic, by_partition in pending.items():
             for partition, records in by_partition.items():
                 futures = await self.producer.send_batch(topic, partition, records)
                 self.sent += len(records)
+                per_topic[topic] = per_topic.get(topic, 0) + len(records)
                 tp = TP(topic, partition)
                 self._inflight.extend((tp, f) for f in futures)
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable, Iterable
 
 from ..state import restore
 from ..types import TP
-from .restore_progress import RestoreProgress
+from .restore_progress import RestoreGauges, RestoreProgress
 from .store_failures import restore_repairing
 
 if TYPE_CHECKING:
@@ -81,6 +81,8 @@ class ChangelogRestorer:
         self.listener: "RestoreListener | None" = None
         #: Records applied by every restore of this worker (tests and logs read it).
         self.restored_records = 0
+        #: Where each table partition's restore stands, for /metrics.
+        self.gauges = RestoreGauges()
         # Changelog partitions whose restore in progress must stop after the chunk being
         # applied (revoked), or every one (the worker is stopping); see interrupt().
         self._interrupted: dict[TP, str] = {}
@@ -165,7 +167,12 @@ class ChangelogRestorer:
             by_tp[tp] = part
         if not ranges:
             return 0
-        total = await self._read(reader, ranges, by_tp)
+        restoring = [(by_tp[tp].table.name, by_tp[tp].partition) for tp in ranges]
+        self.gauges.begin(dict(zip(restoring, ranges.values())))
+        try:
+            total = await self._read(reader, ranges, by_tp)
+        finally:
+            self.gauges.end(restoring)
         self.restored_records += total
         return total
 
@@ -190,6 +197,7 @@ class ChangelogRestorer:
                     counts[tp] += len(records)
                     total += len(records)
                     position = records[-1].offset + 1
+                    self.gauges.advance((part.table.name, part.partition), position, len(records))
                     pending[tp] = (position, pending[tp][1])
                     if position >= ranges[tp][1]:
                         del pending[tp]

@@ -63,6 +63,10 @@ class TaskManager:
         self.standby: set[Task] = set()
         #: The group gave this worker its tasks (maybe none) at least once.
         self.assigned_once = False
+        #: Between giving partitions up and being assigned again (for /health), and how many
+        #: assignments the group made (for /metrics).
+        self.rebalancing = False
+        self.rebalances = 0
         self._to_restore: set[TP] = set()
         self._restoring: set[TP] = set()  # being restored now; a revoke takes them out
         self._logged_held: set[TP] = set()  # waiting for an open transaction (logged once)
@@ -97,10 +101,13 @@ class TaskManager:
         consumer.pause(tps)
         self._to_restore |= tps
         self.assigned_once = True
+        self.rebalancing = False
+        self.rebalances += 1
         log.info("partitions assigned: %s", fmt_tps(tps) or "none")
 
     async def on_revoked(self, tps: set[TP]) -> None:
         """Commit, then give ``tps`` up: their tables, positions and queued records."""
+        self.rebalancing = True
         self.ready -= tps
         self._to_restore -= tps
         # A restore in progress holds the lock: tell it to give these partitions up now rather

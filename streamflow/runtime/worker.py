@@ -47,7 +47,9 @@ from .dispatch import Dispatcher
 from .failures import AgentFailures
 from .global_feed import GlobalFeed
 from .global_tables import GlobalTables
+from .health import Health
 from .identity import worker_id
+from .metrics import WorkerMetrics
 from .output import OutputBuffer
 from .restore import ChangelogRestorer, SharedReader
 from .run_state import RunState
@@ -57,6 +59,7 @@ from .store_failures import StoreRepair, disk_full
 from .tables import TableManager
 from .tasks import TaskManager
 from .transport import transport_for
+from .web import TableQueries, WebServer
 from .wiring import Wiring
 
 if TYPE_CHECKING:
@@ -108,10 +111,16 @@ class Worker:
         self.standbys = StandbyTables(self.tables, transport.changelog_reader, run.failed)
         self.global_tables = GlobalTables(self.tables, self._changelogs)
         self.dead_letters: DeadLetters | None = None
+        # Operations: counted per batch (runtime.metrics), /health (runtime.health), the HTTP
+        # server (runtime.web) when web_port is set.
+        self.metrics = WorkerMetrics(self)
+        self.health = Health(self)
+        self.queries = TableQueries(self)
+        self.web: WebServer | None = None
         self.store_repair = StoreRepair(self.tables, self.restorer, lambda: self.committer.path,
                                         lambda: self.committer.quiesce())
         self.committer = Committer(lambda: self.wiring.runners, run, self.store_repair,
-                                   self._disk_full)
+                                   self._disk_full, self.metrics.commit_took)
         self.failures = AgentFailures(settings, lambda: self.dead_letters, run.failed,
                                       run.stop_with, self.store_repair.found)
         self.wiring = Wiring(app, settings, transport, lambda: self.output, self.failures,
@@ -125,7 +134,8 @@ class Worker:
                                  exactly_once=self.exactly_once)
         self.dispatcher = Dispatcher(consumer=lambda: self.consumer, decoder=self.decoder,
                                      tasks=self.tasks, offsets=self.offsets, run=run,
-                                     store_repair=self.store_repair, clock=self.clock)
+                                     store_repair=self.store_repair, clock=self.clock,
+                                     metrics=self.metrics)
         self._background: list[Any] = []  # timers and start-up tasks
 
     def partition_count(self, topic: str) -> int:
@@ -169,6 +179,9 @@ class Worker:
         WorkerOfTask.attach(app, self)  # "already running in this process" unless shared
         self.run_state.begin()
         self._event_loop = asyncio.get_running_loop()
+        if settings.web_port is not None:  # before joining: the group learns its address
+            self.web = WebServer(self, self.queries)
+            await self.web.start()
         name = dead_letter_topic(app, settings)
         if name is not None:
             self.dead_letters = DeadLetters(name, lambda: self.output, self.partition_count,
@@ -210,7 +223,9 @@ class Worker:
             tasks = self.tasks
             self.consumer = self.transport.consumer(app.id, sources, tasks.on_revoked,
                                                     tasks.on_assigned, tasks.holdings,
-                                                    tasks.on_standby)
+                                                    tasks.on_standby,
+                                                    endpoint=lambda: self.queries.url,
+                                                    on_owners=self.queries.on_owners)
             await self.consumer.start()
         self._background = [TimerRunner(timer, self.clock, self.run_state.failed)
                             for timer in app.timers]
@@ -242,6 +257,8 @@ class Worker:
                 await self.consumer.stop()
         finally:
             await self._close_inputs_and_tables()
+            if self.web is not None:
+                await self.web.stop()
             WorkerOfTask.detach(self.app, self)
             log.info("worker %s killed: %d events processed, %d commits", self.app.id,
                      self.events_processed, self.commits)
@@ -280,6 +297,8 @@ class Worker:
                     log.error("producer did not stop cleanly: %s", exc)
             await self.transport.stop()
             self._started = False
+            if self.web is not None:  # last: it said "stopping" until now
+                await self.web.stop()
             WorkerOfTask.detach(self.app, self)
             log.info("worker %s stopped: %d events processed, %d commits", self.app.id,
                      self.events_processed, self.commits)
@@ -310,6 +329,7 @@ class Worker:
         output. Returns how many records were fetched, or if none, processed (0: nothing
         happened). The run loop and the test driver use it."""
         tasks, dispatcher = self.tasks, self.dispatcher
+        self.health.polled()
         await tasks.restore_pending()
         records: dict[Any, list] = {}
         if self.consumer is not None:
@@ -366,6 +386,11 @@ class Worker:
     def ready_partitions(self) -> set[TP]:
         """Assigned partitions whose state is restored: their records are being processed."""
         return set(self.tasks.ready)
+
+    @property
+    def stopping(self) -> bool:
+        """Told to stop (a signal, ``app.stop()``, a failure): finishing up."""
+        return self.run_state.stop_requested
 
     @property
     def standby_tasks(self) -> set[tuple[int, int]]:

@@ -38,5 +38,8 @@ def test_standbys_never_on_the_active_member_and_prefer_existing_copies() -> Non
 
 def test_holdings_survive_the_wire_and_garbage_is_harmless() -> None:
     decoded = decode_holdings(encode_holdings({(4, 1)}, {(4, 2)}, 1))
-    assert decoded == {"active": {(4, 1)}, "standby": {(4, 2)}, "replicas": 1}
+    assert decoded == {"active": {(4, 1)}, "standby": {(4, 2)}, "replicas": 1, "url": None}
+    with_url = decode_holdings(encode_holdings({(4, 1)}, set(), 0, "http://w1:6066"))
+    assert with_url["url"] == "http://w1:6066"
     assert decode_holdings(b"not json")["active"] == set()
+    assert decode_holdings(b'{"url": 7}')["url"] is None

@@ -10,6 +10,10 @@ a task on the member that held it last (its state is local there), and otherwise
 member that holds a warm standby copy. Members tell what they hold in their join metadata.
 aiokafka accepts assignor *classes*; ``assignor_for`` makes one bound to a worker's view of
 what it holds.
+
+Members also tell where their HTTP server is (``web_advertised_url``), and every member's
+assignment carries who owns which task at which address (Kafka Streams'
+``application.server``): a worker asked for a table key another worker owns redirects there.
 """
 from __future__ import annotations
 
@@ -80,8 +84,12 @@ def assign_standbys(members: Mapping[str, dict[str, set[Task]]], active: Mapping
     return out
 
 
-def encode_holdings(active: set[Task], standby: set[Task], replicas: int = 0) -> bytes:
-    return orjson.dumps({"active": sorted(active), "standby": sorted(standby), "replicas": replicas})
+def encode_holdings(active: set[Task], standby: set[Task], replicas: int = 0,
+                    url: str | None = None) -> bytes:
+    obj: dict[str, Any] = {"active": sorted(active), "standby": sorted(standby), "replicas": replicas}
+    if url:
+        obj["url"] = url
+    return orjson.dumps(obj)
 
 
 def decode_holdings(data: bytes) -> dict[str, Any]:
@@ -89,9 +97,30 @@ def decode_holdings(data: bytes) -> dict[str, Any]:
         obj = orjson.loads(data) if data else {}
         out: dict[str, Any] = {k: {(int(a), int(b)) for a, b in obj.get(k, [])} for k in ("active", "standby")}
         out["replicas"] = int(obj.get("replicas", 0))
+        url = obj.get("url")
+        out["url"] = url if isinstance(url, str) else None
         return out
-    except (ValueError, TypeError):
-        return {"active": set(), "standby": set(), "replicas": 0}
+    except (ValueError, TypeError, AttributeError):
+        return {"active": set(), "standby": set(), "replicas": 0, "url": None}
+
+
+def hosts_of(plan: Mapping[str, list[Task]], urls: Mapping[str, str | None]) -> dict[str, list[Task]]:
+    """Advertised address -> the tasks its member was assigned (members without one left out)."""
+    hosts: dict[str, list[Task]] = {}
+    for member, tasks in plan.items():
+        url = urls.get(member)
+        if url and tasks:
+            hosts.setdefault(url, []).extend(sorted(tasks))
+    return hosts
+
+
+def owners_from(hosts: Mapping[str, Any]) -> dict[Task, str]:
+    """Task -> advertised address of its owner, from :func:`hosts_of`'s shape (as decoded)."""
+    owners: dict[Task, str] = {}
+    for url, tasks in hosts.items():
+        for n, p in tasks:
+            owners[(int(n), int(p))] = url
+    return owners
 
 
 class CopartitionedAssignor(AbstractPartitionAssignor):
@@ -102,20 +131,26 @@ class CopartitionedAssignor(AbstractPartitionAssignor):
     holdings: Callable[[], tuple[set[Task], set[Task]]] = staticmethod(lambda: (set(), set()))  # type: ignore[assignment]
     replicas = 0
     standby_listener: Callable[[set[Task]], None] = staticmethod(lambda tasks: None)  # type: ignore[assignment]
+    endpoint: Callable[[], str | None] = staticmethod(lambda: None)  # type: ignore[assignment]
+    owners_listener: Callable[[dict[Task, str]], None] = staticmethod(lambda owners: None)  # type: ignore[assignment]
 
     @classmethod
     def metadata(cls, topics: Any) -> ConsumerProtocolMemberMetadata:
         active, standby = cls.holdings()
         return ConsumerProtocolMemberMetadata(cls.version, list(topics),
-                                              encode_holdings(active, standby, cls.replicas))
+                                              encode_holdings(active, standby, cls.replicas,
+                                                              cls.endpoint()))
 
     @classmethod
     def on_assignment(cls, assignment: Any) -> None:
         try:
-            standby = orjson.loads(assignment.user_data or b"{}").get("standby", [])
-        except ValueError:
-            standby = []
+            data = orjson.loads(assignment.user_data or b"{}")
+            standby = data.get("standby", [])
+            owners = owners_from(data.get("hosts", {}))
+        except (ValueError, TypeError, AttributeError):
+            standby, owners = [], {}
         cls.standby_listener({(int(n), int(p)) for n, p in standby})
+        cls.owners_listener(owners)
 
     @classmethod
     def on_generation_assignment(cls, generation: int) -> None:
@@ -134,6 +169,7 @@ class CopartitionedAssignor(AbstractPartitionAssignor):
         plan = assign_tasks(holdings, tasks)
         replicas = max((h["replicas"] for h in holdings.values()), default=0)
         standbys = assign_standbys(holdings, plan, replicas)
+        hosts = hosts_of(plan, {m: h["url"] for m, h in holdings.items()})
         result = {}
         for member, member_tasks in plan.items():
             subscription = set(members[member].subscription)
@@ -144,16 +180,24 @@ class CopartitionedAssignor(AbstractPartitionAssignor):
                         per_topic[topic].append(p)
             result[member] = ConsumerProtocolMemberAssignment(
                 cls.version, sorted((t, sorted(ps)) for t, ps in per_topic.items()),
-                orjson.dumps({"standby": standbys.get(member, [])}))
+                orjson.dumps({"standby": standbys.get(member, []), "hosts": hosts}))
         log.info("assigned %d tasks to %d members", len(tasks), len(members))
         return result
 
 
 def assignor_for(holdings: Callable[[], tuple[set[Task], set[Task]]], replicas: int = 0,
-                 on_standby: Callable[[set[Task]], None] | None = None) -> type[CopartitionedAssignor]:
-    """An assignor class bound to one worker: its join metadata reports ``holdings()`` and the
-    standby replicas it wants; ``on_standby`` receives the standby tasks it is given."""
+                 on_standby: Callable[[set[Task]], None] | None = None,
+                 endpoint: Callable[[], str | None] | None = None,
+                 on_owners: Callable[[dict[Task, str]], None] | None = None,
+                 ) -> type[CopartitionedAssignor]:
+    """An assignor class bound to one worker: its join metadata reports ``holdings()``, the
+    standby replicas it wants and ``endpoint()``, its advertised HTTP address; ``on_standby``
+    receives the standby tasks it is given, ``on_owners`` the address of every task's owner."""
     attrs: dict[str, Any] = {"holdings": staticmethod(holdings), "replicas": replicas}
     if on_standby is not None:
         attrs["standby_listener"] = staticmethod(on_standby)
+    if endpoint is not None:
+        attrs["endpoint"] = staticmethod(endpoint)
+    if on_owners is not None:
+        attrs["owners_listener"] = staticmethod(on_owners)
     return type("CopartitionedAssignor", (CopartitionedAssignor,), attrs)

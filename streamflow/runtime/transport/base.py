@@ -232,9 +232,12 @@ class Transport(Protocol):
 
     def consumer(self, group: str, topics: list[str], on_revoked: RebalanceCallback,
                  on_assigned: RebalanceCallback, holdings: Any = None,
-                 on_standby: Any = None) -> Consumer:
+                 on_standby: Any = None, *, endpoint: Any = None,
+                 on_owners: Any = None) -> Consumer:
         """A group consumer; ``holdings()`` tells the assignor which tasks this worker holds,
-        ``on_standby(tasks)`` receives the standby tasks the group gives it."""
+        ``on_standby(tasks)`` receives the standby tasks the group gives it; ``endpoint()`` is
+        the HTTP address this worker advertises to the group (or None), ``on_owners(owners)``
+        receives every task's owner's address at each assignment."""
 
     def producer(self, transactional_id: str | None = None) -> Producer:
         """A producer; with ``transactional_id``, a transactional one (exactly-once)."""

@@ -69,7 +69,9 @@ class KafkaConsumer:
     def __init__(self, settings: Settings, group: str, topics: list[str],
                  on_revoked: RebalanceCallback, on_assigned: RebalanceCallback,
                  holdings: Callable[[], tuple[set[Task], set[Task]]] | None = None,
-                 on_standby: Callable[[set[Task]], None] | None = None) -> None:
+                 on_standby: Callable[[set[Task]], None] | None = None, *,
+                 endpoint: Callable[[], str | None] | None = None,
+                 on_owners: Callable[[dict[Task, str]], None] | None = None) -> None:
         self.settings, self.topics = settings, topics
         self._listener = _Listener(on_revoked, on_assigned)
         self._consumer = AIOKafkaConsumer(
@@ -85,7 +87,7 @@ class KafkaConsumer:
             isolation_level=isolation_level(settings),
             partition_assignment_strategy=(assignor_for(holdings or (lambda: (set(), set())),
                                                         settings.table_standby_replicas,
-                                                        on_standby),),
+                                                        on_standby, endpoint, on_owners),),
             **client_options(settings),
         )
 
@@ -487,9 +489,11 @@ class KafkaTransport:
     def consumer(self, group: str, topics: list[str], on_revoked: RebalanceCallback,
                  on_assigned: RebalanceCallback,
                  holdings: Callable[[], tuple[set[Task], set[Task]]] | None = None,
-                 on_standby: Callable[[set[Task]], None] | None = None) -> KafkaConsumer:
+                 on_standby: Callable[[set[Task]], None] | None = None, *,
+                 endpoint: Callable[[], str | None] | None = None,
+                 on_owners: Callable[[dict[Task, str]], None] | None = None) -> KafkaConsumer:
         return KafkaConsumer(self.settings, group, topics, on_revoked, on_assigned, holdings,
-                             on_standby)
+                             on_standby, endpoint=endpoint, on_owners=on_owners)
 
     def producer(self, transactional_id: str | None = None) -> KafkaProducer:
         return KafkaProducer(self.settings, transactional_id)

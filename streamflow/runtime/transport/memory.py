@@ -28,7 +28,7 @@ from ...config import Settings
 from ..clock import WallClock
 from ...exceptions import ConfigError, ProducerFenced
 from ...types import TP
-from .assignor import Task, assign_standbys, assign_tasks
+from .assignor import Task, assign_standbys, assign_tasks, hosts_of, owners_from
 from .base import CommitFailed, OutRecord, RebalanceCallback, TopicSpec, TransactionAborted
 
 if TYPE_CHECKING:
@@ -217,6 +217,7 @@ class _Group:
         self.generation = 0
         self.assignment: dict[int, set[TP]] = {}
         self.standbys: dict[int, set[Task]] = {}
+        self.owners: dict[Task, str] = {}  # task -> its member's advertised HTTP address
         self._joined = itertools.count()
 
     def join(self, member: "MemoryConsumer") -> None:
@@ -247,6 +248,7 @@ class _Group:
         plan = assign_tasks(holdings, tasks)
         replicas = max((m.settings.table_standby_replicas for m in self.members), default=0)
         standbys = assign_standbys(holdings, plan, replicas)
+        self.owners = owners_from(hosts_of(plan, {m.member_id: m.endpoint() for m in self.members}))
         self.assignment, self.standbys = {}, {}
         for member in self.members:
             self.assignment[id(member)] = {
@@ -262,12 +264,16 @@ class MemoryConsumer:
     def __init__(self, broker: MemoryBroker, group: str, topics: list[str], settings: Settings,
                  on_revoked: RebalanceCallback, on_assigned: RebalanceCallback,
                  holdings: Callable[[], tuple[set[Task], set[Task]]] | None = None,
-                 on_standby: Callable[[set[Task]], None] | None = None) -> None:
+                 on_standby: Callable[[set[Task]], None] | None = None, *,
+                 endpoint: Callable[[], str | None] | None = None,
+                 on_owners: Callable[[dict[Task, str]], None] | None = None) -> None:
         self.broker, self.group_name, self.topics = broker, group, list(topics)
         self.settings = settings
         self.on_revoked, self.on_assigned = on_revoked, on_assigned
         self._holdings = holdings
         self._on_standby = on_standby
+        self._endpoint = endpoint
+        self._on_owners = on_owners
         self.member_id = ""
         self._assigned: set[TP] = set()
         self._generation = -1
@@ -313,6 +319,8 @@ class MemoryConsumer:
             self._paused &= self._assigned
             if self._on_standby is not None:  # as the Kafka assignor's on_assignment: first
                 self._on_standby(set(group.standbys.get(id(self), ())))
+            if self._on_owners is not None:
+                self._on_owners(dict(group.owners))
             await self.on_assigned(set(self._assigned))
 
     async def getmany(self, timeout: float, max_records: int) -> dict[TP, list[MemoryRecord]]:
@@ -380,6 +388,10 @@ class MemoryConsumer:
             return {}
         active, standby = self._holdings()
         return {"active": set(active), "standby": set(standby)}
+
+    def endpoint(self) -> str | None:
+        """The HTTP address this member advertises (its join metadata on Kafka)."""
+        return None if self._endpoint is None else self._endpoint()
 
     def pause(self, tps: set[TP]) -> None:
         self._paused |= tps & self._assigned
@@ -558,9 +570,10 @@ class MemoryTransport:
 
     def consumer(self, group: str, topics: list[str], on_revoked: RebalanceCallback,
                  on_assigned: RebalanceCallback, holdings: Any = None,
-                 on_standby: Any = None) -> MemoryConsumer:
+                 on_standby: Any = None, *, endpoint: Any = None,
+                 on_owners: Any = None) -> MemoryConsumer:
         return MemoryConsumer(self.broker, group, topics, self.settings, on_revoked, on_assigned,
-                              holdings, on_standby)
+                              holdings, on_standby, endpoint=endpoint, on_owners=on_owners)
 
     def producer(self, transactional_id: str | None = None) -> MemoryProducer:
         return MemoryProducer(self, transactional_id)
