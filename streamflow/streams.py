@@ -71,15 +71,21 @@ class Stream(Generic[T]):
     topics, ``Event`` objects after ``events()``, and what the operators make of them."""
 
     def __init__(self, source: BatchSource, ops: tuple[batch_ops.Op, ...] = (),
-                 events: bool = False, name: str = "stream") -> None:
+                 events: bool = False, name: str = "stream", *,
+                 source_values: bool = True) -> None:
         self._source = source
         self._ops = ops
         self._events = events
         self.name = name
+        # Whether the items are still the source topic's values (only filter/peek/branch so
+        # far): a group_by then keeps the topic's value type; after map and the like the items
+        # may be anything, so the repartition topic carries them as plain JSON.
+        self._source_values = source_values and not events
 
     # -- operators -----------------------------------------------------------------------
-    def _with(self, op: batch_ops.Op) -> "Stream[Any]":
-        return Stream(self._source, self._ops + (op,), self._events, self.name)
+    def _with(self, op: batch_ops.Op, *, keeps_items: bool = False) -> "Stream[Any]":
+        return Stream(self._source, self._ops + (op,), self._events, self.name,
+                      source_values=self._source_values and keeps_items)
 
     def events(self) -> "Stream[Event]":
         """Iterate whole :class:`Event` objects (key, value, headers, timestamp, coordinates)."""
@@ -99,7 +105,7 @@ class Stream(Generic[T]):
 
     def filter(self, predicate: Callable[[T], Any]) -> "Stream[T]":
         """Keep the items for which ``predicate`` is true (``predicate`` may be async)."""
-        return self._with(batch_ops.filter_op(predicate))
+        return self._with(batch_ops.filter_op(predicate), keeps_items=True)
 
     def flat_map(self, fn: Callable[[T], Iterable[U]]) -> "Stream[U]":
         """Replace every item by the items of the iterable ``fn`` returns."""
@@ -108,7 +114,7 @@ class Stream(Generic[T]):
     def peek(self, fn: Callable[[T], Any]) -> "Stream[T]":
         """Call ``fn`` on every item and pass the item on unchanged (logging, metrics, a side
         effect); ``fn`` may be async. Kafka Streams' ``peek``."""
-        return self._with(batch_ops.peek_op(self._source.ctx, fn))
+        return self._with(batch_ops.peek_op(self._source.ctx, fn), keeps_items=True)
 
     def enumerate(self, start: int = 0) -> "Stream[tuple[int, T]]":
         """``(n, item)`` pairs, counting the items this stream passed since the agent started."""
@@ -129,7 +135,8 @@ class Stream(Generic[T]):
         if isinstance(to, Topic):
             _sends_to(self._source, to, "branch")
         target = batch_ops.sender(to) if isinstance(to, Topic) else batch_ops.each(self._source.ctx, to)
-        return self._with(batch_ops.branch_op(self._source.ctx, predicate, target))
+        return self._with(batch_ops.branch_op(self._source.ctx, predicate, target),
+                          keeps_items=True)
 
     def merge(self, *topics: "Topic") -> "Stream[Any]":
         """This stream and the values of ``topics`` as one stream (Kafka Streams' ``merge``):
@@ -144,7 +151,8 @@ class Stream(Generic[T]):
             self._source.subscribe(topic)
             names.append(topic.name)
         merged = batch_ops.merge_op(self._ops, frozenset(names))
-        return Stream(self._source, (merged,), self._events, f"{self.name}.merge({', '.join(names)})")
+        return Stream(self._source, (merged,), self._events, f"{self.name}.merge({', '.join(names)})",
+                      source_values=False)
 
     def group_by(self, key_fn: Callable[[T], Any], *, name: str, partitions: int | None = None,
                  key_type: Any = None, value_type: Any = None) -> "Stream[T]":
@@ -154,10 +162,14 @@ class Stream(Generic[T]):
         table keyed that way uses) with their original timestamp and headers; the returned
         stream consumes it. ``partitions`` defaults to the app's ``topic_partitions``, the
         same default as tables, so a table updated from the re-keyed stream is co-partitioned
-        with it; ``key_type`` is the new key's type (default: the app's, text). Source offsets
+        with it; ``key_type`` is the new key's type (default: the app's, text); ``value_type``
+        the items' (default: the source topic's while only filter/peek/branch came before,
+        else plain JSON). Source offsets
         are committed only once the re-keyed events are acknowledged. Call it before
         iterating, at the top of the agent.
         """
+        if value_type is None and not self._source_values:
+            value_type = Any  # mapped items: whatever JSON they encode to, not the topic's type
         source = self._source.repartition(self, key_fn, name, partitions, value_type,
                                           key_type=key_type)
         return Stream(source, (), self._events, f"{self.name}.group_by({name})")

@@ -177,6 +177,44 @@ async def test_global_table_holds_every_partition_and_follows_its_topic(tmp_path
     assert enriched == [(1, "BOB")]
 
 
+class _Order(streamflow.Record):
+    user: str
+    amount: int
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+async def test_group_by_after_map_carries_the_mapped_items_not_the_topic_type(batch) -> None:
+    """The repartition topic of ``map(...).group_by(...)`` holds the mapped items: decoding
+    them as the source topic's Record type failed ("unknown field(s)") and stopped the worker.
+    A group_by after only ``filter`` still hands the agent the topic's Record type."""
+    from streamflow.testing import TestDriver
+    app = streamflow.App("rekey-mapped", topic_partitions=2, batch_size=batch)
+    orders = app.topic("orders", value_type=_Order, partitions=2)
+    totals = app.table("totals", default=int)
+    big = app.table("big", default=int)
+
+    @app.agent(orders)
+    async def total(stream):
+        async for item in stream.map(lambda o: {"who": o.user, "n": o.amount}).group_by(
+                lambda v: v["who"], name="by-who"):
+            totals[item["who"]] += item["n"]
+
+    @app.agent(orders)
+    async def large(stream):
+        async for order in stream.filter(lambda o: o.amount > 2).group_by(
+                lambda o: o.user, name="big-by-user"):
+            assert isinstance(order, _Order)
+            big[order.user] += order.amount
+
+    records = [("orders", f"k{i}", {"user": user, "amount": amount}, None)
+               for i, (user, amount) in enumerate([("x", 2), ("y", 3), ("x", 5), ("z", 1)])]
+    async with TestDriver(app) as driver:
+        await driver.send_many(records)
+        await driver.run()
+        assert driver.table("totals") == {"x": 7, "y": 3, "z": 1}
+        assert driver.table("big") == {"x": 5, "y": 3}
+
+
 async def test_group_by_rekeys_through_a_repartition_topic(tmp_path) -> None:
     app = streamflow.App("rekey", commit_interval=0.05, data_dir=str(tmp_path), topic_partitions=4)
     views = app.topic("views", partitions=3)   # keyed by session, not by page
