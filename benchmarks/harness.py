@@ -50,6 +50,9 @@ KEY_COUNT = 10_000
 IDS = [f"u{i:05d}" for i in range(KEY_COUNT)]
 KEYS = [orjson.dumps(i) for i in IDS]            # b'"u00042"': JSON keys (streamflow's apps declare key_type="json")
 KEY_PARTITION = [partition_for(k, PARTITIONS) for k in KEYS]
+# Text keys (b'u00042'), for the workloads written with key_type=str, streamflow's default.
+TEXT_KEYS = [i.encode() for i in IDS]
+TEXT_KEY_PARTITION = [partition_for(k, PARTITIONS) for k in TEXT_KEYS]
 WINDOW_MS = 60_000
 LOG_APPEND = {"message.timestamp.type": "LogAppendTime"}
 _DEVICES = ["android", "ios", "web", "tv"]
@@ -57,10 +60,11 @@ _COUNTRIES = ["DE", "FR", "US", "BR", "IN", "JP", "NG", "SE"]
 
 
 # ------------------------------------------------------------------------------- the data
-def make_event(rng: random.Random, seq: int, ts: int) -> tuple[int, bytes, dict]:
-    """One ~200-byte event. Returns (key index, key bytes, value dict)."""
+def make_event(rng: random.Random, seq: int, ts: int, text_keys: bool = False) -> tuple[int, bytes, dict]:
+    """One ~200-byte event. Returns (key index, key bytes, value dict); the key is the id as
+    JSON (b'"u00042"') or, with ``text_keys``, as text (b'u00042')."""
     k = rng.randrange(KEY_COUNT)
-    return k, KEYS[k], {
+    return k, (TEXT_KEYS if text_keys else KEYS)[k], {
         "id": IDS[k], "seq": seq, "ts": ts, "amount": round(rng.random() * 100, 2),
         "currency": "EUR", "country": _COUNTRIES[seq % 8], "device": _DEVICES[seq % 4],
         "page": "/products/%05d" % rng.randrange(100_000), "session": "%016x" % rng.getrandbits(64),
@@ -81,9 +85,10 @@ class Input:
     bytes: int
 
 
-def generate(events: int, seed: int = 42) -> tuple[dict[int, list], int, int]:
+def generate(events: int, seed: int = 42, text_keys: bool = False) -> tuple[dict[int, list], int, int]:
     """Records per partition (key, value bytes, timestamp): event time starts one hour ago and
-    moves 1 ms per event, so 1,000,000 events span ~17 tumbling windows of 60 s."""
+    moves 1 ms per event, so 1,000,000 events span ~17 tumbling windows of 60 s. The value's
+    ``ts`` field is the record timestamp. ``text_keys``: keyed by text, partitioned by it."""
     rng = random.Random(seed)
     t0 = int(time.time() * 1000) - 3_600_000
     parts: dict[int, list] = {p: [] for p in range(PARTITIONS)}
@@ -91,11 +96,11 @@ def generate(events: int, seed: int = 42) -> tuple[dict[int, list], int, int]:
     dumps = orjson.dumps
     for seq in range(events):
         ts = t0 + seq
-        k, key, value = make_event(rng, seq, ts)
+        k, key, value = make_event(rng, seq, ts, text_keys)
         raw = dumps(value)
         size += len(raw)
         passing += passes_filter(value)
-        parts[KEY_PARTITION[k]].append((key, raw, ts))
+        parts[(TEXT_KEY_PARTITION if text_keys else KEY_PARTITION)[k]].append((key, raw, ts))
     return parts, passing, size
 
 
@@ -231,6 +236,7 @@ class Proc:
                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                       stderr=subprocess.STDOUT, start_new_session=True)
         self.hwm_kb = 0
+        self._cpu: dict[int, float] = {}   # pid -> CPU seconds (user + system) last seen
         self._on_line = on_line
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -245,16 +251,24 @@ class Proc:
         self._log.flush()
 
     def sample_rss(self) -> None:
-        """VmHWM of the process and its descendants (peak resident set, kB)."""
+        """VmHWM of the process and its descendants (peak resident set, kB), and the CPU time
+        each of them has used so far (see :attr:`cpu_s`)."""
         total = 0
         for pid in _tree(self.popen.pid):
             try:
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("VmHWM:"):
                         total += int(line.split()[1])
-            except OSError:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                self._cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
+            except (OSError, ValueError, IndexError):
                 pass
         self.hwm_kb = max(self.hwm_kb, total)
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) used by the process tree, as of the last sample."""
+        return sum(self._cpu.values())
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -284,6 +298,9 @@ class Proc:
         self._reader.join(5)
         self._log.close()
         return self.popen.returncode
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _tree(root: int) -> list[int]:
@@ -316,6 +333,7 @@ class Run:
     rss_mb: float | None = None
     startup_s: float | None = None       # process start -> first output record
     seconds: float | None = None
+    cpu_us: float | None = None          # CPU µs per event of the process tree while it ran
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
@@ -329,6 +347,7 @@ async def measure(proc: Proc, *, bootstrap: str, run: Run, events: int, in_topic
     await consumer.start()
     deadline = time.monotonic() + timeout
     done_at = None
+    cpu_from: tuple[float, float] | None = None   # (CPU seconds, fraction done) at first progress
     try:
         last_rss = 0.0
         while True:
@@ -353,14 +372,22 @@ async def measure(proc: Proc, *, bootstrap: str, run: Run, events: int, in_topic
                                  if "partial_rate" in run.extra else "") + ")")
                 return run
             if eos:
-                if await committed(admin, group, in_topic) >= events:
-                    done_at = time.time()
-                    break
-            elif out_topic and expected_out is not None:
-                if sum((await end_offsets(bootstrap, out_topic, consumer)).values()) >= expected_out:
-                    break
+                progress = await committed(admin, group, in_topic) / events
+            elif out_topic and expected_out:
+                progress = sum((await end_offsets(bootstrap, out_topic, consumer)).values()) / expected_out
+            else:
+                progress = 0.0
+            if progress > 0 and cpu_from is None:  # CPU per event: from the first progress seen
+                proc.sample_rss()
+                cpu_from = (proc.cpu_s, min(progress, 1.0))
+            if progress >= 1:
+                done_at = time.time()
+                break
             await asyncio.sleep(0.05)
         proc.sample_rss()
+        timed = events * (1 - cpu_from[1]) if cpu_from is not None else 0
+        if cpu_from is not None and timed >= 20_000:  # fewer: a few clock ticks, no figure
+            run.cpu_us = (proc.cpu_s - cpu_from[0]) * 1e6 / timed
     finally:
         await consumer.stop()
         await admin.close()
@@ -390,7 +417,7 @@ def summarize(runs: list[Run]) -> dict[str, Any]:
         return statistics.median(vals) if vals else None
     failed = [r for r in runs if r.status not in ("ok", "n/a")]
     return {"status": "ok", "median": statistics.median(rates), "min": min(rates), "max": max(rates),
-            "n": len(ok), "rss_mb": med("rss_mb"), "startup_s": med("startup_s"),
+            "n": len(ok), "rss_mb": med("rss_mb"), "startup_s": med("startup_s"), "cpu_us": med("cpu_us"),
             "failed_rounds": [f"round {r.round}: {r.status}: {r.reason}" for r in failed]}
 
 

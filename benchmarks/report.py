@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from . import harness as h
+from . import targets
 
 if TYPE_CHECKING:
     from .run import Bench
@@ -17,21 +18,24 @@ UNIT = {"restore": "records/s"}
 
 
 def tables(bench: "Bench") -> tuple[str, dict[str, dict[str, float]]]:
-    from .run import TITLES
+    from .run import LATENCY_WORKLOADS, TITLES
     out: list[str] = []
     ratios: dict[str, dict[str, float]] = {}
     notes: list[str] = []
+    summaries: targets.Summaries = {}
     for workload in bench.args.workloads:
         runs = [r for r in bench.runs if r.workload == workload]
         if not runs:
             continue
         summary = {c: h.summarize([r for r in runs if r.contender == c]) for c in bench.args.contenders}
+        summaries[workload] = summary
         base = summary.get("streamflow", {}).get("median")
-        latency = workload in ("stateless", "windowed") and bench.args.latency_seconds > 0
+        latency = workload in LATENCY_WORKLOADS and bench.args.latency_seconds > 0
         unit = UNIT.get(workload, "events/s")
         ceiling = summary.get("ceiling", {}).get("median")
         head = ["contender", f"{unit} (median)", "spread (min–max, rounds)", "vs streamflow",
-                "vs ceiling", "peak RSS MB", "ready after start s" if workload == "restore" else "first output after start s"]
+                "vs ceiling", "peak RSS MB", "CPU µs/event",
+                "ready after start s" if workload == "restore" else "first output after start s"]
         if latency:
             head.append(f"latency p50 / p99 ms @ {bench.args.rate:,}/s")
         out += [f"### {TITLES[workload]}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -58,6 +62,7 @@ def tables(bench: "Bench") -> tuple[str, dict[str, dict[str, float]]]:
                        "-" if ratio is None else f"{ratio:.2f}x",
                        "-" if not ceiling else f"{s['median'] / ceiling:.2f}x",
                        "-" if s["rss_mb"] is None else f"{s['rss_mb']:.0f}",
+                       "-" if s.get("cpu_us") is None else f"{s['cpu_us']:.1f}",
                        "-" if s["startup_s"] is None else f"{s['startup_s']:.1f}"]
                 for f in s["failed_rounds"]:
                     notes.append(f"- {workload} / {c}: {f}")
@@ -90,6 +95,11 @@ def tables(bench: "Bench") -> tuple[str, dict[str, dict[str, float]]]:
                         f"all 8 partitions ready {vals[len(vals) // 2]:.2f} s after process start "
                         f"(median of {len(vals)})."]
         out.append("")
+    memory = targets.memory_table(summaries, bench.args.contenders)
+    if memory:
+        out += ["### Peak RSS of the stateful workloads against the stateless one", "", *memory, ""]
+    out += ["### Against the targets", "",
+            *targets.targets_table(summaries, {k: v for k, v in bench.latency.items()}), ""]
     if notes:
         out += ["### Failures, time-outs and their reasons", "", *notes, ""]
     return "\n".join(out), ratios
@@ -101,7 +111,7 @@ def _short(text: str, n: int = 160) -> str:
 
 
 def write_report(bench: "Bench") -> None:
-    results = h.BENCH / "results"
+    results = getattr(bench, "results", h.BENCH / "results")
     results.mkdir(parents=True, exist_ok=True)
     machine = h.machine_info()
     body, ratios = tables(bench)
@@ -120,7 +130,8 @@ def write_report(bench: "Bench") -> None:
         "events/s = input events / (broker append time of the last output record - of the first); "
         "exactly-once: until the committed offsets reach the end of the input. "
         "\"vs streamflow\" = median / streamflow's median in this run. Peak RSS = VmHWM of the "
-        "contender's process tree. See docs/benchmarks.md for the method.",
+        "contender's process tree. CPU µs/event = CPU time of the contender's process tree from "
+        "its first output on, per event processed meanwhile. See docs/benchmarks.md for the method.",
         "",
         body,
         chart,

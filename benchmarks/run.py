@@ -24,6 +24,7 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -34,20 +35,25 @@ from streamflow.testing.kafka_broker import DEFAULT_VERSION, KafkaBroker
 from . import harness as h
 from .contenders import kafka_perf
 
-WORKLOADS = ["stateless", "windowed", "enrichment", "restore", "eos"]
+WORKLOADS = ["stateless", "windowed", "windowed_ts", "enrichment", "restore", "eos"]
 TITLES = {"stateless": "1. stateless (decode, filter half, add a field, produce)",
           "windowed": "2. stateful (count per key, 60 s tumbling windows, every update to a topic)",
+          "windowed_ts": "2b. workload 2 with event time from the value (`timestamp=lambda v: v[\"ts\"]`), "
+                         "grace 5 s, text keys",
           "enrichment": "3. enrichment (stream-table left join, 10,000-row table)",
           "restore": "4. recovery (restore a table from its changelog; records/s)",
           "eos": "5. exactly-once variant of workload 2"}
 CONTENDERS = ["streamflow", "ceiling", "kafka-produce", "kafka-consume", "faust", "quix", "bytewax"]
 PEERS = {"faust": "faust-streaming", "quix": "quixstreams", "bytewax": "bytewax[kafka]"}
 PEER_SUPPORT = {"faust": {"stateless", "windowed", "enrichment", "eos"},
-                "quix": {"stateless", "windowed", "enrichment", "eos"},
+                "quix": {"stateless", "windowed", "windowed_ts", "enrichment", "eos"},
                 "bytewax": {"stateless"}}
 STREAMFLOW_APPS = {"stateless": "streamflow_stateless", "windowed": "streamflow_windowed",
+                   "windowed_ts": "streamflow_windowed_ts",
                    "enrichment": "streamflow_enrichment", "restore": "streamflow_restore",
                    "eos": "streamflow_eos"}
+TEXT_KEYED = {"windowed_ts"}          # inputs keyed by text (b'u00042'), not JSON
+LATENCY_WORKLOADS = ("stateless", "windowed", "windowed_ts")
 RESULTS = h.BENCH / "results"
 VENVS = h.BENCH / ".venvs"
 
@@ -82,13 +88,18 @@ def ensure_venv(name: str) -> tuple[str, str]:
 
 # ----------------------------------------------------------------------------------- context
 class Bench:
-    def __init__(self, args: argparse.Namespace) -> None:
+    """One benchmark run. ``broker``: a running broker to use (anything with ``bootstrap``,
+    ``url`` and ``version``; the smoke test passes the test suite's) instead of starting one."""
+
+    def __init__(self, args: argparse.Namespace, broker: Any = None) -> None:
         self.args = args
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
-        self.runid = self.stamp[-6:]
+        self.runid = f"{self.stamp[-6:]}{os.getpid() % 1000:03d}"
         self.work = Path(tempfile.mkdtemp(prefix="streamflow-bench-"))
-        self.logs = RESULTS / "logs" / self.stamp
-        self.broker: KafkaBroker | None = None
+        self.results = Path(getattr(args, "results", None) or RESULTS)
+        self.logs = self.results / "logs" / self.stamp
+        self.own_broker = broker is None
+        self.broker: Any = broker
         self.pythons: dict[str, str] = {}
         self.unavailable: dict[str, str] = {}
         self.versions: dict[str, str] = {}
@@ -156,9 +167,10 @@ class Bench:
 
     # ------------------------------------------------------------------------------- setup
     async def setup(self) -> None:
-        self.log(f"starting the broker in {self.work / 'broker'}")
-        self.broker = KafkaBroker(workdir=self.work / "broker", heap="1g").start()
-        self.versions["Apache Kafka broker"] = self.broker.version
+        if self.broker is None:
+            self.log(f"starting the broker in {self.work / 'broker'}")
+            self.broker = KafkaBroker(workdir=self.work / "broker", heap="1g").start()
+        self.versions["Apache Kafka broker"] = getattr(self.broker, "version", "?")
         for name in [c for c in self.args.contenders if c in PEERS]:
             try:
                 self.pythons[name], version = ensure_venv(name)
@@ -181,7 +193,7 @@ class Bench:
         n = self.args.events
         topic = f"in-{workload}-{self.runid}"
         started = time.monotonic()
-        parts, passing, size = h.generate(n)
+        parts, passing, size = h.generate(n, text_keys=workload in TEXT_KEYED)
         await h.create_topics(self.bootstrap, [topic])
         await h.produce(self.bootstrap, topic, parts)
         if workload == "enrichment":
@@ -449,12 +461,12 @@ class Bench:
                 for rnd in range(self.args.rounds):
                     for contender in self.contender_order(rnd):
                         self.runs.append(await self.throughput(workload, contender, rnd, inp))
-                if workload in ("stateless", "windowed") and self.args.latency_seconds > 0:
+                if workload in LATENCY_WORKLOADS and self.args.latency_seconds > 0:
                     for contender in self.args.contenders:
                         self.latency[(workload, contender)] = await self.latency_run(workload, contender)
                 await self.delete_topics([inp.topic])
         finally:
-            if self.broker is not None:
+            if self.broker is not None and self.own_broker:
                 self.broker.stop()
             shutil.rmtree(self.work, ignore_errors=True)
         from .report import write_report
@@ -467,6 +479,8 @@ class Latency:
     def __init__(self, bench: Bench, workload: str, in_topic: str, out_topic: str, proc: h.Proc) -> None:
         self.bench, self.workload, self.proc = bench, workload, proc
         self.in_topic, self.out_topic = in_topic, out_topic
+        self.text_keys = workload in TEXT_KEYED
+        self.key_partition = h.TEXT_KEY_PARTITION if self.text_keys else h.KEY_PARTITION
         self.rate = bench.args.rate
         self.seconds = bench.args.latency_seconds
         self.measure_from: int | None = None     # ms: events sent from then on are measured
@@ -534,13 +548,13 @@ class Latency:
         now = int(time.time() * 1000)
         by_partition: dict[int, list] = {}
         for _ in range(n):
-            k, key, value = h.make_event(self.rng, self.seq, now)
+            k, key, value = h.make_event(self.rng, self.seq, now, self.text_keys)
             self.seq += 1
             if measured:
                 self.expected += self.workload != "stateless" or h.passes_filter(value)
             windows = self.sent_by_key.setdefault(h.IDS[k], {})
             windows.setdefault(now - now % h.WINDOW_MS, []).append(now)
-            by_partition.setdefault(h.KEY_PARTITION[k], []).append((key, orjson.dumps(value), now))
+            by_partition.setdefault(self.key_partition[k], []).append((key, orjson.dumps(value), now))
         for p, records in by_partition.items():
             batch = producer.create_batch()
             for key, value, ts in records:
@@ -573,7 +587,9 @@ class Latency:
         try:
             key = orjson.loads(r.key)
         except (orjson.JSONDecodeError, TypeError):
-            return None
+            if not self.text_keys or r.key is None:
+                return None
+            key = r.key.decode("utf-8", "replace")  # a text key, as the input had it
         if isinstance(key, list):      # Faust: [key, [start, end]]
             key = key[0]
         elif isinstance(key, dict):    # streamflow: {"key": key, "start": .., "end": ..}
@@ -599,6 +615,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rate", type=int, default=10_000, help="input rate of the latency runs, events/s")
     p.add_argument("--latency-seconds", type=float, default=None, help="measured phase of a latency run (default 20; --quick: 5; 0: skip)")
     p.add_argument("--timeout", type=float, default=None, help="per-run timeout, s (default 60 + events/5000)")
+    p.add_argument("--results", default=None, help="directory for the reports and logs (default benchmarks/results)")
+    p.add_argument("--bootstrap", default=None,
+                   help="HOST:PORT of a running broker to use instead of starting one (for checks; "
+                        "a full run should own its broker)")
     args = p.parse_args(argv)
     args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     cs = []
@@ -619,9 +639,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+class RunningBroker:
+    """A broker the run does not own (``--bootstrap``): used, never started or stopped."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap, self.url, self.version = bootstrap, f"kafka://{bootstrap}", "? (not started by the run)"
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    asyncio.run(Bench(args).main())
+    asyncio.run(Bench(args, RunningBroker(args.bootstrap) if args.bootstrap else None).main())
 
 
 if __name__ == "__main__":

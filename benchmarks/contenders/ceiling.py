@@ -2,11 +2,12 @@
 
 As fast as aiokafka allows: ``getmany`` batches, output built per partition with
 ``create_batch()``/``send_batch()``, acknowledgements awaited and one offset commit per fetched
-batch (at-least-once, like the frameworks); windowed state is a plain dict; the enrichment
+batch (at-least-once, like the frameworks); windowed state is a plain dict without a changelog
+(the windowed workloads' no-durability ceiling); the enrichment
 table is read into a dict first. Exactly-once: one transaction per fetched batch, offsets sent
 to the transaction. Restore: the changelog read into a rocksdict Rdict with WriteBatch.
 
-    python -m benchmarks.contenders.ceiling stateless|windowed|enrichment|eos|restore
+    python -m benchmarks.contenders.ceiling stateless|windowed|windowed_ts|enrichment|eos|restore
 
 Settings come from the environment (BENCH_BOOTSTRAP, BENCH_IN, BENCH_OUT, BENCH_GROUP,
 BENCH_TABLE, BENCH_CHANGELOG, BENCH_DATA_DIR), set by ``benchmarks.run``.
@@ -82,6 +83,36 @@ def make_windowed():
         if len(counts) > 200_000:  # drop closed windows (grace 0)
             horizon = stream_time[0] - WINDOW_MS
             for k in [k for k in counts if k[1] + WINDOW_MS <= horizon]:
+                del counts[k]
+    return process
+
+
+def make_windowed_ts(grace_ms: int = 5_000):
+    """Workload 2b: event time from the value's ``ts`` (so every value is decoded), text keys,
+    a window dropped once its partition's stream time passes its end + grace (events for it
+    from then on are late and skipped, as Kafka Streams does)."""
+    loads, dumps = orjson.loads, orjson.dumps
+    counts: dict[tuple[bytes, int], int] = {}
+    stream_time: dict[int, int] = {}          # per partition, as in Kafka Streams
+
+    def process(records, emit):
+        if not records:
+            return
+        st = stream_time.get(records[0].partition, 0)
+        for r in records:
+            ts = loads(r.value)["ts"]
+            if ts > st:
+                st = ts
+            start = ts - ts % WINDOW_MS
+            if start + WINDOW_MS + grace_ms <= st:
+                continue                      # late: its window is closed
+            k = (r.key, start)
+            c = counts[k] = counts.get(k, 0) + 1
+            emit(r.key, dumps({"id": r.key.decode(), "start": start, "count": c}), ts)
+        stream_time[records[0].partition] = st
+        if len(counts) > 200_000:
+            horizon = min(stream_time.values()) - WINDOW_MS - grace_ms
+            for k in [k for k in counts if k[1] <= horizon]:
                 del counts[k]
     return process
 
@@ -208,6 +239,8 @@ async def main(workload: str) -> None:
         await run_loop(make_stateless())
     elif workload == "windowed":
         await run_loop(make_windowed())
+    elif workload == "windowed_ts":
+        await run_loop(make_windowed_ts())
     elif workload == "eos":
         await run_loop(make_windowed(), eos=True)
     elif workload == "enrichment":

@@ -1,0 +1,34 @@
+"""``python -m benchmarks.run`` at toy scale on the session's broker: the harness loads the
+input, runs streamflow and the hand-written loop each as its own process on the new workload
+(event time from the value, text keys), and writes a report with their figures, the memory
+comparison and the targets. Seconds, not a measurement: it proves the benchmark still runs."""
+from __future__ import annotations
+
+import json
+
+from benchmarks.run import Bench, parse_args
+
+
+async def test_a_tiny_benchmark_run_measures_both_contenders(kafka_broker, tmp_path) -> None:
+    args = parse_args(["--events", "3000", "--rounds", "1", "--workloads", "stateless,windowed_ts",
+                       "--contenders", "streamflow,ceiling", "--latency-seconds", "0",
+                       "--timeout", "120", "--results", str(tmp_path)])
+    bench = Bench(args, broker=kafka_broker)
+    await bench.main()
+
+    runs = {(r.workload, r.contender): r for r in bench.runs}
+    assert set(runs) == {(w, c) for w in ("stateless", "windowed_ts") for c in ("streamflow", "ceiling")}
+    for run in runs.values():
+        assert run.status == "ok", (run.workload, run.contender, run.reason)
+        assert run.events_per_s and run.events_per_s > 0 and run.rss_mb and run.rss_mb > 0
+    # one output per input event in the windowed workload (none late: grace 5 s, time moves forward)
+    assert runs[("windowed_ts", "streamflow")].extra["output_records"] == 3000
+    assert runs[("windowed_ts", "ceiling")].extra["output_records"] == 3000
+
+    report = (tmp_path / "latest.md").read_text()
+    assert "### 2b. workload 2 with event time from the value" in report
+    assert "| streamflow | " in report and "| ceiling | " in report
+    assert "### Peak RSS of the stateful workloads against the stateless one" in report
+    assert "| windowed (event time from the value) >= 0.6x the hand-written loop | " in report
+    saved = json.loads(next(tmp_path.glob("2*.json")).read_text())
+    assert len(saved["runs"]) == 4
