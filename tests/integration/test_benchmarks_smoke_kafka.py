@@ -32,3 +32,32 @@ async def test_a_tiny_benchmark_run_measures_both_contenders(kafka_broker, tmp_p
     assert "| windowed (event time from the value) >= 0.6x the hand-written loop | " in report
     saved = json.loads(next(tmp_path.glob("2*.json")).read_text())
     assert len(saved["runs"]) == 4
+
+
+async def test_scaleout_measures_workers_and_a_joining_worker_restores(kafka_broker, tmp_path) -> None:
+    from benchmarks import scaleout
+    ns = scaleout.parse(["--events", "3000", "--workers", "1", "--rate", "300",
+                         "--results", str(tmp_path)])
+    ns.broker = kafka_broker
+    [result] = await scaleout.drive(ns)
+    assert result["status"] == "ok", result
+    assert result["events_per_s"] > 0 and result["rss_mb"] > 0
+    # the second worker took partitions that had state, restored from their changelogs
+    assert result["joiner_partitions"] >= 1 and result["joiner_restored_records"] > 0, result
+    assert result["joiner_ready_s"] > 0 and result["longest_pause_s"] is not None
+
+
+async def test_commit_spans_time_both_guarantees_commit_paths(kafka_broker, tmp_path) -> None:
+    from benchmarks import commit_spans
+    ns = commit_spans.parse(["--events", "3000", "--results", str(tmp_path)])
+    ns.broker = kafka_broker
+    results = await commit_spans.drive(ns)
+    assert set(results) == {"windowed", "eos"}
+    alo, eos = results["windowed"]["spans"], results["eos"]["spans"]
+    assert alo["missing"] == [] and eos["missing"] == []
+    for spans in (alo, eos):
+        assert spans["calls"]["commit"] >= 1 and spans["calls"]["wait_acks"] >= 1
+        assert spans["calls"]["finish_commit"] >= 1
+    assert alo["calls"]["offset_commit"] >= 1 and "commit_transaction" not in alo["calls"]
+    assert eos["calls"]["commit_transaction"] >= 1 and eos["calls"]["send_offsets"] >= 1
+    assert "offset_commit" not in eos["calls"]

@@ -3,6 +3,7 @@ inputs are keyed the way the apps declare, and the targets table judges a run's 
 The run itself against a broker: tests/integration/test_benchmarks_smoke_kafka.py."""
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
 
@@ -82,3 +83,46 @@ def test_memory_table_gives_each_workloads_peak_rss_against_stateless() -> None:
     assert table[3] == "| ceiling | 80 | 120 (1.50x) | - |"
     assert len(table) == 4                      # quix: nothing measured, no row
     assert targets.memory_table({"windowed": s["windowed"]}, ["streamflow"]) == []
+
+
+def test_every_commit_span_hook_exists() -> None:
+    """benchmarks.commit_spans times the commit path through these methods; when the runtime
+    moves one, this says which, so that HOOKS follows (the script itself only reports it)."""
+    from benchmarks import commit_spans
+    spans = commit_spans.Spans()
+    originals = {}
+    for _, _, module, cls, method in commit_spans.HOOKS:
+        owner = getattr(importlib.import_module(module), cls, None)
+        if owner is not None and method in owner.__dict__:
+            originals[(owner, method)] = owner.__dict__[method]
+    try:
+        commit_spans.install(spans)
+        assert spans.missing == [], f"update benchmarks/commit_spans.HOOKS: {spans.missing} moved"
+    finally:
+        for (owner, method), fn in originals.items():
+            setattr(owner, method, fn)
+
+
+async def test_commit_spans_time_nested_async_and_sync_calls_once() -> None:
+    from benchmarks import commit_spans
+    spans = commit_spans.Spans()
+
+    class Path:
+        async def commit(self) -> None:
+            await self.wait()
+            self.write()
+
+        async def wait(self) -> None:
+            await asyncio.sleep(0.01)
+
+        def write(self) -> None:
+            pass
+
+    Path.commit = commit_spans._timed(spans, "commit", Path.commit)       # type: ignore[method-assign]
+    Path.wait = commit_spans._timed(spans, "wait_acks", Path.wait)        # type: ignore[method-assign]
+    Path.write = commit_spans._timed(spans, "finish_commit", Path.write)  # type: ignore[method-assign]
+    for _ in range(3):
+        await Path().commit()
+    assert spans.calls == {"commit": 3, "wait_acks": 3, "finish_commit": 3}
+    assert spans.wall["commit"] >= spans.wall["wait_acks"] >= 0.03
+    assert spans.wall["commit"] >= spans.wall["finish_commit"]
