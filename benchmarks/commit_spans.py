@@ -23,8 +23,10 @@ commit                 the commit path's ``commit`` (processing is stopped meanw
 begin_transaction      exactly-once: aiokafka ``begin_transaction``, on the first send after a commit
 =====================  =================================================================================
 
-Each span sums wall time and the process's CPU time inside it (wall - CPU ~ waiting for the
-broker), over the run. The timers wrap named methods of the commit path's documented
+Each span sums, over the run, its wall time and how the worker's main thread (the event loop)
+spent it, from ``/proc/thread-self/schedstat``: on a CPU, or runnable but waiting for one
+(other processes had the cores: the machine's load, not the commit's cost). The rest is time
+off the CPU with nothing to run: waiting for the broker's answers. The timers wrap named methods of the commit path's documented
 interfaces (``CommitParticipant``, ``OutputBuffer.wait_acks``, the Kafka transport's consumer
 and producer, aiokafka's transaction API); one that is not found (the runtime moved it) is
 listed as such, nothing fails. Not a throughput figure: timers and two workloads back to back
@@ -65,35 +67,49 @@ HOOKS = [
 ]
 
 
+def _sched() -> tuple[float, float]:
+    """(CPU seconds, seconds runnable but waiting for a CPU) of the calling thread."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            on_cpu, waiting, _ = f.read().split()
+        return int(on_cpu) / 1e9, int(waiting) / 1e9
+    except (OSError, ValueError):
+        return time.thread_time(), 0.0
+
+
 class Spans:
-    """Per span: calls, wall seconds, CPU seconds. A span nested in itself (a subclass's
-    ``commit`` calling its base's) counts once."""
+    """Per span: calls, wall seconds, CPU seconds, seconds waiting for a CPU. A span nested in
+    itself (a subclass's ``commit`` calling its base's) counts once."""
 
     def __init__(self) -> None:
         self.calls: dict[str, int] = {}
         self.wall: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
+        self.runqueue: dict[str, float] = {}
         self.missing: list[str] = []
         self._open: set[str] = set()
         self.started = time.perf_counter()
 
-    def enter(self, span: str) -> tuple[float, float] | None:
+    def enter(self, span: str) -> tuple[float, float, float] | None:
         if span in self._open:
             return None
         self._open.add(span)
-        return time.perf_counter(), time.process_time()
+        return (time.perf_counter(), *_sched())
 
-    def leave(self, span: str, began: tuple[float, float] | None) -> None:
+    def leave(self, span: str, began: tuple[float, float, float] | None) -> None:
         if began is None:
             return
+        cpu, waiting = _sched()
         self._open.discard(span)
         self.calls[span] = self.calls.get(span, 0) + 1
         self.wall[span] = self.wall.get(span, 0.0) + time.perf_counter() - began[0]
-        self.cpu[span] = self.cpu.get(span, 0.0) + time.process_time() - began[1]
+        self.cpu[span] = self.cpu.get(span, 0.0) + cpu - began[1]
+        self.runqueue[span] = self.runqueue.get(span, 0.0) + waiting - began[2]
 
     def as_json(self) -> dict[str, Any]:
-        return {"calls": self.calls, "wall": self.wall, "cpu": self.cpu, "missing": self.missing,
-                "process_cpu": time.process_time(), "process_wall": time.perf_counter() - self.started}
+        return {"calls": self.calls, "wall": self.wall, "cpu": self.cpu, "runqueue": self.runqueue,
+                "missing": self.missing, "process_cpu": time.process_time(),
+                "process_wall": time.perf_counter() - self.started}
 
 
 def _timed(spans: Spans, span: str, fn: Any) -> Any:
@@ -142,9 +158,10 @@ def run_worker(app_spec: str) -> None:
 
 # ------------------------------------------------------------------------------ the driver
 def table(results: dict[str, dict[str, Any]]) -> str:
-    """Markdown: per span and workload, total wall s, share of the run, ms per commit, CPU share."""
+    """Markdown: per span and workload, total wall s, share of the run, ms per commit, and that
+    time split into on a CPU / waiting for a CPU / waiting for the broker (the rest)."""
     names = list(results)
-    head = ["span"] + [f"{n}: s (% of run), ms/commit, CPU %" for n in names]
+    head = ["span"] + [f"{n}: s (% of run), ms/commit, CPU / run queue / broker %" for n in names]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     parents = {span: parent for span, parent, *_ in HOOKS}
     order = list(dict.fromkeys(span for span, *_ in HOOKS))
@@ -161,9 +178,11 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             if not wall:
                 row.append("-")
                 continue
-            cpu = r["spans"]["cpu"].get(span, 0.0)
+            cpu = 100 * r["spans"]["cpu"].get(span, 0.0) / wall
+            queued = 100 * r["spans"].get("runqueue", {}).get(span, 0.0) / wall
             row.append(f"{wall:.2f} ({100 * wall / r['seconds']:.0f}%), {1000 * wall / commits:.1f}, "
-                       f"{100 * cpu / wall:.0f}%" + ("" if calls == commits or span == "commit" else f" ({calls} calls)"))
+                       f"{cpu:.0f} / {queued:.0f} / {max(0.0, 100 - cpu - queued):.0f}"
+                       + ("" if calls == commits or span == "commit" else f" ({calls} calls)"))
         lines.append("| " + " | ".join(row) + " |")
     lines.append("| run: events/s (s), commits | " + " | ".join(
         f"{r['events_per_s']:,.0f} ({r['seconds']:.1f} s), {r['spans']['calls'].get('commit', 0)}"

@@ -388,6 +388,13 @@ async def measure(proc: Proc, *, bootstrap: str, run: Run, events: int, in_topic
         timed = events * (1 - cpu_from[1]) if cpu_from is not None else 0
         if cpu_from is not None and timed >= 20_000:  # fewer: a few clock ticks, no figure
             run.cpu_us = (proc.cpu_s - cpu_from[0]) * 1e6 / timed
+        if not eos and group:  # also when the offsets are committed, as exactly-once is timed
+            committed_by = time.monotonic() + 15
+            while time.monotonic() < committed_by and proc.alive():
+                if await committed(admin, group, in_topic) >= events:
+                    run.extra["committed_at"] = time.time()
+                    break
+                await asyncio.sleep(0.05)
     finally:
         await consumer.stop()
         await admin.close()
@@ -398,6 +405,8 @@ async def measure(proc: Proc, *, bootstrap: str, run: Run, events: int, in_topic
     end = done_at if eos else last
     run.seconds = max(end - first, 1e-3)
     run.events_per_s = events / run.seconds
+    if "committed_at" in run.extra:  # the rate exactly-once is compared with (same end)
+        run.extra["committed_rate"] = events / max(run.extra["committed_at"] - first, 1e-3)
     run.startup_s = first - proc.started
     run.rss_mb = proc.hwm_kb / 1024
     run.extra["output_records"] = count
@@ -416,8 +425,10 @@ def summarize(runs: list[Run]) -> dict[str, Any]:
         vals = [getattr(r, field) for r in ok if getattr(r, field) is not None]
         return statistics.median(vals) if vals else None
     failed = [r for r in runs if r.status not in ("ok", "n/a")]
+    committed_rates = [r.extra["committed_rate"] for r in ok if "committed_rate" in r.extra]
     return {"status": "ok", "median": statistics.median(rates), "min": min(rates), "max": max(rates),
             "n": len(ok), "rss_mb": med("rss_mb"), "startup_s": med("startup_s"), "cpu_us": med("cpu_us"),
+            "committed_rate": statistics.median(committed_rates) if committed_rates else None,
             "failed_rounds": [f"round {r.round}: {r.status}: {r.reason}" for r in failed]}
 
 

@@ -52,6 +52,14 @@ def _vs(workload: str, other: str, of_workload: str | None = None):
     return lambda s, lat: ratio(median(s, workload, "streamflow"), median(s, of_workload or workload, other))
 
 
+def _eos_vs_alo(s: Summaries, lat: Latency) -> float | None:
+    """Both timed until the committed offsets reach the end of the input: exactly-once output
+    counts only once its transaction commits, so at-least-once is timed to its commit too
+    (else exactly-once is charged up to one commit interval more)."""
+    alo = s.get("windowed", {}).get("streamflow", {})
+    return ratio(median(s, "eos", "streamflow"), alo.get("committed_rate") if alo.get("status") == "ok" else None)
+
+
 def _p99(workload: str):
     def measure(s: Summaries, lat: Latency) -> float | None:
         result = lat.get((workload, "streamflow")) or {}
@@ -75,8 +83,8 @@ TARGETS = [
            _p99("windowed"), "ms"),
     Target("p99 < 50 ms at the latency runs' rate, windowed (event time from the value)", 50, False,
            _p99("windowed_ts"), "ms"),
-    Target("exactly-once windowed >= 0.8x the same workload at-least-once", 0.8, True,
-           _vs("eos", "streamflow", "windowed")),
+    Target("exactly-once windowed >= 0.8x the same workload at-least-once (both timed to their "
+           "last offset commit)", 0.8, True, _eos_vs_alo),
     Target("recovery >= 300,000 records/s", 300_000, True,
            lambda s, lat: median(s, "restore", "streamflow"), "records/s"),
     Target("peak RSS of windowed (record timestamps) <= 1.5x stateless", 1.5, False, _rss_ratio("windowed")),

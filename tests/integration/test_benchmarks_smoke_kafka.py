@@ -24,6 +24,8 @@ async def test_a_tiny_benchmark_run_measures_both_contenders(kafka_broker, tmp_p
     # one output per input event in the windowed workload (none late: grace 5 s, time moves forward)
     assert runs[("windowed_ts", "streamflow")].extra["output_records"] == 3000
     assert runs[("windowed_ts", "ceiling")].extra["output_records"] == 3000
+    # at-least-once runs are also timed to their last offset commit (exactly-once's end)
+    assert runs[("windowed_ts", "streamflow")].extra["committed_rate"] > 0
 
     report = (tmp_path / "latest.md").read_text()
     assert "### 2b. workload 2 with event time from the value" in report

@@ -50,8 +50,8 @@ def _ok(median: float, rss: float | None = None) -> dict:
 
 def test_targets_are_judged_from_the_runs_medians() -> None:
     s = {"stateless": {"streamflow": _ok(150_000, 100), "ceiling": _ok(140_000, 90)},
-         "windowed": {"streamflow": _ok(60_000, 160), "ceiling": _ok(120_000, 150),
-                      "quix": _ok(10_000)},
+         "windowed": {"streamflow": {**_ok(60_000, 160), "committed_rate": 55_000},
+                      "ceiling": _ok(120_000, 150), "quix": _ok(10_000)},
          "eos": {"streamflow": _ok(50_000, 170)}}
     latency = {("stateless", "streamflow"): {"status": "ok", "p99": 12.0},
                ("windowed", "streamflow"): {"status": "ok", "p99": 200.0}}
@@ -61,7 +61,9 @@ def test_targets_are_judged_from_the_runs_medians() -> None:
     assert rows["stateless >= 1.0x the hand-written loop"].endswith("| 1.07x | met |")
     assert rows["p99 < 50 ms at the latency runs' rate, stateless"].endswith("| 12 ms | met |")
     assert rows["p99 < 50 ms at the latency runs' rate, windowed (record timestamps)"].endswith("| 200 ms | missed |")
-    assert rows["exactly-once windowed >= 0.8x the same workload at-least-once"].endswith("| 0.83x | met |")
+    # exactly-once against at-least-once timed to its last offset commit too (55k, not 60k)
+    eos = next(v for k, v in rows.items() if k.startswith("exactly-once windowed >= 0.8x"))
+    assert eos.endswith("| 0.91x | met |")
     assert rows["peak RSS of windowed (record timestamps) <= 1.5x stateless"].endswith("| 1.60x | missed |")
     assert rows["windowed (event time from the value) >= 0.6x the hand-written loop"].endswith("| - | not measured |")
     assert rows["recovery >= 300,000 records/s"].endswith("| - | not measured |")
