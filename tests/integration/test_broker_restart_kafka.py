@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from streamflow.testing.kafka_broker import KafkaBroker, _free_port
+from streamflow.testing.kafka_broker import KafkaBroker
+from streamflow.testing.kafka_broker.ports import free_port
 
 
 def test_stop_and_start_again_on_the_same_ports(kafka_broker: object, tmp_path: Path) -> None:
     if not isinstance(kafka_broker, KafkaBroker):
         pytest.skip("STREAMFLOW_TEST_KAFKA: no local Kafka jars to start a second broker with")
-    port, controller_port = _free_port(), _free_port()
+    port, controller_port = free_port(), free_port()
     while controller_port == port:
-        controller_port = _free_port()
+        controller_port = free_port()
     broker = KafkaBroker(workdir=tmp_path / "broker", version=kafka_broker.version, port=port,
                          controller_port=controller_port, heap="256m")
     broker.start(timeout=90, warm_up=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 
-from streamflow.testing.kafka_broker import _port_is_free
+from streamflow.testing.kafka_broker.ports import port_is_free
 
 
 def _port_left_in_time_wait() -> int:
@@ -36,11 +36,11 @@ def test_a_port_in_time_wait_is_free_to_restart_on() -> None:
         except OSError:
             in_time_wait = True
     assert in_time_wait, "the test did not manage to leave the port in TIME_WAIT"
-    assert _port_is_free(port)
+    assert port_is_free(port)
 
 
 def test_a_port_someone_listens_on_is_not_free() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
-        assert not _port_is_free(listener.getsockname()[1])
+        assert not port_is_free(listener.getsockname()[1])
