@@ -59,7 +59,14 @@ class TestDriver:
     ``topic_partitions`` for this run; topics declared with ``partitions=`` keep theirs).
     ``processing_guarantee`` overrides the app's ("at_least_once" or "exactly_once").
     ``commit_every_step`` commits after every ``send``/``advance``/``run`` (else only on
-    :meth:`commit`, on a rebalance and at :meth:`stop`)."""
+    :meth:`commit`, on a rebalance and at :meth:`stop`).
+
+    Over twenty methods, on purpose: this is the public test API users write their tests
+    against, one method per thing a test does (send, advance, crash, rebalance, read outputs
+    and tables), documented as one object in the README. The engine behind it is small
+    (:meth:`_until_idle`, :meth:`_poll_round`, :meth:`_call`); the workers it drives are
+    ordinary :class:`~streamflow.runtime.worker.Worker` objects on a ``memory://`` broker,
+    and crash points are :mod:`.crashes`'."""
 
     __test__ = False  # not a pytest test class
 
