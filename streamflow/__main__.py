@@ -1,3 +1,4 @@
+"""``python -m streamflow``: the ``streamflow`` command line."""
 from .cli.main import main
 
 main()

@@ -17,6 +17,9 @@ def _identity(x: Any) -> Any:
 
 @dataclass(frozen=True)
 class Aggregation:
+    """How a window's value starts (``initializer``), takes an event's value (``adder``), merges
+    with another window's (``merger``, sessions only) and is shown (``result``)."""
+
     initializer: Callable[[], Any]
     adder: Callable[[Any, Any], Any]
     merger: Callable[[Any, Any], Any] | None = None

@@ -24,6 +24,7 @@ Op = Callable[[list, list], "Lists | Awaitable[Lists]"]
 
 
 def map_op(fn: Callable[[Any], Any]) -> Op:
+    """``stream.map(fn)``: each item replaced by ``fn(item)`` (awaited when ``fn`` is async)."""
     if inspect.iscoroutinefunction(fn):
         async def amap(events: list, items: list) -> Lists:
             return events, [await fn(x) for x in items]
@@ -32,6 +33,7 @@ def map_op(fn: Callable[[Any], Any]) -> Op:
 
 
 def filter_op(predicate: Callable[[Any], Any]) -> Op:
+    """``stream.filter(predicate)``: the items (and their events) for which it is true."""
     if inspect.iscoroutinefunction(predicate):
         async def afilter(events: list, items: list) -> Lists:
             keep = [bool(await predicate(x)) for x in items]
@@ -47,6 +49,8 @@ def filter_op(predicate: Callable[[Any], Any]) -> Op:
 
 
 def flat_map_op(fn: Callable[[Any], Iterable[Any]]) -> Op:
+    """``stream.flat_map(fn)``: each item replaced by the items ``fn`` returns, each keeping
+    its event."""
     def flat_map(events: list, items: list) -> Lists:
         out_events: list = []
         out_items: list = []
@@ -60,6 +64,9 @@ def flat_map_op(fn: Callable[[Any], Iterable[Any]]) -> Op:
 
 def join_op(lookup: Callable[[Any, Any], Any], key: Callable[[Any], Any] | None, left: bool,
             combine: Callable[[Any, Any], Any]) -> Op:
+    """A stream-table join over a batch: each item's row looked up by its event's key (or
+    ``key(item)``) and combined with it; without a row, dropped, or combined with None when
+    ``left``."""
     def join(events: list, items: list) -> Lists:
         out_events: list = []
         out_items: list = []
@@ -77,6 +84,7 @@ def join_op(lookup: Callable[[Any, Any], Any], key: Callable[[Any], Any] | None,
 
 
 def enumerate_op(start: int) -> Op:
+    """``stream.enumerate(start)``: each item as ``(n, item)``, counting on across batches."""
     counter = [start]
 
     def enumerate_(events: list, items: list) -> Lists:
@@ -102,6 +110,7 @@ def each(ctx: ProcessingContext, fn: Callable[[Any], Any]) -> Callable[[list, li
 
 
 def peek_op(ctx: ProcessingContext, fn: Callable[[Any], Any]) -> Op:
+    """``stream.peek(fn)``: ``fn`` called on each item for its side effects, the batch unchanged."""
     call = each(ctx, fn)
     if inspect.iscoroutinefunction(fn):
         async def apeek(events: list, items: list) -> Lists:

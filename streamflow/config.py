@@ -25,6 +25,9 @@ _WORKER_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
 
 @dataclass
 class Settings:
+    """Every setting of a worker, with its default and what it means (``help``); see the
+    module docstring for where values come from, :meth:`validate` for what is accepted."""
+
     broker: str = field(default="memory://", metadata={"help": "memory:// (embedded) or kafka://host:port[,host:port]"})
     data_dir: str = field(default="./streamflow-data", metadata={"help": "where table stores live (one dir per app)"})
     commit_interval: float = field(default=1.0, metadata={"help": "seconds between commits of offsets, output and state"})
@@ -173,7 +176,3 @@ def _parse(name: str, f: dataclasses.Field, raw: str) -> Any:
     except ValueError:
         raise ConfigError(f"STREAMFLOW_{name.upper()}={raw!r}: expected a number") from None
     return raw or None if "None" in kind else raw
-
-
-def setting_fields() -> list[dataclasses.Field]:
-    return list(dataclasses.fields(Settings))

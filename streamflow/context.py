@@ -16,6 +16,10 @@ from .types import Event
 
 
 class ProcessingContext:
+    """One agent's processing state: the event being processed (``current``), the batch and
+    ``take`` chunk it is in. Set once per agent task; the stream updates its attributes per
+    event (cheaper than a ContextVar per event)."""
+
     __slots__ = ("agent", "current", "batch", "before_next", "chunk", "held")
 
     def __init__(self, agent: str) -> None:

@@ -27,6 +27,9 @@ from .tables import Table
 
 @dataclass
 class PartitionInfo:
+    """One table partition found in a data dir: where, how big, up to which changelog offset
+    it holds the table; ``stale`` once checked against the changelog on the broker."""
+
     table: str
     partition: int
     path: Path

@@ -411,23 +411,29 @@ class WindowSet:
 
 def tumbling(table: Table, size: Duration, *, grace: Duration = 0, retention: Duration | None = None,
              agg: Aggregation | None = None, timestamp: Callable[[Any], int] | None = None) -> WindowedTable:
+    """``table`` windowed in fixed, non-overlapping windows of ``size``."""
     return WindowedTable(table, TumblingWindows(to_ms(size, "size"), to_ms(grace, "grace")), agg=agg,
                          retention=retention, timestamp=timestamp)
 
 
 def hopping(table: Table, size: Duration, step: Duration, *, grace: Duration = 0, retention: Duration | None = None,
             agg: Aggregation | None = None, timestamp: Callable[[Any], int] | None = None) -> WindowedTable:
+    """``table`` windowed in windows of ``size`` starting every ``step`` (overlapping when
+    ``step < size``)."""
     return WindowedTable(table, HoppingWindows(to_ms(size, "size"), to_ms(step, "step"), to_ms(grace, "grace")),
                          agg=agg, retention=retention, timestamp=timestamp)
 
 
 def sliding(table: Table, size: Duration, *, grace: Duration = 0, retention: Duration | None = None,
             agg: Aggregation | None = None, timestamp: Callable[[Any], int] | None = None) -> WindowedTable:
+    """``table`` windowed in sliding windows of ``size`` around records (Kafka Streams'
+    ``SlidingWindows``: a record's window ends at it, and one starts just after it)."""
     return WindowedTable(table, SlidingWindows(to_ms(size, "size"), to_ms(grace, "grace")), agg=agg,
                          retention=retention, timestamp=timestamp)
 
 
 def session(table: Table, gap: Duration, *, grace: Duration = 0, retention: Duration | None = None,
             agg: Aggregation | None = None, timestamp: Callable[[Any], int] | None = None) -> WindowedTable:
+    """``table`` windowed in sessions: a key's events closer than ``gap`` share a window."""
     return WindowedTable(table, SessionWindows(to_ms(gap, "gap"), to_ms(grace, "grace")), agg=agg,
                          retention=retention, timestamp=timestamp)

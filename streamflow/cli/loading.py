@@ -12,6 +12,8 @@ from ..app import App
 
 
 def load_app(spec: str) -> App:
+    """The :class:`~streamflow.App` named by ``MODULE:ATTR`` (the current directory importable);
+    what is wrong with the spec or the import as one click error, not a traceback."""
     if ":" not in spec:
         raise click.ClickException(f"{spec!r}: give MODULE:ATTR, e.g. examples.wordcount:app")
     module_name, attr = spec.split(":", 1)

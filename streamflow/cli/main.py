@@ -10,12 +10,12 @@ from typing import Any
 
 import click
 
-from ..config import Settings
 from ..exceptions import StreamflowError
 from .loading import load_app
 
 def setup_logging(level: str, fmt: str = "text", app: str | None = None,
                   worker: str | None = None) -> None:
+    """Log lines to stderr as text or JSON (see :func:`streamflow.logs.configure`)."""
     from ..logs import configure
     configure(level, fmt, app=app, worker=worker)
 
@@ -225,13 +225,6 @@ def replay(app_spec: str, inputs: tuple[str, ...], expect: str | None, out: str 
     elif not out:
         for line in lines:
             click.echo(line)
-
-
-def _settings_table() -> str:
-    rows = []
-    for f in Settings.__dataclass_fields__.values():
-        rows.append(f"{f.name}\t{f.default!r}\t{f.metadata.get('help', '')}")
-    return "\n".join(rows)
 
 
 from .graph import graph as _graph  # noqa: E402 - registered on the group defined above

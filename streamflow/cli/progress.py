@@ -29,6 +29,8 @@ class CurrentStderr:
 
 
 class RestoreBar:
+    """The restore listener drawing the bar (see the module docstring); ``close`` removes it."""
+
     def __init__(self, console: Any = None, after: float = 3.0) -> None:
         self.console, self.after = console, after
         self._progress: Any = None

@@ -23,6 +23,7 @@ def require_kafka(app: App, command: str) -> None:
 
 @contextlib.asynccontextmanager
 async def connected(app: App) -> AsyncIterator[Transport]:
+    """The app's transport, started for the duration of the ``async with`` block."""
     transport = transport_for(app.settings)
     await transport.start()
     try:
@@ -32,6 +33,7 @@ async def connected(app: App) -> AsyncIterator[Transport]:
 
 
 async def partitions_of(transport: Transport, app: App, topic: str) -> int:
+    """The partition count of ``topic`` on the broker; an error naming it if it does not exist."""
     count = await transport.partition_count(topic)
     if count is None:
         raise StreamflowError(f"topic {topic!r} does not exist on {transport.describe()}: a worker "

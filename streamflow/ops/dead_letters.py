@@ -76,10 +76,13 @@ def _text(data: bytes | None) -> Any:
 
 
 def redrive_group(app: App, topic: str) -> str:
+    """The consumer group that keeps the re-drive progress of ``topic``'s dead letters."""
     return f"{app.id}-dead-letters-redrive-{topic}"
 
 
 def parse(record: Any) -> DeadLetter:
+    """A dead-letter record read back: its source, error and agent from streamflow's headers,
+    the record's own headers kept apart."""
     own: dict[str, bytes] = {}
     kept = []
     for name, value in record.headers or ():
@@ -172,6 +175,8 @@ async def list_dead_letters(app: App, *, topics: list[str] | None = None,
 
 @dataclass
 class Redrive:
+    """What one ``--redrive`` did: re-sent, passed over, and foreign records left alone."""
+
     resent: list[tuple[DeadLetter, int]]  # each dead letter re-sent, and the partition it went to
     passed: int                           # pending but older than since: passed over
     foreign: int                          # records without streamflow headers, left alone

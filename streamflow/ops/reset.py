@@ -21,6 +21,8 @@ POSITIONS = ("earliest", "latest", "datetime")
 
 @dataclass
 class Move:
+    """One partition's committed offset before and after a reset (``before`` None: none)."""
+
     tp: TP
     before: int | None
     after: int
@@ -89,6 +91,7 @@ def _refused(app: App, exc: GroupNotEmpty) -> StreamflowError:
 
 
 def render(moves: list[Move], dry_run: bool = False) -> list[str]:
+    """The lines ``streamflow reset`` prints: one per partition, then how many moved."""
     verb = "would move" if dry_run else "moved"
     lines = [f"{m.tp}: {'-' if m.before is None else m.before} -> {m.after}" for m in moves]
     changed = sum(1 for m in moves if m.before != m.after)

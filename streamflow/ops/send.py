@@ -63,6 +63,7 @@ class BadRecord(StreamflowError):
 
 
 def find_topic(app: App, name: str) -> Topic:
+    """The app's topic ``name``; an error listing the app's topics if it has none of that name."""
     topic = app.topics.get(name)
     if topic is None:
         public = sorted(t.name for t in app.topics.values() if not t.internal)

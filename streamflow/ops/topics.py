@@ -17,6 +17,8 @@ from .connect import connected
 
 @dataclass
 class PartitionRow:
+    """One partition of ``streamflow topics``: its offsets, the group's committed offset, lag."""
+
     topic: str
     kind: str
     partition: int
@@ -28,12 +30,16 @@ class PartitionRow:
 
 @dataclass
 class TopicReport:
+    """What ``streamflow topics`` shows: the group's partitions and the declared topics missing
+    from the broker."""
+
     group: str
     rows: list[PartitionRow]
     missing: list[tuple[str, str]]  # (topic, kind) declared but not on the broker
 
 
 def dead_letter_topic(app: App) -> str:
+    """The app's dead-letter topic's name (the setting, or ``{app id}-dead-letters``)."""
     return app.settings.dead_letter_topic or f"{app.id}-dead-letters"
 
 

@@ -28,6 +28,8 @@ SHOWN = 10  # partitions named in a reason at most
 
 @dataclass(frozen=True)
 class Snapshot:
+    """What the worker looked like when asked: all :func:`assess` decides on."""
+
     started: bool
     stopping: bool
     failure: str | None
@@ -42,6 +44,8 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Verdict:
+    """An answer to a probe: ok or not, the state it is in, and why (for the body)."""
+
     ok: bool
     status: str             # ready | starting | rebalancing | restoring | stopping | alive | stalled
     reason: str | None = None

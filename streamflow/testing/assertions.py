@@ -14,6 +14,7 @@ def _line(r: Any) -> str:
 
 
 def record_diff(expected: list[Any], actual: list[Any]) -> str:
+    """A unified diff of two lists of output records, one record per line."""
     return "\n".join(difflib.unified_diff([_line(r) for r in expected], [_line(r) for r in actual],
                                           fromfile="expected", tofile="actual", lineterm=""))
 

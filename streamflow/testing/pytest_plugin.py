@@ -49,6 +49,7 @@ def _is_records(x: Any) -> bool:
 
 
 def pytest_assertrepr_compare(op: str, left: Any, right: Any) -> list[str] | None:
+    """pytest hook: a failed ``==`` between lists of output records shows their diff."""
     if op != "==" or not (_is_records(left) or _is_records(right)):
         return None
     from .assertions import record_diff

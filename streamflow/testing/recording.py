@@ -24,6 +24,8 @@ from ..exceptions import StreamflowError
 
 @dataclass(frozen=True)
 class RecordedRecord:
+    """One record of a recording, as it was on the topic (bytes, not decoded)."""
+
     topic: str
     partition: int
     offset: int
@@ -53,6 +55,7 @@ def _enc(data: bytes | None, out: dict[str, Any], field: str) -> None:
 
 
 def encode_line(r: RecordedRecord) -> bytes:
+    """``r`` as one JSON Lines line (a key or value that is not UTF-8 in base64, marked so)."""
     out: dict[str, Any] = {"topic": r.topic, "partition": r.partition, "offset": r.offset,
                            "timestamp": r.timestamp}
     _enc(r.key, out, "key")
@@ -82,6 +85,7 @@ def _dec(obj: dict[str, Any], field: str) -> bytes | None:
 
 
 def decode_line(line: bytes) -> RecordedRecord:
+    """One recording line read back; ValueError saying what is wrong with it."""
     obj = orjson.loads(line)
     if not isinstance(obj, dict):
         raise ValueError("a line must be a JSON object")
@@ -141,6 +145,7 @@ def merge_by_timestamp(recordings: Iterable[list[RecordedRecord]]) -> Iterator[R
 
 
 def write_recording(path: str | Path, records: Iterable[RecordedRecord]) -> int:
+    """Write ``records`` as a recording file; returns how many."""
     n = 0
     with open(path, "wb") as f:
         for r in records:

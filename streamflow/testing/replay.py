@@ -16,6 +16,8 @@ from .recording import BadRecording, merge_by_timestamp, read_recording
 
 @dataclass
 class ReplayResult:
+    """A replay's output records, how many input records it read, and the bad lines skipped."""
+
     outputs: list[OutputRecord]
     inputs: int
     skipped: list[BadRecording] = field(default_factory=list)
@@ -31,6 +33,8 @@ def input_topics(app: App) -> set[str]:
 
 async def replay(app: App, files: list[str | Path], skip_bad: bool = False,
                  start_time: float = 0.0) -> ReplayResult:
+    """Run ``app`` on the recordings ``files`` (merged by timestamp) on virtual time, with the
+    test driver; the records it produced."""
     skipped: list[BadRecording] = []
     recordings = [read_recording(f, skip_bad, skipped) for f in files]
     consumed = input_topics(app)
@@ -54,6 +58,7 @@ async def replay(app: App, files: list[str | Path], skip_bad: bool = False,
 
 
 def write_lines(path: str | Path, lines: list[str]) -> None:
+    """Write output lines (a golden file) one per line."""
     Path(path).write_text("".join(line + "\n" for line in lines))
 
 

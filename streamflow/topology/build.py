@@ -85,6 +85,8 @@ def dead_letter_topic(app: "App") -> str | None:
 
 
 def codec_name(codec: Any) -> str:
+    """A codec as the topology shows it: the record type's name, or the codec's (``bytes`` for
+    raw)."""
     record_type = getattr(codec, "record_type", None)
     if record_type is not None:
         return record_type.__name__

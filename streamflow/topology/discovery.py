@@ -69,6 +69,9 @@ class GroupBy:
 
 @dataclass(frozen=True)
 class StreamTableJoin:
+    """A ``stream.join(table)`` the discovery saw: the table, inner or left, and the key function
+    (by name)."""
+
     table: str
     kind: str
     key: str | None  # the name of the key function, None when the event's key is looked up

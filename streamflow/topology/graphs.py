@@ -56,6 +56,7 @@ def _ids(topology: Topology) -> dict[Ref, str]:
 
 
 def render_mermaid(topology: Topology) -> str:
+    """The topology as a Mermaid flowchart (sub-topologies as subgraphs)."""
     ids = _ids(topology)
     inside, rest = _placement(topology)
 
@@ -93,6 +94,7 @@ _DOT_SHAPES = {TOPIC: "box, style=rounded", PROCESSOR: "box", STORE: "cylinder"}
 
 
 def render_dot(topology: Topology) -> str:
+    """The topology as a Graphviz dot graph (sub-topologies as clusters)."""
     inside, rest = _placement(topology)
 
     def node_id(ref: Ref) -> str:

@@ -13,6 +13,7 @@ LEGEND = "Arrows: --> declared; ..> found in the code (the names it refers to; a
 
 
 def render_text(topology: Topology) -> str:
+    """The topology as text, laid out as Kafka Streams' ``TopologyDescription`` prints."""
     lines = [f"Topology of app {topology.app_id}", "", "Sub-topologies (as Kafka Streams cuts them: "
              "processors joined directly, through a store, or by a topic they both read):"]
     for sub in topology.subtopologies:

@@ -86,6 +86,8 @@ def assign_standbys(members: Mapping[str, dict[str, set[Task]]], active: Mapping
 
 def encode_holdings(active: set[Task], standby: set[Task], replicas: int = 0,
                     url: str | None = None) -> bytes:
+    """A member's join metadata: the tasks it holds state of (active, standby), its
+    ``table_standby_replicas`` and the HTTP address it advertises (``web_advertised_url``)."""
     obj: dict[str, Any] = {"active": sorted(active), "standby": sorted(standby), "replicas": replicas}
     if url:
         obj["url"] = url
@@ -93,6 +95,8 @@ def encode_holdings(active: set[Task], standby: set[Task], replicas: int = 0,
 
 
 def decode_holdings(data: bytes) -> dict[str, Any]:
+    """:func:`encode_holdings`' bytes read back; unreadable metadata (another client's) as
+    holding nothing."""
     try:
         obj = orjson.loads(data) if data else {}
         out: dict[str, Any] = {k: {(int(a), int(b)) for a, b in obj.get(k, [])} for k in ("active", "standby")}

@@ -44,6 +44,8 @@ class UnstableOffsets(Errors.KafkaError):
 
 
 class OffsetFetchResponse_v7(Response):
+    """OffsetFetch v7's response (per group and partition: committed offset or error)."""
+
     API_KEY = 9
     API_VERSION = 7
     SCHEMA = Schema(
@@ -64,6 +66,8 @@ class OffsetFetchResponse_v7(Response):
 
 
 class OffsetFetchRequest_v7(RequestStruct):
+    """OffsetFetch v7 with ``require_stable`` (KIP-447); aiokafka sends at most v3."""
+
     FLEXIBLE_VERSION = True
     API_KEY = 9
     API_VERSION = 7

@@ -61,6 +61,8 @@ class GroupMetadata:
 
 
 class TxnOffsetCommitResponse_v3(Response):
+    """TxnOffsetCommit v3's response (an error code per partition)."""
+
     API_KEY = 28
     API_VERSION = 3
     SCHEMA = Schema(
@@ -77,6 +79,9 @@ class TxnOffsetCommitResponse_v3(Response):
 
 
 class TxnOffsetCommitRequest_v3(RequestStruct):
+    """TxnOffsetCommit v3, which carries the group's generation and member id (KIP-447) so that
+    the coordinator fences a zombie's offsets; aiokafka sends only v0."""
+
     FLEXIBLE_VERSION = True
     API_KEY = 28
     API_VERSION = 3

@@ -34,6 +34,8 @@ WILDCARDS = ("0.0.0.0", "::", "")
 
 
 class WebServer:
+    """The worker's HTTP server (``web_port``): /metrics, /health, /health/live, /tables."""
+
     def __init__(self, worker: "Worker", queries: TableQueries) -> None:
         self.worker = worker
         self.queries = queries

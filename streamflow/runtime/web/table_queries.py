@@ -33,6 +33,8 @@ MAX_TIME = 2**63 - 1
 
 @dataclass(frozen=True)
 class Answer:
+    """One answer to a table query: HTTP status, JSON body, and a redirect's target."""
+
     status: int
     body: dict[str, Any]
     location: str | None = None  # a 307's target
