@@ -8,7 +8,7 @@ from ...types import TP
 from .base import GroupNotEmpty
 
 if TYPE_CHECKING:
-    from .memory import MemoryBroker
+    from .memory_broker import MemoryBroker
 
 
 class MemoryAdmin:
@@ -49,6 +49,6 @@ class MemoryAdmin:
         members = await self.group_members(group)
         if members:
             raise GroupNotEmpty(group, members)
-        from .memory import _Group
-        g = self.broker.groups.setdefault(group, _Group(self.broker, group))
+        from .memory_group import MemoryGroup
+        g = self.broker.groups.setdefault(group, MemoryGroup(self.broker, group))
         g.committed.update(offsets)
