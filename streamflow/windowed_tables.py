@@ -22,10 +22,6 @@ from __future__ import annotations
 import operator
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import orjson
-
-_dumps = orjson.dumps
-
 from . import aggregations
 from .aggregations import Aggregation
 from .context import current_context
@@ -33,12 +29,13 @@ from .durations import Duration, to_ms
 from .exceptions import ConfigError, InvalidTimestamp, StreamflowError
 from .operators.windowed import WindowedAggregation, WindowResult
 from .serialization import describe_key_format, key_format
-from .serialization.codecs import JSON_KEY, JsonCodec
+from .serialization.codecs import JSON_KEY
 from .operators.windows import (HoppingWindows, SessionWindows, SlidingWindows, TumblingWindows,
                                 Window)
 from .tables import Table
 from .topics import Topic
 from .types import KEY, PARTITION, RAW_KEY, TIMESTAMP, TOPIC
+from .windowed_emit import Emitter
 
 if TYPE_CHECKING:
     from .state import PartitionTransaction
@@ -53,7 +50,10 @@ class WindowedTable(Table):
 
     def __init__(self, base: Table, windows: Any, *, agg: Aggregation | None,
                  retention: Duration | None, timestamp: Callable[[Any], int] | None) -> None:
-        self.__dict__.update(base.__dict__)
+        # A dict of its own, not the keys shared with the class that __dict__.update on a new
+        # instance leaves: CPython 3.11 reads attributes of a shared-key dict on a slow path,
+        # and add() reads a dozen per record.
+        self.__dict__ = dict(base.__dict__)
         from .serialization.codecs import JSON
         self.value_codec = JSON  # window state is the processor's JSON layout, whatever value_type says
         self.windows = windows
@@ -68,15 +68,12 @@ class WindowedTable(Table):
         self.late_topic: Topic | None = None
         self.late_events = 0
         self.null_key_events = 0
-        self._splice_json = False
+        self._emitter: Emitter | None = None
         self._processor: WindowedAggregation | None = None
-        self._fast: bool | None = None  # see _fast_path_applies; None: not decided yet
+        # Tumbling windows in update mode take the processor's direct path (see add);
+        # None: not decided yet.
+        self._fast: bool | None = None
         self._size = getattr(windows, "size", 0)
-        self._show = self.aggregation.result
-        self._emit_runtime: Any = None
-        self._emit_n = 0
-        self._emit_keys: dict[bytes, tuple[int, bytes]] | None = None
-        self._key_json: Callable[[bytes], bytes] | None = None
         base.app.tables[base.name] = self
 
     # -- declaration ---------------------------------------------------------------------------
@@ -96,10 +93,7 @@ class WindowedTable(Table):
                     f"without key_type")
             topic.key_codec = JSON_KEY  # undeclared: windowed keys are JSON by definition
         self.emit_topic, self.emit_mode = topic, mode
-        # JSON values and a key the emitted JSON can hold as it is (JSON) or as a string
-        # (text): results are spliced from the key's bytes, not decoded and encoded again.
-        self._key_json = _key_as_json(self.key_codec)
-        self._splice_json = type(topic.value_codec) is JsonCodec and self._key_json is not None
+        self._emitter = Emitter(topic, self.key_codec, self.aggregation.result)
         return self
 
     def late_to(self, topic: Topic) -> "WindowedTable":
@@ -162,94 +156,54 @@ class WindowedTable(Table):
 
         A None key is not aggregated (Kafka Streams drops null-key records from windowed
         aggregations, before stream time moves): it is counted in ``null_key_events``. Encoding
-        it instead would aggregate a key ``null``/``"None"`` that Kafka never shows."""
+        it instead would aggregate a key ``null``/``"None"`` that Kafka never shows.
+
+        One path for every window kind; tumbling windows in update mode, the common case,
+        take the processor's direct path (``update_tumbling``) for the aggregation itself. The
+        worker runs thousands of these per batch, so the event's own key bytes, partition and
+        time are read from it here rather than through the general helpers.
+        """
         if key is None:
             self.null_key_events += 1
             return
         ctx = current_context.get()
-        if self._fast is not False and ctx is not None and not ctx.batch:
-            current = ctx.current  # an Event or the worker's plain tuple laid out like one
-            if current is not None and (self._fast or self._fast_path_applies()):
-                self._add_tumbling_update(key, value, current)
-                return
-        raw = self._raw(key)
-        txn = self._txn(raw)
-        if self.timestamp_fn is None and ctx is not None and ctx.event is not None and not ctx.batch:
-            ts = ctx.event.timestamp
-        else:
-            ts = self._event_time(value)
-        result = (self._processor or self.processor).process(txn, raw, value, ts)
-        if result.results:
-            self._emit(result.results)
-        if result.late:
-            self._late(key, value, ts)
-
-    def _fast_path_applies(self) -> bool:
-        """Tumbling windows in update mode, on the event's own time, results (if any) spliced
-        as JSON: ``add`` then takes :meth:`_add_tumbling_update`. Decided once."""
-        processor = self.processor
-        self._fast = (processor.tumbling_update and self.timestamp_fn is None
-                      and (self.emit_topic is None or self._splice_json))
-        return self._fast
-
-    def _add_tumbling_update(self, key: Any, value: Any, event: Any) -> None:
-        """``add`` for an agent's event when :meth:`_fast_path_applies`: the general path's
-        steps (key bytes, partition transaction, processor, emit), inline and without result
-        objects. The worker runs thousands of these per batch; each call saved shows."""
-        # ``event`` is an Event or a plain tuple laid out like one (streamflow.types)
-        topic_name = event[TOPIC]
-        if key is event[KEY] and event[RAW_KEY] is not None and self._same_key_codec.get(topic_name):
-            raw = event[RAW_KEY]
+        # An Event or the worker's plain tuple laid out like one (streamflow.types)
+        event = ctx.current if ctx is not None and not ctx.batch else None
+        if event is not None:
+            topic_name = event[TOPIC]
+            if key is event[KEY] and event[RAW_KEY] is not None and self._same_key_codec.get(topic_name):
+                raw = event[RAW_KEY]
+            else:
+                raw = self._raw(key)
+            runtime = self.app._runtime
+            if self._copartitioned.get(topic_name) and runtime is not None:
+                txn = runtime.tables.transaction(self, event[PARTITION])
+            else:  # first event of this topic (or a co-partitioning error): the checked way
+                txn = self._txn(raw)
+                runtime = self.app._runtime
+            ts = event[TIMESTAMP] if self.timestamp_fn is None else self._extract_time(value)
         else:
             raw = self._raw(key)
-        if self._copartitioned.get(topic_name):
-            runtime = self.app._runtime
-            if runtime is None:
-                runtime = self.app._require_runtime(f"table {self.name}")
-            txn = runtime.tables.transaction(self, event[PARTITION])
-        else:  # first event of this topic (or a co-partitioning error): the checked way
             txn = self._txn(raw)
             runtime = self.app._runtime
-        ts = event[TIMESTAMP]
-        update = (self._processor or self.processor).update_tumbling(txn, raw, value, ts)
-        if update is None:
+            ts = self._event_time(value)
+        processor = self._processor or self.processor
+        fast = self._fast
+        if fast is None:
+            fast = self._fast = processor.tumbling_update
+        if fast:
+            update = processor.update_tumbling(txn, raw, value, ts)  # type: ignore[misc]
+            if update is None:
+                self._late(key, value, ts)
+            elif self._emitter is not None:
+                start, aggregate, result_ts = update
+                self._emitter.send(runtime, raw, start, start + self._size, aggregate, result_ts)
+            return
+        result = processor.process(txn, raw, value, ts)
+        if result.results and self._emitter is not None:
+            self._emitter.send_all(runtime, result.results)
+        if result.late:
             self._late(key, value, ts)
-            return
-        topic = self.emit_topic
-        if topic is None:
-            return
-        start, aggregate, ts = update
-        output = runtime.output  # type: ignore[union-attr]
-        keys = self._emit_keys
-        if keys is None or self._emit_runtime is not runtime:
-            keys = self._emit_cache(runtime, topic)
-        cached = keys.get(raw)
-        if cached is None:
-            cached = self._emit_key(raw, output)
-        partition, key_json = cached
-        head = b'{"key":%b,"start":%d,"end":%d' % (key_json, start, start + self._size)
-        output.add_nowait(topic.name, head + b"}",
-                          head + b',"value":' + _dumps(self._show(aggregate)) + b"}",
-                          partition, ts, None)
-
-    def _emit_cache(self, runtime: Any, topic: Topic) -> dict[bytes, tuple[int, bytes]]:
-        """Per run: the emit topic's partition count and a cache of key bytes -> (partition,
-        the key as JSON)."""
-        self._emit_runtime = runtime
-        self._emit_n = runtime.partition_count(topic.name)
-        self._emit_keys = {}
-        return self._emit_keys
-
-    def _emit_key(self, raw: bytes, output: Any) -> tuple[int, bytes]:
-        """(partition, JSON) of a result key, cached. Like Kafka Streams' windowed partitioner,
-        a result goes to the partition of its *key* (not of key and window), so all windows of
-        a key stay together, on the partition a producer puts that key on."""
-        keys = self._emit_keys
-        assert keys is not None and self._key_json is not None
-        if len(keys) > 200_000:
-            keys.clear()
-        cached = keys[raw] = (output.partition_of(raw, self._emit_n), self._key_json(raw))
-        return cached
 
     def __getitem__(self, key: Any) -> "WindowSet":
         return WindowSet(self, key)
@@ -265,30 +219,9 @@ class WindowedTable(Table):
                         "not deleted one by one")
 
     def _emit(self, results: list[WindowResult]) -> None:
-        """Send window results. Like Kafka Streams' windowed partitioner, a result goes to the
-        partition of its *key* (not of key and window), so all windows of a key stay together."""
-        topic = self.emit_topic
-        if topic is None:
-            return
-        runtime = self.app._require_runtime(f"table {self.name}")
-        output = runtime.output
-        n = runtime.partition_count(topic.name)
-        show = self.aggregation.result
-        fast = self._splice_json
-        key_json = self._key_json
-        raw_key: bytes | None
-        for r in results:
-            partition = output.partition_of(r.key, n)
-            if fast:
-                head = b'{"key":%b,"start":%d,"end":%d' % (key_json(r.key), r.window.start,  # type: ignore[misc]
-                                                           r.window.end)
-                raw_key = head + b"}"
-                raw_value = None if r.value is None else head + b',"value":' + orjson.dumps(show(r.value)) + b"}"
-            else:
-                wkey = {"key": self.key_codec.loads(r.key), "start": r.window.start, "end": r.window.end}
-                raw_key = topic.encode_key(wkey)
-                raw_value = topic.encode_value(None if r.value is None else {**wkey, "value": show(r.value)})
-            output.add_nowait(topic.name, raw_key, raw_value, partition, r.timestamp, None)
+        """Send window results that time moving produced (see advance and flush)."""
+        if self._emitter is not None and results:
+            self._emitter.send_all(self.app._require_runtime(f"table {self.name}"), results)
 
     def _late(self, key: Any, value: Any, ts: int) -> None:
         self.late_events += 1
@@ -340,25 +273,6 @@ class WindowedTable(Table):
     def items(self) -> Iterator[tuple[Any, Any]]:
         raise TypeError(f"windowed table {self.name}: read windows with table[key].range(...) "
                         "or windows_of(key, from_ms, to_ms)")
-
-
-def _key_as_json(codec: Any) -> Callable[[bytes], bytes] | None:
-    """How to write a table key's bytes into a JSON result: as they are (JSON keys), as a
-    JSON string (text keys), or None (other codecs: the result is decoded and re-encoded)."""
-    fmt = key_format(codec)
-    if fmt == "json":
-        return _same
-    if fmt == "text" and codec.name == "str":
-        return _json_string
-    return None
-
-
-def _same(raw: bytes) -> bytes:
-    return raw
-
-
-def _json_string(raw: bytes) -> bytes:
-    return _dumps(raw.decode())
 
 
 def _holds(definition: Any, window: Window, ts: int) -> bool:

@@ -1,7 +1,7 @@
 """Window definitions: what a user declares, as pure arithmetic on integer milliseconds.
 
 Nothing here holds state or touches a store; :mod:`streamflow.operators.windowed` executes these
-definitions. The rules are Kafka Streams' (see ``shared/SEMANTICS.md``):
+definitions. The rules are Kafka Streams' (see ``docs/windows.md``):
 
 - Tumbling and hopping windows are ``[start, end)``, aligned to the epoch (start is a multiple
   of the advance), and none starts below 0.
@@ -132,9 +132,6 @@ class SlidingWindows:
         """The window starting just after ``ts``."""
         _check_timestamp(ts)
         return Window(ts + 1, ts + 1 + self.time_difference)
-
-    def window_at(self, start: int) -> Window:
-        return Window(start, start + self.time_difference)
 
     def is_open(self, window: Window, stream_time: int) -> bool:
         return window.end >= stream_time - self.grace

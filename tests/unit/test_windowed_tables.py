@@ -198,16 +198,35 @@ async def test_windowed_state_survives_a_restart_through_the_changelog(tmp_path)
     assert reads == [1, 2]
 
 
-@pytest.mark.parametrize("store", ["memory", "rocksdb"])
-async def test_the_direct_tumbling_update_path_gives_the_general_paths_outputs(store, tmp_path) -> None:
-    """``add`` takes a direct path for tumbling windows in update mode on the event's time
-    (``WindowedTable._add_tumbling_update``): the same records, partitions, late records and
-    table state as the general path, over several partitions and commits."""
+class TaggedJson:
+    """A value codec that is not JSON's: window results are encoded as objects, not spliced."""
+
+    name = "tagged"
+
+    def dumps(self, value):
+        import orjson
+        return b"tagged:" + orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+    def loads(self, raw):
+        import orjson
+        assert raw.startswith(b"tagged:"), raw
+        return orjson.loads(raw[7:])
+
+
+@pytest.mark.parametrize("store, results_codec", [("memory", None), ("rocksdb", None),
+                                                  ("memory", TaggedJson())])
+async def test_the_direct_tumbling_update_path_gives_the_general_paths_outputs(
+        store, results_codec, tmp_path) -> None:
+    """``add`` takes a direct path for tumbling windows in update mode
+    (``WindowedAggregation.update_tumbling``): the same records, partitions, late records and
+    table state as the general path, over several partitions and commits, whether results are
+    spliced as JSON or encoded by another codec."""
 
     def run_app(direct: bool):
         app = streamflow.App("direct")
         clicks = app.topic("clicks", partitions=3)
-        out = app.topic("counts", partitions=2)  # not the input's count: results are re-partitioned
+        # not the input's count: results are re-partitioned
+        out = app.topic("counts", partitions=2, value_type=results_codec)
         late = app.topic("late", partitions=3)
         table = app.table("c", partitions=3).tumbling(10, grace=5, agg=agg.count())
         table.emit_to(out, mode="update").late_to(late)
@@ -240,4 +259,5 @@ async def test_the_direct_tumbling_update_path_gives_the_general_paths_outputs(s
     assert results[0] == results[1]
     produced, _, late_events = results[0]
     assert late_events > 0 and any(topic == "late" for topic, *_ in produced)
-    assert sum(topic == "counts" for topic, *_ in produced) > 20
+    counts = [value for topic, _, _, value, *_ in produced if topic == "counts"]
+    assert len(counts) > 20 and all(set(value) == {"key", "start", "end", "value"} for value in counts)
