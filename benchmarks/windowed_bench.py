@@ -8,11 +8,13 @@ or broker. Use it to compare two versions of the windowed path; report throughpu
 real harness.
 
     python -m benchmarks.windowed_bench [--events 300000] [--repeat 5] [--commit-every 50000]
-        [--profile out.prof] [--text-keys]
+        [--profile out.prof] [--text-keys] [--value-time]
 
 ``--text-keys`` keys the events by plain text (``u00042``) and runs the app with text keys
 (``BENCH_KEY_TYPE=str``, streamflow's default) instead of the harness's JSON keys: results are
-then spliced with the key as a JSON string.
+then spliced with the key as a JSON string. ``--value-time`` runs workload 2b's app instead
+(``benchmarks/apps/streamflow_windowed_ts``: event time from the value's ``ts``, grace 5 s,
+text keys; implies ``--text-keys``).
 
 Prints the CPU time (process time, less sensitive to other processes than wall time) per run,
 the median and the best in events/s. On a shared machine compare the best of several runs.
@@ -30,11 +32,12 @@ import tempfile
 import time
 
 
-async def one_run(parts: dict, commit_every: int, profile: cProfile.Profile | None) -> float:
+async def one_run(parts: dict, commit_every: int, profile: cProfile.Profile | None,
+                  app_module: str = "benchmarks.apps.streamflow_windowed") -> float:
     os.environ.update(BENCH_IN="bench-in", BENCH_OUT="bench-out", BENCH_GROUP="bench-windowed")
     from streamflow.testing import TestDriver
-    sys.modules.pop("benchmarks.apps.streamflow_windowed", None)
-    module = importlib.import_module("benchmarks.apps.streamflow_windowed")
+    sys.modules.pop(app_module, None)
+    module = importlib.import_module(app_module)
     events = sum(len(records) for records in parts.values())
     with tempfile.TemporaryDirectory(prefix="windowed-bench-") as tmp:
         driver = TestDriver(module.app, store="rocksdb", data_dir=tmp, commit_every_step=False)
@@ -85,7 +88,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--commit-every", type=int, default=50_000)
     p.add_argument("--profile", help="write a cProfile of the last run to this file")
     p.add_argument("--text-keys", action="store_true", help="plain text keys (the default key type)")
+    p.add_argument("--value-time", action="store_true",
+                   help="workload 2b's app: event time from the value, grace 5 s, text keys")
     ns = p.parse_args(argv)
+    app_module = "benchmarks.apps.streamflow_windowed" + ("_ts" if ns.value_time else "")
+    ns.text_keys = ns.text_keys or ns.value_time
     from benchmarks import harness as h
     parts, _, _ = h.generate(ns.events)
     if ns.text_keys:
@@ -94,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     times = []
     for i in range(ns.repeat):
         prof = cProfile.Profile() if ns.profile and i == ns.repeat - 1 else None
-        t = asyncio.run(one_run(parts, ns.commit_every, prof))
+        t = asyncio.run(one_run(parts, ns.commit_every, prof, app_module))
         times.append(t)
         print(f"run {i}: {t:.2f} s CPU, {ns.events / t:,.0f} events/s", flush=True)
         if prof is not None:
