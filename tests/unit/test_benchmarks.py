@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import pkgutil
 
 import pytest
@@ -28,6 +29,15 @@ def _modules() -> list[str]:
 @pytest.mark.parametrize("module", _modules())
 def test_every_benchmark_module_imports(module: str) -> None:
     importlib.import_module(module)
+
+
+@pytest.mark.parametrize("module", sorted(PEER_APPS))
+def test_the_peers_apps_compile(module: str) -> None:
+    """They import their framework, installed only in benchmarks/.venvs by a run that names
+    them: here at least their syntax is checked."""
+    path = importlib.util.find_spec(module.rsplit(".", 1)[0]).submodule_search_locations[0]
+    source = open(f"{path}/{module.rsplit('.', 1)[1]}.py").read()
+    compile(source, module, "exec")
 
 
 def test_text_keyed_input_is_partitioned_by_the_text_key() -> None:
