@@ -72,7 +72,8 @@ class App:
         first declaration if the types agree."""
         existing = self.topics.get(name)
         if existing is not None:
-            if (existing.key_type, existing.value_type) != (key_type, value_type) and (key_type, value_type) != (None, None):
+            if ((existing.key_type, existing.value_type) != (key_type, value_type)
+                    and (key_type, value_type) != (None, None)):
                 raise ConfigError(f"topic {name!r} declared twice with different types")
             return existing
         topic = Topic(self, name, key_type=key_type, value_type=value_type,

@@ -37,7 +37,8 @@ def filter_op(predicate: Callable[[Any], Any]) -> Op:
     if inspect.iscoroutinefunction(predicate):
         async def afilter(events: list, items: list) -> Lists:
             keep = [bool(await predicate(x)) for x in items]
-            return ([e for e, k in zip(events, keep) if k], [x for x, k in zip(items, keep) if k])
+            return ([e for e, k in zip(events, keep, strict=True) if k],
+                    [x for x, k in zip(items, keep, strict=True) if k])
         return afilter
 
     def filter_(events: list, items: list) -> Lists:
@@ -54,7 +55,7 @@ def flat_map_op(fn: Callable[[Any], Iterable[Any]]) -> Op:
     def flat_map(events: list, items: list) -> Lists:
         out_events: list = []
         out_items: list = []
-        for e, x in zip(events, items):
+        for e, x in zip(events, items, strict=True):
             for y in fn(x):
                 out_events.append(e)
                 out_items.append(y)
@@ -70,7 +71,7 @@ def join_op(lookup: Callable[[Any, Any], Any], key: Callable[[Any], Any] | None,
     def join(events: list, items: list) -> Lists:
         out_events: list = []
         out_items: list = []
-        for e, x in zip(events, items):
+        for e, x in zip(events, items, strict=True):
             if x is None:
                 continue
             k = e[KEY] if key is None else key(x)
@@ -99,12 +100,12 @@ def each(ctx: ProcessingContext, fn: Callable[[Any], Any]) -> Callable[[list, li
     async (then awaited item by item, in order)."""
     if inspect.iscoroutinefunction(fn):
         async def acall(events: list, items: list) -> None:
-            for ctx.current, x in zip(events, items):
+            for ctx.current, x in zip(events, items, strict=True):
                 await fn(x)
         return acall
 
     def call(events: list, items: list) -> None:
-        for ctx.current, x in zip(events, items):
+        for ctx.current, x in zip(events, items, strict=True):
             fn(x)
     return call
 
@@ -134,7 +135,7 @@ def branch_op(ctx: ProcessingContext, predicate: Callable[[Any], Any],
         if all(taken):
             return (events, items), ([], [])
         take_e, take_i, keep_e, keep_i = [], [], [], []
-        for e, x, t in zip(events, items, taken):
+        for e, x, t in zip(events, items, taken, strict=True):
             if t:
                 take_e.append(e)
                 take_i.append(x)
@@ -171,7 +172,7 @@ def merge_op(upstream_ops: tuple[Op, ...], merged: frozenset[str]) -> Op:
     come out in the order the batch had them (each partition's order is kept)."""
     async def merge(events: list, items: list) -> Lists:
         mine_e, mine_i, theirs_e, theirs_i = [], [], [], []
-        for e, x in zip(events, items):
+        for e, x in zip(events, items, strict=True):
             if e[TOPIC] in merged:
                 theirs_e.append(e)
                 theirs_i.append(x)
@@ -189,7 +190,7 @@ def merge_op(upstream_ops: tuple[Op, ...], merged: frozenset[str]) -> Op:
         if not mine_e:
             return theirs_e, theirs_i
         position = {id(e): i for i, e in enumerate(events)}
-        pairs = sorted(zip(mine_e + theirs_e, mine_i + theirs_i), key=lambda p: position[id(p[0])])
+        pairs = sorted(zip(mine_e + theirs_e, mine_i + theirs_i, strict=True), key=lambda p: position[id(p[0])])
         return [p[0] for p in pairs], [p[1] for p in pairs]
     return merge
 
@@ -205,7 +206,7 @@ def sender(topic: "Topic") -> Callable[[list, list], None]:
 
     def records(events: list, items: list) -> list:
         out = []
-        for e, x in zip(events, items):
+        for e, x in zip(events, items, strict=True):
             cls = x.__class__
             if cls is Message:
                 out.append((encode_key(x.key), encode_value(x.value),

@@ -9,11 +9,10 @@ since the epoch, like record timestamps; only lengths of time are converted here
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Union
 
 from .exceptions import ConfigError
 
-Duration = Union[int, float, timedelta]
+Duration = int | float | timedelta
 """A length of time: seconds (floats allowed) or a :class:`datetime.timedelta`."""
 
 _ONE_MS = timedelta(milliseconds=1)
@@ -39,7 +38,7 @@ def to_ms(value: Duration, what: str, *, positive: bool = False) -> int:
         seconds(value, what, positive=positive)  # the same checks and messages
         result = round(value / _ONE_MS)
     else:
-        result = int(round(seconds(value, what, positive=positive) * 1000))
+        result = round(seconds(value, what, positive=positive) * 1000)
     if positive and result == 0:
         raise ConfigError(f"{what} must be at least 1 millisecond, got {value!r}")
     return result

@@ -97,11 +97,11 @@ def _join_layouts(app: App) -> dict[str, tuple[Callable[[bytes, Any], Any], Call
                   "TableTableJoin": table_table.describe_state,
                   "ForeignKeyJoin": foreign_key.describe_state}
     specs = [getattr(a.fn, "__self__", None) for a in app.agents] + list(app._broadcasts)
-    out = {}
+    out: dict[str, tuple[Callable[[bytes, Any], Any], Callable[[bytes], Any]]] = {}
     for spec in specs:
         processor, state = getattr(spec, "processor", None), getattr(spec, "state", None)
         describe = describers.get(type(processor).__name__)
-        if describe is not None and state is not None:
+        if describe is not None and state is not None and spec is not None:
             out[state.name] = (describe, spec.left_topic.key_codec.loads)
     return out
 

@@ -196,6 +196,7 @@ class TableTableJoinSpec(_Join):
         runtime = self.app._require_runtime(f"table-table join {self.name}")
         txn = runtime.tables.transaction(self.table, partition)
         for r in results:
+            assert r.key is not None  # a table-table join drops records without a key
             if r.value is None:
                 txn.delete(r.key)
             else:

@@ -21,7 +21,7 @@ from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Gene
 from . import batch_ops
 from .context import ProcessingContext
 from .durations import Duration, seconds
-from .types import VALUE, Event
+from .types import VALUE, Event, EventTuple
 
 if TYPE_CHECKING:
     from .tables import Table
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 U = TypeVar("U")
 
-_new_tuple = tuple.__new__
+# An Event from a plain tuple without NamedTuple's per-call overhead.
+_new_tuple: Callable[[type[Event], EventTuple], Event] = tuple.__new__
 
 
 class FlushBatch(list):
@@ -45,7 +46,7 @@ class BatchSource(Protocol):
 
     ctx: ProcessingContext
 
-    async def next_batch(self, timeout: float | None = None) -> list[Event] | None:
+    async def next_batch(self, timeout: float | None = None) -> list[EventTuple] | None:
         """The next batch (marking the previous one processed), or None on timeout."""
 
     def repartition(self, upstream: "Stream[Any]", key_fn: Callable[[Any], Any] | None,
@@ -94,7 +95,7 @@ class Stream(Generic[T]):
         return Stream(self._source, (), True, self.name)
 
     @overload
-    def map(self, fn: Callable[[T], Awaitable[U]]) -> "Stream[U]": ...  # type: ignore[overload-overlap]
+    def map(self, fn: Callable[[T], Awaitable[U]]) -> "Stream[U]": ...
 
     @overload
     def map(self, fn: Callable[[T], U]) -> "Stream[U]": ...
@@ -260,6 +261,7 @@ class Stream(Generic[T]):
         """Internal: (events, items) per source batch after the operators; flush batches pass
         through as ``(FLUSH, [])``. With ``timeout``, yields ``(None, None)`` when no batch came."""
         source, ops, as_events = self._source, self._ops, self._events
+        items: list[Any]  # what the operators see: values, or Events for events()
         while True:
             batch = await source.next_batch(timeout)
             if batch is None:
@@ -290,7 +292,7 @@ class Stream(Generic[T]):
                 # being processed, which is how the worker tells this from the loop body.
                 ctx.current = None
                 raise
-            for ctx.current, item in zip(events, items):
+            for ctx.current, item in zip(events, items, strict=True):
                 yield item
         # (never ends: the source never does; the worker cancels the agent at shutdown)
 

@@ -20,6 +20,9 @@ class TP(NamedTuple):
 # hold for an :class:`Event` too (tests/unit/test_event_fields.py).
 TOPIC, PARTITION, OFFSET, TIMESTAMP, KEY, VALUE, HEADERS, RAW_KEY = range(8)
 
+# The type of those plain tuples (an Event is one too): what the worker's batches hold.
+EventTuple = tuple[str, int, int, int, Any, Any, Any, bytes | None]
+
 
 class Event(NamedTuple):
     """One record as an agent sees it: decoded key and value plus where it came from.

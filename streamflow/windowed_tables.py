@@ -137,7 +137,7 @@ class WindowedTable(Table):
         handles like a record that does not decode (``on_decode_error``)."""
         try:
             ts = self.timestamp_fn(value)  # type: ignore[misc]
-        except Exception as exc:  # noqa: BLE001 - reported with the record's coordinates
+        except Exception as exc:  # reported with the record's coordinates
             raise InvalidTimestamp(f"timestamp= of windowed table {self.name} raised "
                                    f"{type(exc).__name__}: {exc}") from exc
         if ts.__class__ is not int:

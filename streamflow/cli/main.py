@@ -141,7 +141,7 @@ def tables(app_spec: str, data_dir: str | None, dump: str | None, broker: str | 
         click.echo(f"{i.table:<28} {i.partition:>9} {i.keys_estimate:>10} {i.bytes_on_disk:>12} "
                    f"{'-' if i.changelog_offset is None else i.changelog_offset:>17} "
                    f"{'-' if i.changelog_end is None else i.changelog_end:>14}  {state}")
-    for name, table in app.tables.items():
+    for name in app.tables:
         if name not in found:
             click.echo(f"{name:<28} {'(no partitions on this data dir)'}")
 
@@ -172,7 +172,7 @@ def record(app_spec: str, topic: str, out: str, from_beginning: bool, since: str
 
 
 def _parse_time(text: str) -> int:
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
     if text.isdigit():
         return int(text)
     try:
@@ -180,7 +180,7 @@ def _parse_time(text: str) -> int:
     except ValueError:
         raise click.ClickException(f"--since {text!r}: give ISO 8601 (2026-11-25T10:00:00) or epoch ms") from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return int(when.timestamp() * 1000)
 
 

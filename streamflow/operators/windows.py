@@ -15,7 +15,7 @@ Timestamps must be ``>= 0``, as Kafka Streams rejects negative ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 from streamflow.exceptions import InvalidTimestamp
 
@@ -172,4 +172,4 @@ class SessionWindows:
         return self.gap + self.grace
 
 
-WindowDefinition = Union[HoppingWindows, SlidingWindows, SessionWindows]
+WindowDefinition = HoppingWindows | SlidingWindows | SessionWindows

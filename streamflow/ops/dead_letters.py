@@ -3,8 +3,9 @@ to where they came from once the app can read them (``--redrive``).
 
 A dead letter is the record as it came (key, value, timestamp, headers) plus the headers
 ``streamflow.topic``, ``streamflow.partition``, ``streamflow.offset``, ``streamflow.error`` and,
-for an agent's failure, ``streamflow.agent`` (see ``runtime.failures.DeadLetters``). A re-drive sends it to its source topic and partition without
-those headers, so a record that fails again is dead-lettered again with fresh ones.
+for an agent's failure, ``streamflow.agent`` (see ``runtime.failures.DeadLetters``). A re-drive
+sends it to its source topic and partition without those headers, so a record that fails again
+is dead-lettered again with fresh ones.
 
 Progress is kept per source topic in a consumer group of its own,
 ``{app id}-dead-letters-redrive-{topic}``, as committed offsets on the dead-letter topic's
@@ -198,12 +199,13 @@ async def redrive(app: App, *, topics: list[str] | None = None, since_ms: int | 
             await session.open()
             declared, repartition = input_topics(app, await admin.list_topics())
             sources = topics or declared + repartition
-            counts = {}
+            counts: dict[str, int] = {}
             for name in sources:
-                counts[name] = await transport.partition_count(name)
-                if counts[name] is None:
+                count = await transport.partition_count(name)
+                if count is None:
                     raise StreamflowError(f"source topic {name!r} does not exist on "
                                           f"{transport.describe()}")
+                counts[name] = count
             for tp in session.tps:
                 marks = {s: await session.watermark(s, tp) for s in sources}
                 start = min(marks.values(), default=session.ends[tp])

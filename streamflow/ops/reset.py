@@ -62,7 +62,8 @@ async def reset_offsets(app: App, to: str, *, timestamp_ms: int | None = None,
                 raise StreamflowError(f"topic {missing[0]!r} does not exist on "
                                       f"{transport.describe()}: nothing to reset")
             to_end = [] if topics else repartition
-            tps, end_tps = [], []
+            tps: list[TP] = []
+            end_tps: list[TP] = []
             for name in chosen + to_end:
                 count = await transport.partition_count(name) or 0
                 (tps if name in chosen else end_tps).extend(TP(name, p) for p in range(count))

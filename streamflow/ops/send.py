@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Iterable
 
 import orjson
@@ -131,7 +131,7 @@ def parse_time(value: Any, what: str) -> int | None:
             pass
         else:
             if when.tzinfo is None:
-                when = when.replace(tzinfo=timezone.utc)
+                when = when.replace(tzinfo=UTC)
             return int(when.timestamp() * 1000)
     raise BadRecord(f"{what}: give milliseconds since the epoch or ISO 8601, got {value!r}")
 

@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 
 from ..app import App
+from ..config import Settings
 from ..exceptions import StreamflowError
 from ..inspection import PartitionInfo
 from ..runtime.transport import transport_for
@@ -35,8 +36,8 @@ async def check_freshness(app: App, infos: list[PartitionInfo]) -> str | None:
         return await asyncio.wait_for(_check(app, settings, infos), CHECK_TIMEOUT)
     except StreamflowError as exc:
         return f"{exc}"
-    except (OSError, asyncio.TimeoutError) as exc:
-        return f"the broker did not answer ({type(exc).__name__}: {exc or 'timeout'})"
+    except (TimeoutError, OSError) as exc:
+        return f"the broker did not answer ({type(exc).__name__}: {str(exc) or 'timeout'})"
 
 
 def cannot_check(app: App) -> str | None:
@@ -48,8 +49,8 @@ def cannot_check(app: App) -> str | None:
     return None
 
 
-async def _check(app: App, settings: object, infos: list[PartitionInfo]) -> str | None:
-    transport = transport_for(settings)  # type: ignore[arg-type]
+async def _check(app: App, settings: Settings, infos: list[PartitionInfo]) -> str | None:
+    transport = transport_for(settings)
     await transport.start()
     reader = transport.changelog_reader()
     missing = []

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from ..context import ProcessingContext
 from ..streams import FLUSH
-from ..types import Event
+from ..types import EventTuple
 
 
 Repartitioner = Callable[..., "Channel"]
@@ -29,13 +29,13 @@ class Channel:
         self.ctx = ctx
         self._repartitioner = repartitioner
         self._subscriber: Callable[[Any, "Channel"], None] | None = None
-        self._queue: deque[tuple[list[Event], asyncio.Future]] = deque()
+        self._queue: deque[tuple[list[EventTuple], asyncio.Future]] = deque()
         self._waiter: asyncio.Future | None = None
         self._current: asyncio.Future | None = None
-        self.handed: list[Event] | None = None  # the batch being processed, as delivered
+        self.handed: list[EventTuple] | None = None  # the batch being processed, as delivered
         self.reader: asyncio.Task | None = None  # the task that asked for it
 
-    def deliver(self, batch: list[Event]) -> asyncio.Future:
+    def deliver(self, batch: list[EventTuple]) -> asyncio.Future:
         """Queue ``batch``; the future completes once the agent asked for the next one."""
         done = asyncio.get_running_loop().create_future()
         self._queue.append((batch, done))
@@ -50,7 +50,7 @@ class Channel:
             self._current = None
         self.handed = None
 
-    async def next_batch(self, timeout: float | None = None) -> list[Event] | None:
+    async def next_batch(self, timeout: float | None = None) -> list[EventTuple] | None:
         """The next batch, marking the one before processed (None after ``timeout`` s)."""
         before_next = self.ctx.before_next
         if before_next is not None:
@@ -64,7 +64,7 @@ class Channel:
                 else:
                     try:
                         await asyncio.wait_for(self._waiter, timeout)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         return None
             finally:
                 self._waiter = None
@@ -72,7 +72,7 @@ class Channel:
         self.handed, self.reader = batch, asyncio.current_task()
         return batch
 
-    def hand_over_again(self, batches: list[list[Event]]) -> None:
+    def hand_over_again(self, batches: list[list[EventTuple]]) -> None:
         """The agent failed on the batch it was given and starts again: hand it ``batches``
         (what it had not processed) first. The failed batch counts as processed, and a
         ``FLUSH`` it was given is given again, only once those are, so that the worker does

@@ -5,7 +5,18 @@ import asyncio
 import heapq
 import itertools
 import time
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Protocol
+
+
+class Clock(Protocol):
+    """What the runtime reads time from: :class:`WallClock`, or the test driver's
+    :class:`VirtualClock`."""
+
+    def now(self) -> float: ...
+
+    def now_ms(self) -> int: ...
+
+    async def sleep(self, seconds: float) -> None: ...
 
 
 class WallClock:
@@ -44,7 +55,7 @@ class VirtualClock:
 
     def now_ms(self) -> int:
         """Virtual milliseconds since the epoch."""
-        return int(round(self._now * 1000))
+        return round(self._now * 1000)
 
     async def sleep(self, seconds: float) -> None:
         """Park until virtual time reaches now + ``seconds``."""

@@ -10,10 +10,10 @@ stops without committing past it).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from ..exceptions import ConfigError, DecodeError
-from ..types import TP, Event
+from ..types import TP, EventTuple
 from .run_state import where
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class Decoder:
         #: Records that did not decode, whatever the policy did with them, per topic (metrics).
         self.failed_per_topic: dict[str, int] = {}
 
-    def decode(self, tp: TP, recs: list["RawRecord"]) -> tuple[list[Event], DecodeError | None]:
+    def decode(self, tp: TP, recs: Sequence["RawRecord"]) -> tuple[list[EventTuple], DecodeError | None]:
         """The events of ``recs`` (fetched from ``tp``), and the record the input stops at
         (``on_decode_error=stop``), if any: the events are those before it."""
         topic = self._topics.get(tp.topic)
@@ -55,7 +55,7 @@ class Decoder:
                      r.headers, k) for r in recs], None
         except Exception:  # noqa: BLE001 - find the bad record(s) below, one by one
             pass
-        events: list[Event] = []
+        events: list[EventTuple] = []
         for r in recs:
             try:
                 key = None if r.key is None else kloads(r.key)

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..exceptions import DecodeError
 from ..state import StoreCorrupted, StoreWriteFailed
-from ..types import TP, Event
+from ..types import TP, EventTuple
 from .global_feed import GlobalFeed, timestamp_at
 from .ordering import Delivery, InputOrder
 
 if TYPE_CHECKING:
     from ..config import Settings
     from .channel import Channel
-    from .clock import WallClock
+    from .clock import Clock
     from .commits import Offsets
     from .decoding import Decoder
     from .metrics import WorkerMetrics
@@ -40,7 +40,7 @@ class Dispatcher:
 
     def __init__(self, *, consumer: Callable[[], "Consumer | None"], decoder: "Decoder",
                  tasks: "TaskManager", offsets: "Offsets", run: "RunState",
-                 store_repair: "StoreRepair", clock: "WallClock",
+                 store_repair: "StoreRepair", clock: "Clock",
                  metrics: "WorkerMetrics") -> None:
         self._consumer, self._decoder, self._tasks = consumer, decoder, tasks
         self._metrics = metrics  # told once per fetched partition batch and per agent batch
@@ -74,7 +74,7 @@ class Dispatcher:
             return timeout
         return min(timeout, max(0.0, (deadline - self._clock.now_ms()) / 1000))
 
-    async def process(self, records: dict[Any, list["RawRecord"]]) -> int:
+    async def process(self, records: Mapping[Any, Sequence["RawRecord"]]) -> int:
         """Decode what was fetched and process what may be processed now, in order (see
         ``runtime.ordering``). Returns how many records were processed."""
         order = self.order
@@ -82,7 +82,7 @@ class Dispatcher:
         consumer = self._consumer()
         assigned = consumer.assignment() if consumer is not None else set()
         ready = self._tasks.ready
-        direct: dict["Channel", list[Event]] = {}  # tasks of one input partition: as fetched
+        direct: dict["Channel", list[EventTuple]] = {}  # tasks of one input partition: as fetched
         direct_positions: dict[TP, int] = {}
         direct_count = 0
         decode_failure: DecodeError | None = None
@@ -121,7 +121,7 @@ class Dispatcher:
                 for channel, batch in direct.items():
                     first.batches[channel] = batch + first.batches.get(channel, [])
                 first.positions.update(direct_positions)
-                steps[0] = first._replace(count=first.count + direct_count)
+                steps[0] = first._replace(event_count=first.event_count + direct_count)
             else:
                 steps.insert(0, Delivery(direct, direct_positions, direct_count))
         processed = await self._run_steps(steps)
@@ -164,8 +164,8 @@ class Dispatcher:
                     # An agent failed on this step (or read a damaged store): not committed.
                     return processed
                 self._offsets.processed(step.positions)
-                self.events_processed += step.count
-                processed += step.count
+                self.events_processed += step.event_count
+                processed += step.event_count
             else:
                 assert self.feed is not None
                 try:

@@ -192,14 +192,14 @@ class AgentFailures:
             reasons = [f"{what} while processing {_at(e)}{chunk}" for e in failed]
             log.debug("agent %s: traceback of the failure", agent, exc_info=exc)
         if policy == "skip":
-            for e, reason in zip(failed, reasons):
+            for e, reason in zip(failed, reasons, strict=True):
                 log.error("%s; skipped (%s=skip)", reason, setting, extra=_extra(e))
             self.skipped += len(failed)
             return
         dead_letters = self._dead_letters()
         assert dead_letters is not None  # declared whenever a policy is dead_letter
         records = await dead_letters.fetch(failed)
-        for e, reason in zip(failed, reasons):
+        for e, reason in zip(failed, reasons, strict=True):
             record = records.get(coordinates(e))
             if record is None:
                 raise StreamflowError(f"{reason}; could not read {_at(e)} back to send it "

@@ -18,7 +18,7 @@ side from the first right offset that some held left partition has not applied y
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Hashable
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Sequence, cast
 
 from ..types import KEY, OFFSET, PARTITION, TP, VALUE
 
@@ -37,7 +37,7 @@ log = logging.getLogger("streamflow.tables")
 Decode = Callable[[TP, list], "tuple[list, DecodeError | None]"]
 
 
-def timestamp_at(records: list, offset: int) -> int:
+def timestamp_at(records: Sequence[Any], offset: int) -> int:
     """The timestamp of the fetched record at ``offset``."""
     return next(r.timestamp for r in records if r.offset == offset)
 
@@ -132,17 +132,17 @@ class GlobalFeed:
 
     def lag(self, name: Hashable) -> int | None:
         """Records of the input partition ``name`` not fetched yet (None: unknown)."""
-        i, p = name  # type: ignore[misc]
+        i, p = cast("tuple[int, int]", name)  # a shared partition: (input, partition)
         return self.inputs[i].reader.lag(p)
 
     def pause(self, name: Hashable) -> None:
         """Stop fetching the input partition ``name`` (its queue is full)."""
-        i, p = name  # type: ignore[misc]
+        i, p = cast("tuple[int, int]", name)  # a shared partition: (input, partition)
         self.inputs[i].reader.pause(p)
 
     def resume(self, name: Hashable) -> None:
         """Fetch the input partition ``name`` again."""
-        i, p = name  # type: ignore[misc]
+        i, p = cast("tuple[int, int]", name)  # a shared partition: (input, partition)
         self.inputs[i].reader.resume(p)
 
     def reseek_joins(self, order: "InputOrder | None") -> None:

@@ -29,7 +29,7 @@ opaque values; the worker does the fetching, the lags and the delivering.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable, NamedTuple
+from typing import Any, Callable, Hashable, NamedTuple, cast
 
 from ..types import OFFSET, PARTITION, TOPIC, TP
 from .partition_group import PartitionGroup, PartitionQueue, interleave
@@ -42,7 +42,7 @@ class Delivery(NamedTuple):
 
     batches: dict[Any, list]
     positions: dict[TP, int]
-    count: int
+    event_count: int
 
 
 class SharedStep(NamedTuple):
@@ -105,7 +105,7 @@ class InputOrder:
             if task is None:
                 task = self._tasks[key] = PartitionGroup()
             task.add_queue(queue)
-            self._single_route[id(task)] = len({self._route.get(q.name.topic) for q in task.queues}) == 1
+            self._single_route[id(task)] = len({self._route.get(cast(TP, q.name).topic) for q in task.queues}) == 1
 
     def drop(self, tps: set[TP]) -> dict[TP, int | None]:
         """Forget the queues of ``tps`` (revoked, or read again from elsewhere); returns the
@@ -181,7 +181,7 @@ class InputOrder:
 
     def to_resume(self) -> list[Hashable]:
         """Paused partitions whose queue went below ``limit``: fetch them again."""
-        queues = {**self._queues, **self._shared}
+        queues = self._queues | self._shared
         out = [name for name in self._paused if len(queues[name]) < self.limit]
         self._paused.difference_update(out)
         return out
@@ -222,7 +222,7 @@ class InputOrder:
                         positions.update({TP(e[TOPIC], e[PARTITION]): e[OFFSET] + 1 for e in run})
                     else:  # exact: includes records skipped as undecodable
                         positions.update({q.name: q.next_offset() for q in advanced})
-                    rounds[i] = rounds[i]._replace(count=rounds[i].count + len(run))
+                    rounds[i] = rounds[i]._replace(event_count=rounds[i].event_count + len(run))
             steps += rounds
         if self._skipped:
             steps.append(Delivery({}, self._skipped, 0))

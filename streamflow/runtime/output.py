@@ -64,6 +64,7 @@ class OutputBuffer:
         if by_partition is None:
             by_partition = self._pending[topic] = {}
         get_partition, get_records = cache.get, by_partition.get
+        partition: int | None  # a bare annotation: no code runs for it
         for record in records:
             key = record[0]
             if key is None:
@@ -159,7 +160,7 @@ class OutputBuffer:
             return {}
         offsets = await asyncio.gather(*(f for _, f in inflight))
         last: dict[TP, int] = {}
-        for (tp, _), offset in zip(inflight, offsets):
+        for (tp, _), offset in zip(inflight, offsets, strict=True):
             if offset > last.get(tp, -1):
                 last[tp] = offset
         return last

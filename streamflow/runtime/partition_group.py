@@ -27,7 +27,7 @@ Pure: no event loop, no consumer. Items are event tuples laid out like ``streamf
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from typing import Any, Hashable, Iterable, Optional, Sequence
+from typing import Any, Hashable, Iterable, Sequence
 
 from ..types import OFFSET, TIMESTAMP
 
@@ -36,7 +36,7 @@ __all__ = ["NO_RECORD_YET", "Limit", "PartitionQueue", "PartitionGroup", "interl
 NO_RECORD_YET = float("-inf")  # the partition time of a partition that showed no record yet
 
 # (merge key, rank): the records sorting below it may be processed. None: no limit.
-Limit = Optional[tuple[float, int]]
+Limit = tuple[float, int] | None
 
 
 def tighter(a: Limit, b: Limit) -> Limit:

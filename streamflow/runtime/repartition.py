@@ -36,11 +36,11 @@ async def forward(upstream: "Stream", key_fn: Callable[[Any], Any] | None, topic
             continue
         add = output().add_nowait
         failed: list[tuple[Any, Exception]] = []
-        for event, item in zip(events, items):
+        for event, item in zip(events, items, strict=True):
             if key_fn is not None:
                 try:
                     key = key_fn(item)
-                except Exception as exc:  # noqa: BLE001 - a bad record for the policy below
+                except Exception as exc:  # a bad record for the policy below
                     if key_failed is None:
                         raise
                     failed.append((event, exc))

@@ -102,7 +102,7 @@ class RunState:
         assert self._wake is not None
         try:
             await asyncio.wait_for(self._wake.wait(), seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 

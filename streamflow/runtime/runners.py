@@ -14,8 +14,9 @@ from .channel import Channel
 from .sink import SinkStage
 
 if TYPE_CHECKING:
-    from .clock import WallClock
+    from .clock import Clock
     from .failures import AgentFailures
+    from .output import OutputBuffer
 
 log = logging.getLogger("streamflow.agent")
 
@@ -26,10 +27,10 @@ class AgentRunner:
     """Runs one agent function over its channel; sends what an async-generator agent yields."""
 
     def __init__(self, spec: AgentSpec, on_failure: FailureHandler,
-                 output: Callable[[], Any] | None = None,
+                 output: Callable[[], OutputBuffer],
                  failures: "AgentFailures | None" = None) -> None:
         self.spec = spec
-        self._output = output or (lambda: None)
+        self._output = output
         self.ctx = ProcessingContext(spec.name)
         self.channel = Channel(self.ctx)
         self.channels = [self.channel]  # plus one per group_by
@@ -52,7 +53,7 @@ class AgentRunner:
     async def _run(self) -> None:
         current_context.set(self.ctx)
         while True:
-            stream = Stream(self.channel, name=self.name)
+            stream: Stream[Any] = Stream(self.channel, name=self.name)
             try:
                 if inspect.isasyncgenfunction(self.spec.fn):
                     await self._drive_generator(self.spec.fn(stream))
@@ -147,7 +148,7 @@ class AgentRunner:
                 task.cancel()
                 try:
                     await task
-                except (asyncio.CancelledError, Exception):
+                except (asyncio.CancelledError, Exception):  # noqa: BLE001 - _run reports the agent's failures; stop() must not raise
                     pass
 
 
@@ -155,7 +156,7 @@ class TimerRunner:
     """Runs one ``@app.timer`` function every ``interval`` of the worker's clock; a
     failure stops the worker."""
 
-    def __init__(self, spec: TimerSpec, clock: "WallClock", on_failure: FailureHandler) -> None:
+    def __init__(self, spec: TimerSpec, clock: "Clock", on_failure: FailureHandler) -> None:
         self.spec, self.clock, self._on_failure = spec, clock, on_failure
         self.task: asyncio.Task | None = None
 
@@ -181,7 +182,7 @@ class TimerRunner:
             self.task.cancel()
             try:
                 await self.task
-            except (asyncio.CancelledError, Exception):
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - _run reports the timer's failures; stop() must not raise
                 pass
 
 

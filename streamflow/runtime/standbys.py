@@ -105,7 +105,7 @@ class StandbyTables:
             self._task.cancel()
             try:
                 await self._task
-            except (asyncio.CancelledError, Exception):
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping must not raise
                 pass
             self._task = None
         for part in self.partitions.values():

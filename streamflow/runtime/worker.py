@@ -32,13 +32,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..config import Settings
 from ..context import WorkerOfTask
 from ..topology import build_topology_async
 from ..types import TP
-from .clock import WallClock
+from .clock import Clock, WallClock
 from .commits import AtLeastOnceCommit, CommitParticipant, ExactlyOnceCommit, Offsets
 from .committer import Committer
 from .dead_letters import DeadLetters, dead_letter_topic
@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from ..app import App
     from ..state import StoreWriteFailed
     from ..exceptions import StoreFailed
-    from .transport.base import Consumer, Transport
+    from .transport.base import Consumer, RawRecord, Transport
 
 log = logging.getLogger("streamflow.worker")
 
@@ -81,7 +81,7 @@ class Worker:
     :meth:`commit`), and everything else is in the parts (see the module docstring)."""
 
     def __init__(self, app: "App", transport: "Transport | None" = None,
-                 clock: WallClock | None = None, *, settings: Settings | None = None,
+                 clock: Clock | None = None, *, settings: Settings | None = None,
                  share_app: bool = False) -> None:
         """``settings`` default to the app's; ``share_app`` lets several workers run ``app``
         in this process (the test driver's ``rebalance``), each task reaching its own worker
@@ -331,7 +331,7 @@ class Worker:
         tasks, dispatcher = self.tasks, self.dispatcher
         self.health.polled()
         await tasks.restore_pending()
-        records: dict[Any, list] = {}
+        records: Mapping[TP, Sequence[RawRecord]] = {}
         if self.consumer is not None:
             records = await self.consumer.getmany(dispatcher.fetch_timeout(timeout),
                                                   self.settings.batch_size)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from functools import lru_cache
+from functools import cache
 from typing import Any, Callable
 
 
@@ -43,11 +43,11 @@ def build(cls: type, data: Any) -> Any:
 _Check = Callable[[Any, str], Any]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _builder(cls: type) -> _Check:
     hints = typing.get_type_hints(cls)
     fields = [(f.name, _checker(hints.get(f.name, Any)),
-               f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)  # type: ignore[misc]
+               f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
               for f in dataclasses.fields(cls) if f.init]
     names = {name for name, _, _ in fields}
 
@@ -105,7 +105,7 @@ def _checker(tp: Any) -> _Check:
         return _simple(bool, "a boolean")
     if tp is str:
         return _simple(str, "a string")
-    if origin in (list, typing.List) or tp is list:
+    if origin is list or tp is list:
         args = typing.get_args(tp)
         item = _checker(args[0]) if args else None
 
@@ -114,7 +114,7 @@ def _checker(tp: Any) -> _Check:
                 raise RecordTypeError(f"{where}: expected a list, got {_kind(v)}")
             return v if item is None else [item(x, f"{where}[{i}]") for i, x in enumerate(v)]
         return check_list
-    if origin in (dict, typing.Dict) or tp is dict:
+    if origin is dict or tp is dict:
         args = typing.get_args(tp)
         val = _checker(args[1]) if len(args) == 2 else None
 

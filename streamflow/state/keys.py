@@ -28,7 +28,8 @@ from __future__ import annotations
 import struct
 
 __all__ = [
-    "EXPIRY", "NEXT_CLOSE", "STORE_TIME", "STREAM_TIME", "PENDING", "WINDOW", "decode_i64", "decode_u32", "decode_u64", "encode_i64",
+    "EXPIRY", "NEXT_CLOSE", "STORE_TIME", "STREAM_TIME", "PENDING", "WINDOW",
+    "decode_i64", "decode_u32", "decode_u64", "encode_i64",
     "encode_u32", "encode_u64", "expiry_marker", "length_prefixed", "marker_bucket",
     "marker_key", "pending_key", "pending_until", "pending_window", "prefix_end",
     "read_length_prefixed", "right_position_key", "session_key", "window_at", "window_key", "window_prefix",

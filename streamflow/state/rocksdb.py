@@ -133,7 +133,7 @@ class RocksDBStore:
     def get(self, key: bytes) -> bytes | None:
         try:
             return self._db.get(key)
-        except Exception as exc:  # costs nothing until raised (zero-cost try)
+        except Exception as exc:  # noqa: BLE001 - rocksdict raises plain ones; free until raised
             raise self._failure(exc) from None
 
     def write(self, batch: StoreBatch, changelog_offset: int | None) -> None:
@@ -145,7 +145,8 @@ class RocksDBStore:
             elif op == "delete":
                 delete(key)
             elif op == "delete_range":
-                if key < value:  # type: ignore[operator]  # RocksDB rejects empty ranges
+                assert value is not None  # a range's end
+                if key < value:  # RocksDB rejects empty ranges
                     wb.delete_range(key, value)
             else:
                 raise ValueError(f"unknown store op {op!r} in batch for {self.path}")
@@ -155,7 +156,7 @@ class RocksDBStore:
             return
         try:
             self._db.write(wb)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - rocksdict raises plain exceptions
             raise self._failure(exc) from None
         if changelog_offset is not None:
             self._offset = changelog_offset
@@ -215,7 +216,7 @@ class RocksDBStore:
     def _check_iterator(self, it: rocksdict.RdictIter) -> None:
         try:
             it.status()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - rocksdict raises plain exceptions
             raise self._failure(exc) from None
 
     def keys_in_ranges(self, ranges: list[tuple[bytes, bytes]]) -> Iterator[bytes]:
@@ -325,7 +326,7 @@ def open_rocksdb_store(path: str | os.PathLike[str], resources: StoreResources
         try:
             store.check()
             return store, False
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure means unreadable
             store.close()
             reason = f"sanity read failed: {exc}"
     aside = move_aside(path)

@@ -237,7 +237,7 @@ def _in_ranges(key: bytes, ranges: list[tuple[bytes, bytes]], starts: list[bytes
     return i >= 0 and key < ranges[i][1]
 
 
-def restore(store: Store, records: Iterable[tuple[bytes, bytes | None, int]]) -> int | None:
+def restore(store: Store, records: Iterable[tuple[bytes | None, bytes | None, int]]) -> int | None:
     """Apply changelog records ``(key, value or None for a tombstone, offset)`` in one batch.
 
     The store's changelog offset becomes the last record's, atomically with the data, so a
@@ -249,7 +249,7 @@ def restore(store: Store, records: Iterable[tuple[bytes, bytes | None, int]]) ->
     ops: list[tuple[str, bytes, bytes | None]] = []
     append = ops.append
     offset: int | None = None
-    for key, value, offset in records:
+    for key, value, offset in records:  # noqa: B007 - the last one is the batch's offset
         if key is None:
             continue
         append(("put", key, value) if value is not None else ("delete", key, None))

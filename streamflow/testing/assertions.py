@@ -9,7 +9,8 @@ from .output_record import OutputRecord
 
 def _line(r: Any) -> str:
     if isinstance(r, OutputRecord):
-        return f"{r.topic} key={r.key!r} value={r.value!r} ts={r.timestamp}" + (f" headers={r.headers!r}" if r.headers else "")
+        return (f"{r.topic} key={r.key!r} value={r.value!r} ts={r.timestamp}"
+                + (f" headers={r.headers!r}" if r.headers else ""))
     return repr(r)
 
 

@@ -372,7 +372,7 @@ class TestDriver:
             if t.internal:
                 continue
             seqs = [r.seq for r in self._visible(name)]
-            out += [o for o, seq in zip(self.outputs(name), seqs) if seq not in self._input_seqs]
+            out += [o for o, seq in zip(self.outputs(name), seqs, strict=True) if seq not in self._input_seqs]
         return sorted(out, key=lambda o: (o.topic, o.partition, o.offset))
 
     def table(self, name: str) -> dict[Any, Any]:

@@ -14,7 +14,7 @@ import pytest
 try:
     import pytest_asyncio
 except ImportError:  # pragma: no cover - the fixture needs the test extra
-    pytest_asyncio = None
+    pytest_asyncio = None  # type: ignore[assignment]
 
 from ..runtime.transport.memory import reset_brokers
 from .driver import OutputRecord, TestDriver

@@ -66,7 +66,7 @@ async def record_topic(app: App, topic: str, out: str | Path, *, from_beginning:
         # Our own positions: aiokafka's position() moves when it prefetches, before we see records.
         done = {tp: await consumer.position(tp) for tp in tps}
         last_record = time.monotonic()
-        with open(out, "wb") as f:
+        with open(out, "wb") as f:  # noqa: ASYNC230 - buffered writes; nothing else runs on this loop
             while not stop.is_set() and (limit is None or written < limit):
                 if bounded and all(done[tp] >= ends[tp] for tp in tps):
                     break

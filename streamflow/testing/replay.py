@@ -38,7 +38,7 @@ async def replay(app: App, files: list[str | Path], skip_bad: bool = False,
     skipped: list[BadRecording] = []
     recordings = [read_recording(f, skip_bad, skipped) for f in files]
     consumed = input_topics(app)
-    for f, records in zip(files, recordings):
+    for f, records in zip(files, recordings, strict=True):
         foreign = sorted({r.topic for r in records} - consumed)
         if foreign:
             raise StreamflowError(f"{f}: records of {', '.join(foreign)}, which app {app.id} does "

@@ -190,6 +190,7 @@ class _Builder:
                 table.name, kind, partitions, table.store_kind or settings.store,
                 changelog, source, window, owner)
             if kind == "global table":
+                assert source is not None
                 self.edges.append(Edge(Ref(TOPIC, source), Ref(STORE, table.name), role=READ_IN_FULL))
 
     def _add_processor(self, node: ProcessorNode) -> str:
@@ -294,6 +295,7 @@ class _Builder:
 
     def _join(self, join: Any) -> None:
         name = f"join:{join.name}"
+        details: tuple[str, ...]
         if isinstance(join, StreamStreamJoinSpec):
             p = join.processor
             details = (p.kind, f"left.ts - {fmt_ms(p.before)} <= right.ts <= left.ts + {fmt_ms(p.after)}",

@@ -2,8 +2,9 @@
 joins, and the topics ``branch(to=)`` and ``to()`` send to.
 
 These are called inside the agent's body, at its top, before it iterates (README, "Re-keying
-with group_by"). The only way to know them is to run the body up to its first wait for input. :func:`discover` does that against stand-in sources
-that never hand anything over, then cancels every agent: no broker, no worker, no record.
+with group_by"). The only way to know them is to run the body up to its first wait for input.
+:func:`discover` does that against stand-in sources that never hand anything over, then cancels
+every agent: no broker, no worker, no record.
 The code an agent runs before it iterates runs once more here, so it should only declare.
 
 The naming and typing of a repartition topic is :func:`repartition_topic`, which the worker
@@ -151,7 +152,7 @@ class _Probe:
 
     async def run(self) -> None:
         current_context.set(self.ctx)
-        stream = Stream(self.sources[0], name=self.spec.name)  # type: ignore[arg-type]
+        stream: Stream[Any] = Stream(self.sources[0], name=self.spec.name)
         result = self.spec.fn(stream)
         if hasattr(result, "__anext__"):  # an async generator agent: drive it as the runner does
             async for _ in result:

@@ -26,7 +26,7 @@ def referenced_objects(fn: Callable[..., Any]) -> list[Any]:
         return []
     namespace = getattr(fn, "__globals__", {})
     cells: dict[str, Any] = {}
-    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
+    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or (), strict=True):
         try:
             cells[name] = cell.cell_contents
         except ValueError:  # an empty cell: assigned later

@@ -132,11 +132,11 @@ class CopartitionedAssignor(AbstractPartitionAssignor):
 
     name = "streamflow-copartitioned"
     version = 0
-    holdings: Callable[[], tuple[set[Task], set[Task]]] = staticmethod(lambda: (set(), set()))  # type: ignore[assignment]
+    holdings: Callable[[], tuple[set[Task], set[Task]]] = staticmethod(lambda: (set(), set()))
     replicas = 0
-    standby_listener: Callable[[set[Task]], None] = staticmethod(lambda tasks: None)  # type: ignore[assignment]
-    endpoint: Callable[[], str | None] = staticmethod(lambda: None)  # type: ignore[assignment]
-    owners_listener: Callable[[dict[Task, str]], None] = staticmethod(lambda owners: None)  # type: ignore[assignment]
+    standby_listener: Callable[[set[Task]], None] = staticmethod(lambda tasks: None)
+    endpoint: Callable[[], str | None] = staticmethod(lambda: None)
+    owners_listener: Callable[[dict[Task, str]], None] = staticmethod(lambda owners: None)
 
     @classmethod
     def metadata(cls, topics: Any) -> ConsumerProtocolMemberMetadata:
@@ -161,7 +161,8 @@ class CopartitionedAssignor(AbstractPartitionAssignor):
         pass
 
     @classmethod
-    def assign(cls, cluster: Any, members: Mapping[str, ConsumerProtocolMemberMetadata]) -> dict[str, ConsumerProtocolMemberAssignment]:
+    def assign(cls, cluster: Any, members: Mapping[str, ConsumerProtocolMemberMetadata]
+               ) -> dict[str, ConsumerProtocolMemberAssignment]:
         counts: dict[str, int] = {}
         for meta in members.values():
             for topic in meta.subscription:

@@ -7,7 +7,7 @@ interface this narrow is what lets ``memory://`` and Kafka behave the same to th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, Protocol, Sequence
+from typing import Any, AsyncGenerator, Awaitable, Callable, Mapping, Protocol, Sequence
 
 from ...types import TP
 
@@ -60,7 +60,7 @@ class Consumer(Protocol):
     async def stop(self) -> None:
         """Leave the group (its partitions move to the other members at once)."""
 
-    async def getmany(self, timeout: float, max_records: int) -> dict[TP, list[RawRecord]]:
+    async def getmany(self, timeout: float, max_records: int) -> Mapping[TP, Sequence[RawRecord]]:
         """What was fetched, per partition, waiting up to ``timeout`` s for something."""
 
     async def commit(self, offsets: dict[TP, int]) -> None:
@@ -137,11 +137,11 @@ class ChangelogReader(Protocol):
     async def end_offsets(self, tps: list[TP]) -> dict[TP, int]:
         """The offset after the last record of each of ``tps``."""
 
-    async def read(self, tp: TP, start: int, end: int, max_records: int) -> list[RawRecord]:
+    async def read(self, tp: TP, start: int, end: int, max_records: int) -> Sequence[RawRecord]:
         """Up to ``max_records`` records of ``tp`` from ``start``, before ``end``."""
 
     def read_many(self, ranges: dict[TP, tuple[int, int]],
-                  max_records: int) -> AsyncIterator[tuple[TP, list[RawRecord]]]:
+                  max_records: int) -> AsyncGenerator[tuple[TP, Sequence[RawRecord]], None]:
         """``(tp, records)`` chunks of several partitions read together, each from its start
         to its end offset (restoring many table partitions at once)."""
 
@@ -156,7 +156,7 @@ class BroadcastReader(Protocol):
     async def start(self) -> None:
         """Connect; reading starts at the offsets given by :meth:`seek`."""
 
-    async def poll(self, max_records: int) -> list[RawRecord]:
+    async def poll(self, max_records: int) -> Sequence[RawRecord]:
         """What was fetched since the last poll (never waits)."""
 
     def seek(self, partition: int, offset: int) -> None:

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 __all__ = ["KafkaTransport", "KafkaConsumer", "KafkaProducer", "KafkaChangelogReader",
            "KafkaBroadcastReader", "client_options", "isolation_level"]
 
+if TYPE_CHECKING:
+    from .kafka_admin import KafkaAdmin
+
 log = logging.getLogger("streamflow.kafka")
 
 
@@ -51,7 +54,7 @@ class KafkaTransport:
                                     **options)
         try:
             await asyncio.wait_for(admin.start(), self.settings.broker_timeout)
-        except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, KafkaError, OSError) as exc:
             await _quietly(admin.close())
             cause = await connect_failure_cause(self.settings, options, self.settings.broker_timeout)
             if cause is not None:

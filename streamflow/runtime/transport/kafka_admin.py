@@ -12,7 +12,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import (CommitFailedError, IllegalGenerationError, KafkaError,
-                             RebalanceInProgressError, UnknownMemberIdError)
+                             RebalanceInProgressError, UnknownMemberIdError, for_code)
 from aiokafka.structs import OffsetAndMetadata
 
 from ...config import Settings
@@ -79,6 +79,8 @@ class KafkaAdmin:
         for response in await self._admin.describe_consumer_groups([group]):
             for entry in response.groups:
                 error_code, name, _state, _ptype, _protocol, group_members = entry[:6]
+                if error_code:  # the group's own error is in the response, not raised
+                    raise for_code(error_code)(f"describing consumer group {name}")
                 if name == group:
                     members += [f"{m[1]}@{m[2].lstrip('/')}" for m in group_members]
         return members

@@ -47,7 +47,7 @@ async def connect_failure_cause(settings: Settings, options: dict[str, Any],
         except ssl.SSLError as exc:
             return (f"TLS handshake with {address} failed ({exc.reason or exc}); check "
                     "security_protocol and ssl_cafile (the CA that signed the broker's certificate)")
-        except (OSError, KafkaError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, KafkaError):
             continue  # unreachable: try the next server; the caller's message covers it
         else:
             conn.close()

@@ -105,7 +105,7 @@ async def until(consumer: Any, lease: Lease) -> float | None:
     try:
         # Bounded: with the broker unreachable the answer is "no lease", not a hang.
         await asyncio.wait_for(_heartbeat(coordinator), lease.session)
-    except (Exception, asyncio.TimeoutError):  # noqa: BLE001 - no lease; the heartbeat task reports real errors
+    except (TimeoutError, Exception):  # noqa: BLE001 - no lease; the heartbeat task reports real errors
         return None
     return lease.until()
 

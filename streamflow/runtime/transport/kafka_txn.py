@@ -121,8 +121,9 @@ class FencedTxnOffsetCommitRequest(Request[TxnOffsetCommitRequest_v0 | TxnOffset
         if request_struct_class is TxnOffsetCommitRequest_v0:
             return TxnOffsetCommitRequest_v0(transactional_id, group.group_id, producer_id,
                                              producer_epoch, list(offsets.items()))
-        topics = [(topic, [(p, offset, -1, metadata, {}) for p, offset, metadata in parts], {})
-                  for topic, parts in offsets.items()]
+        topics: list[tuple[str, list[tuple[int, int, int, str, dict]], dict]] = [
+            (topic, [(p, offset, -1, metadata, {}) for p, offset, metadata in parts], {})
+            for topic, parts in offsets.items()]
         return TxnOffsetCommitRequest_v3(transactional_id, group.group_id, producer_id,
                                          producer_epoch, group.generation_id, group.member_id,
                                          group.group_instance_id, topics, {})

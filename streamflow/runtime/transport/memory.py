@@ -5,8 +5,9 @@ partitioner (the runtime does that before it gets here), runs consumer groups wi
 offsets and rebalances when members join or leave, and wakes waiting consumers when data
 arrives. A group assigns with the Kafka transport's assignor (``assign_tasks`` and
 ``assign_standbys``): tasks, stickiness to the member holding their state, standby tasks, so
-several workers of one app in one process behave as on Kafka. Every ``memory://NAME`` URL is one broker shared by all apps in the process, so a test
-can feed one app's output into another. Nothing is ever deleted (no retention, no compaction).
+several workers of one app in one process behave as on Kafka. Every ``memory://NAME`` URL is
+one broker shared by all apps in the process, so a test can feed one app's output into another.
+Nothing is ever deleted (no retention, no compaction).
 
 Transactions (exactly-once) behave as Kafka's do for a ``read_committed`` reader, which every
 reader here is: a transaction's records take their offsets when sent, no reader reads past
@@ -117,7 +118,8 @@ class MemoryChangelogReader:
             start = position  # only aborted records here: look further
         return []
 
-    async def read_many(self, ranges: dict[TP, tuple[int, int]], max_records: int) -> Any:
+    async def read_many(self, ranges: dict[TP, tuple[int, int]],
+                        max_records: int) -> AsyncGenerator[tuple[TP, list[MemoryRecord]], None]:
         for tp, (start, end) in ranges.items():
             while start < end:
                 records, position = self.broker.readable(tp, start, min(max_records, end - start))
