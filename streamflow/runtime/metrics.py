@@ -7,8 +7,9 @@ The hot path pays per batch, never per event: the worker adds a fetched batch's 
 plain dict (:meth:`WorkerMetrics.consumed`) and times each batch an agent is handed
 (:meth:`WorkerMetrics.agent_batch`). Everything else (output per topic, lag, offsets, commits,
 transactions, tasks, restores, late events, dead letters) is read from the worker's own state
-(restores: ``restore_progress.RestoreGauges``) when Prometheus scrapes, by :class:`_Scrape`. The table in the README ("Operations") lists every
-name; ``tests/unit/test_metrics.py`` checks that it does.
+(restores: ``restore_progress.RestoreGauges``) when Prometheus scrapes, by :class:`_Scrape`.
+The table in the README ("Operations") lists every name; ``tests/unit/test_metrics.py``
+checks that it does.
 """
 from __future__ import annotations
 

@@ -168,7 +168,7 @@ class ChangelogRestorer:
         if not ranges:
             return 0
         restoring = [(by_tp[tp].table.name, by_tp[tp].partition) for tp in ranges]
-        self.gauges.begin(dict(zip(restoring, ranges.values())))
+        self.gauges.begin(dict(zip(restoring, ranges.values(), strict=True)))
         try:
             total = await self._read(reader, ranges, by_tp)
         finally:
