@@ -2,7 +2,7 @@
 and every partition of one topic (global tables, foreign-key joins' right sides)."""
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import Any, AsyncGenerator
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -50,7 +50,7 @@ class KafkaChangelogReader:
         return out
 
     async def read_many(self, ranges: dict[TP, tuple[int, int]],
-                        max_records: int) -> "AsyncIterator[tuple[TP, list[Any]]]":
+                        max_records: int) -> "AsyncGenerator[tuple[TP, list[Any]], None]":
         """Records of several partitions, each from its start to its end offset, fetched
         together (one fetch request covers every partition still behind)."""
         await self._start()

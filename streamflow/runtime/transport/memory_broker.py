@@ -179,7 +179,7 @@ class MemoryBroker:
         self._waiters.append(fut)
         try:
             await asyncio.wait_for(fut, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 

@@ -14,7 +14,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def free_port_except(taken: set[int | None]) -> int:
+def free_port_except(taken: set[int]) -> int:
     """A free port that is none of ``taken`` (ports picked but not bound yet)."""
     port = free_port()
     while port in taken:
