@@ -11,7 +11,7 @@ lives in ``txn.derived``, which an abort clears.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Literal, Union
+from typing import Any, Callable, Iterator, Literal
 
 from ...exceptions import InvalidTimestamp
 from ...state.keys import PENDING, STORE_TIME, STREAM_TIME, WINDOW, window_prefix, windows_key_of
@@ -26,7 +26,7 @@ from .updates import Run, WindowWriter
 
 __all__ = ["WindowedAggregation"]
 
-KindProcessor = Union[TimeWindowsProcessor, SlidingWindowsProcessor, SessionsProcessor]
+KindProcessor = TimeWindowsProcessor | SlidingWindowsProcessor | SessionsProcessor
 UpdateTumbling = Callable[[Any, bytes, Any, int], "tuple[int, Any, int] | None"]
 
 
@@ -149,7 +149,7 @@ class WindowedAggregation:
 
     def get(self, txn: Any, key: bytes, window_start: int) -> Any | None:
         """The aggregate of ``key``'s window starting at ``window_start``, or None."""
-        for window, aggregate in self.windows_of(txn, key, window_start, window_start):
+        for _window, aggregate in self.windows_of(txn, key, window_start, window_start):
             return aggregate
         return None
 
