@@ -1,7 +1,11 @@
 """Settings: defaults < ``App(...)`` keyword arguments < ``STREAMFLOW_*`` environment < CLI flags.
 
-Every setting is a field of :class:`Settings`, so the README's configuration table, the
-environment variables and the CLI flags are all derived from this one list.
+Every setting is a field of :class:`Settings`, and that list is the only one: the environment
+variable of a setting is ``STREAMFLOW_`` and its name upper-cased (:func:`env_name`), and the
+``streamflow worker`` flags are made from the fields marked ``flag`` (name, type, choices and
+help: :func:`worker_flags`). The README's configuration table is written by hand, and
+``tests/unit/test_settings_docs.py`` checks it names every setting with its variable, flag
+and default.
 """
 from __future__ import annotations
 
@@ -20,6 +24,9 @@ SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 # OAUTHBEARER needs a token provider object and GSSAPI a Kerberos setup: neither fits a setting.
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 ERROR_POLICIES = ("stop", "skip", "dead_letter")
+STORES = ("rocksdb", "memory")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
 _WORKER_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
 
 
@@ -28,20 +35,20 @@ class Settings:
     """Every setting of a worker, with its default and what it means (``help``); see the
     module docstring for where values come from, :meth:`validate` for what is accepted."""
 
-    broker: str = field(default="memory://", metadata={"help": "memory:// (embedded) or kafka://host:port[,host:port]"})
-    data_dir: str = field(default="./streamflow-data", metadata={"help": "where table stores live (one dir per app)"})
-    commit_interval: float = field(default=1.0, metadata={"help": "seconds between commits of offsets, output and state"})
-    batch_size: int = field(default=2000, metadata={"help": "max records fetched and handed to agents at once"})
-    max_task_idle_ms: int = field(default=0, metadata={"help": "how long a task waits for an input partition that has no more records on the broker before processing its other partitions' later records: 0 waits only for records already on the broker, -1 never waits (Kafka Streams' max.task.idle.ms)"})
-    processing_guarantee: str = field(default="at_least_once", metadata={"help": "at_least_once, or exactly_once (Kafka transactions: output, changelogs and offsets commit together)"})
-    worker_id: str | None = field(default=None, metadata={"help": "this worker's identity, unique among the app's live workers and kept across restarts (exactly-once: its transactional id is {app id}-{worker_id}); default: the host name and the data dir"})
+    broker: str = field(default="memory://", metadata={"help": "memory:// (embedded) or kafka://host:port[,host:port]", "flag": True})
+    data_dir: str = field(default="./streamflow-data", metadata={"help": "where table stores live (one dir per app)", "flag": True})
+    commit_interval: float = field(default=1.0, metadata={"help": "seconds between commits of offsets, output and state", "flag": True})
+    batch_size: int = field(default=2000, metadata={"help": "max records fetched and handed to agents at once", "flag": True})
+    max_task_idle_ms: int = field(default=0, metadata={"help": "how long a task waits for an input partition that has no more records on the broker before processing its other partitions' later records: 0 waits only for records already on the broker, -1 never waits (Kafka Streams' max.task.idle.ms)", "flag": True})
+    processing_guarantee: str = field(default="at_least_once", metadata={"help": "at_least_once, or exactly_once (Kafka transactions: output, changelogs and offsets commit together)", "flag": True, "choices": GUARANTEES})
+    worker_id: str | None = field(default=None, metadata={"help": "this worker's identity, unique among the app's live workers and kept across restarts (exactly-once: its transactional id is {app id}-{worker_id}); default: the host name and the data dir", "flag": True})
     transaction_timeout_ms: int = field(default=60000, metadata={"help": "exactly_once: the broker aborts a transaction left open this long (a worker that died mid-commit)"})
-    on_decode_error: str = field(default="stop", metadata={"help": "a record that does not decode: stop the worker, skip it (logged), or dead_letter: send it as it came to dead_letter_topic (logged) and go on"})
-    on_agent_error: str = field(default="stop", metadata={"help": "an agent that raises: stop the worker, skip the event (logged), or dead_letter: send the event's record as it came to dead_letter_topic (logged); the agent then goes on with the next event"})
+    on_decode_error: str = field(default="stop", metadata={"help": "a record that does not decode: stop the worker, skip it (logged), or dead_letter: send it as it came to dead_letter_topic (logged) and go on", "flag": True, "choices": ERROR_POLICIES})
+    on_agent_error: str = field(default="stop", metadata={"help": "an agent that raises: stop the worker, skip the event (logged), or dead_letter: send the event's record as it came to dead_letter_topic (logged); the agent then goes on with the next event", "flag": True, "choices": ERROR_POLICIES})
     dead_letter_topic: str | None = field(default=None, metadata={"help": "where the dead_letter policies send records (default: {app id}-dead-letters)"})
     topic_partitions: int = field(default=8, metadata={"help": "partitions of topics streamflow creates, unless declared"})
     replication_factor: int = field(default=1, metadata={"help": "replication factor of topics streamflow creates"})
-    store: str = field(default="rocksdb", metadata={"help": "table store: rocksdb or memory"})
+    store: str = field(default="rocksdb", metadata={"help": "table store: rocksdb or memory", "flag": True, "choices": STORES})
     rocksdb_memory_mb: int = field(default=256, metadata={"help": "block cache + write buffers shared by all stores"})
     table_standby_replicas: int = field(default=0, metadata={"help": "warm copies of other workers' table partitions"})
     auto_offset_reset: str = field(default="earliest", metadata={"help": "where a new consumer group starts: earliest or latest"})
@@ -59,11 +66,11 @@ class Settings:
     ssl_cafile: str | None = field(default=None, metadata={"help": "CA bundle for SSL"})
     ssl_certfile: str | None = field(default=None, metadata={"help": "client certificate for SSL"})
     ssl_keyfile: str | None = field(default=None, metadata={"help": "client key for SSL"})
-    log_level: str = field(default="INFO", metadata={"help": "DEBUG, INFO, WARNING, ERROR"})
-    log_format: str = field(default="text", metadata={"help": "text, or json: one JSON object per line (time, level, app, worker, logger, message, topic/partition/offset)"})
-    web_port: int | None = field(default=None, metadata={"help": "serve /metrics, /health and /tables over HTTP on this port (0: any free port, logged); off when unset"})
-    web_host: str = field(default="127.0.0.1", metadata={"help": "the address the HTTP server binds (0.0.0.0: every interface)"})
-    web_advertised_url: str | None = field(default=None, metadata={"help": "where other workers send table queries for partitions this worker owns (default: http://{web_host}:{port}, the host name when web_host binds every interface)"})
+    log_level: str = field(default="INFO", metadata={"help": "DEBUG, INFO, WARNING, ERROR", "flag": True, "choices": LOG_LEVELS})
+    log_format: str = field(default="text", metadata={"help": "text, or json: one JSON object per line (time, level, app, worker, logger, message, topic/partition/offset)", "flag": True, "choices": LOG_FORMATS})
+    web_port: int | None = field(default=None, metadata={"help": "serve /metrics, /health and /tables over HTTP on this port (0: any free port, logged); off when unset", "flag": True})
+    web_host: str = field(default="127.0.0.1", metadata={"help": "the address the HTTP server binds (0.0.0.0: every interface)", "flag": True})
+    web_advertised_url: str | None = field(default=None, metadata={"help": "where other workers send table queries for partitions this worker owns (default: http://{web_host}:{port}, the host name when web_host binds every interface)", "flag": True})
 
     @classmethod
     def from_sources(cls, code: Mapping[str, Any] | None = None,
@@ -80,7 +87,7 @@ class Settings:
             values[key] = value
         environ = os.environ if env is None else env
         for name, f in names.items():
-            raw = environ.get(f"STREAMFLOW_{name.upper()}")
+            raw = environ.get(env_name(name))
             if raw is not None:
                 values[name] = _parse(name, f, raw)
         for key, value in (cli or {}).items():
@@ -110,9 +117,9 @@ class Settings:
         for name in ("on_decode_error", "on_agent_error"):
             if getattr(self, name) not in ERROR_POLICIES:
                 raise ConfigError(f"{name} {getattr(self, name)!r}: use one of {ERROR_POLICIES}")
-        if self.log_format not in ("text", "json"):
+        if self.log_format not in LOG_FORMATS:
             raise ConfigError(f"log_format {self.log_format!r}: use text or json")
-        if self.store not in ("rocksdb", "memory"):
+        if self.store not in STORES:
             raise ConfigError(f"store {self.store!r}: use rocksdb or memory")
         if self.commit_interval <= 0:
             raise ConfigError("commit_interval must be > 0 seconds")
@@ -166,13 +173,28 @@ class Settings:
         return self.broker[len("kafka://"):]
 
 
-def _parse(name: str, f: dataclasses.Field, raw: str) -> Any:
+def env_name(setting: str) -> str:
+    """The environment variable of ``setting``: ``STREAMFLOW_`` and its name upper-cased."""
+    return f"STREAMFLOW_{setting.upper()}"
+
+
+def setting_kind(f: dataclasses.Field) -> type:
+    """``int``, ``float`` or ``str``: what a setting's text (a variable, a flag) is read as."""
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
-    try:
-        if kind.startswith("int"):
-            return int(raw)
-        if kind.startswith("float"):
-            return float(raw)
-    except ValueError:
-        raise ConfigError(f"STREAMFLOW_{name.upper()}={raw!r}: expected a number") from None
-    return raw or None if "None" in kind else raw
+    return int if kind.startswith("int") else float if kind.startswith("float") else str
+
+
+def worker_flags() -> list[dataclasses.Field]:
+    """The settings ``streamflow worker`` takes as flags (``--data-dir`` for ``data_dir``):
+    those whose metadata says ``flag``; ``choices`` and ``help`` come with them."""
+    return [f for f in dataclasses.fields(Settings) if f.metadata.get("flag")]
+
+
+def _parse(name: str, f: dataclasses.Field, raw: str) -> Any:
+    kind = setting_kind(f)
+    if kind is not str:
+        try:
+            return kind(raw)
+        except ValueError:
+            raise ConfigError(f"{env_name(name)}={raw!r}: expected a number") from None
+    return raw or None if "None" in str(f.type) else raw

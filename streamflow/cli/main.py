@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..config import setting_kind, worker_flags
 from ..exceptions import StreamflowError
 from .loading import load_app
 
@@ -26,27 +27,21 @@ def main() -> None:
     """streamflow: stateful stream processing on Apache Kafka."""
 
 
+def setting_flags(command: Any) -> Any:
+    """Give ``command`` a flag per setting :func:`~streamflow.config.worker_flags` lists
+    (``--data-dir`` for ``data_dir``), typed as the setting, with its choices and its help:
+    flags and settings come from the one list in ``config.py``."""
+    for f in reversed(worker_flags()):
+        choices = f.metadata.get("choices")
+        kind = click.Choice(choices, case_sensitive=False) if choices else setting_kind(f)
+        command = click.option(f"--{f.name.replace('_', '-')}", f.name, type=kind,
+                               help=f.metadata["help"])(command)
+    return command
+
+
 @main.command()
 @click.argument("app_spec", metavar="MODULE:ATTR")
-@click.option("--broker", help="memory:// (embedded, default) or kafka://host:port[,host:port]")
-@click.option("--data-dir", help="where table stores live")
-@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-@click.option("--log-format", type=click.Choice(["text", "json"]), help="json: one JSON object per line")
-@click.option("--commit-interval", type=float, help="seconds between commits")
-@click.option("--batch-size", type=int, help="max records handed to agents at once")
-@click.option("--max-task-idle-ms", type=int,
-              help="ms a task waits for a caught-up input partition (0: only for records on the broker; -1: never)")
-@click.option("--processing-guarantee", type=click.Choice(["at_least_once", "exactly_once"]))
-@click.option("--worker-id", help="this worker's identity, unique among the app's live workers, "
-              "kept across restarts (exactly-once: its transactional id)")
-@click.option("--on-decode-error", type=click.Choice(["stop", "skip", "dead_letter"]))
-@click.option("--on-agent-error", type=click.Choice(["stop", "skip", "dead_letter"]))
-@click.option("--store", type=click.Choice(["rocksdb", "memory"]))
-@click.option("--web-port", type=click.IntRange(0, 65535),
-              help="serve /metrics, /health and /tables over HTTP on this port (0: any free port)")
-@click.option("--web-host", help="the address the HTTP server binds (default 127.0.0.1)")
-@click.option("--web-advertised-url", help="where other workers and clients reach this worker's "
-              "HTTP server (default http://WEB_HOST:PORT)")
+@setting_flags
 def worker(app_spec: str, **flags: Any) -> None:
     """Run a worker for the app MODULE:ATTR until SIGINT/SIGTERM."""
     from ..runtime.worker import Worker
