@@ -92,7 +92,11 @@ def assess_liveness(s: Snapshot) -> Verdict:
 
 class Health:
     """The worker's side of :func:`assess`: the worker tells it when its loop polls; the rest
-    is read from the worker (rebalances from its task manager)."""
+    is read from the worker (rebalances from its task manager).
+
+    It holds the worker, on purpose: a snapshot is a read of a dozen parts of its state at
+    one moment (consumer, task manager, run state, settings), never a call into it; the
+    verdicts themselves are pure (:func:`assess`)."""
 
     def __init__(self, worker: "Worker") -> None:
         self.worker = worker

@@ -32,7 +32,11 @@ COMMIT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 
 
 
 class WorkerMetrics:
-    """What a worker counts, and its registry (``exposition()`` is the ``/metrics`` body)."""
+    """What a worker counts, and its registry (``exposition()`` is the ``/metrics`` body).
+
+    Its scrape collector holds the worker, on purpose: at scrape time it reads the state of
+    most of the worker's parts (output, offsets, tasks, restores, tables, dead letters), and
+    never calls into them; passing each as a function would list the worker's parts again."""
 
     def __init__(self, worker: "Worker") -> None:
         self.registry = CollectorRegistry(auto_describe=False)

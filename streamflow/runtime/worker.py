@@ -115,7 +115,10 @@ class Worker:
         # server (runtime.web) when web_port is set.
         self.metrics = WorkerMetrics(self)
         self.health = Health(self)
-        self.queries = TableQueries(self)
+        self.queries = TableQueries(app, active=lambda: self.tables.active,
+                                    standby=lambda: self.standbys.partitions,
+                                    ready=lambda: self.tasks.ready,
+                                    partition_count=self.partition_count)
         self.web: WebServer | None = None
         self.store_repair = StoreRepair(self.tables, self.restorer, lambda: self.committer.path,
                                         lambda: self.committer.quiesce())
@@ -180,7 +183,7 @@ class Worker:
         self.run_state.begin()
         self._event_loop = asyncio.get_running_loop()
         if settings.web_port is not None:  # before joining: the group learns its address
-            self.web = WebServer(self, self.queries)
+            self.web = WebServer(settings, self.queries, self.health, self.metrics.exposition)
             await self.web.start()
         name = dead_letter_topic(app, settings)
         if name is not None:

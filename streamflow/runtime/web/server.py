@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import logging
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import orjson
 from aiohttp import web
@@ -26,7 +26,8 @@ from ...exceptions import ConfigError
 from .table_queries import Answer, TableQueries
 
 if TYPE_CHECKING:
-    from ..worker import Worker
+    from ...config import Settings
+    from ..health import Health
 
 log = logging.getLogger("streamflow.web")
 
@@ -36,15 +37,19 @@ WILDCARDS = ("0.0.0.0", "::", "")
 class WebServer:
     """The worker's HTTP server (``web_port``): /metrics, /health, /health/live, /tables."""
 
-    def __init__(self, worker: "Worker", queries: TableQueries) -> None:
-        self.worker = worker
+    def __init__(self, settings: "Settings", queries: TableQueries, health: "Health",
+                 metrics: Callable[[], bytes]) -> None:
+        """``metrics()`` is the ``/metrics`` body; ``settings`` give the address to bind."""
+        self.settings = settings
         self.queries = queries
+        self._health = health
+        self._metrics = metrics
         self.url: str | None = None   # the advertised address, once bound
         self.bound: tuple[str, int] | None = None
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        settings = self.worker.settings
+        settings = self.settings
         app = web.Application()
         app.router.add_get("/metrics", self.metrics)
         app.router.add_get("/health", self.health)
@@ -75,19 +80,19 @@ class WebServer:
 
     # -- handlers -----------------------------------------------------------------------------
     async def metrics(self, request: web.Request) -> web.Response:
-        return web.Response(body=self.worker.metrics.exposition(),
+        return web.Response(body=self._metrics(),
                             headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
 
     async def health(self, request: web.Request) -> web.Response:
-        verdict = self.worker.health.readiness()
+        verdict = self._health.readiness()
         body: dict[str, Any] = {"status": verdict.status}
         if verdict.reason is not None:
             body["reason"] = verdict.reason
-        body.update(self.worker.health.details())
+        body.update(self._health.details())
         return _json(200 if verdict.ready else 503, body)
 
     async def live(self, request: web.Request) -> web.Response:
-        verdict = self.worker.health.liveness()
+        verdict = self._health.liveness()
         body: dict[str, Any] = {"status": verdict.status}
         if verdict.reason is not None:
             body["reason"] = verdict.reason

@@ -17,15 +17,16 @@ only turns it into a response, so this module is tested without HTTP.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from ...partitioner import partition_for
 from ...serialization import key_format
 from ...state import PartitionTransaction
 from ...tables import GlobalTable, Table
+from ...types import TP
 
 if TYPE_CHECKING:
-    from ..worker import Worker
+    from ...app import App
 
 Task = tuple[int, int]
 MAX_TIME = 2**63 - 1
@@ -42,10 +43,18 @@ class Answer:
 
 class TableQueries:
     """Answers ``/tables`` requests for one worker; ``owners`` is kept current by the group
-    (``on_owners``, at every assignment)."""
+    (``on_owners``, at every assignment).
 
-    def __init__(self, worker: "Worker") -> None:
-        self.worker = worker
+    It is given what it reads, not the worker: the app's tables, the table partitions the
+    worker holds (``active``) and holds as standbys (``standby``), which input partitions are
+    restored (``ready``), and the broker's partition counts."""
+
+    def __init__(self, app: "App", *, active: Callable[[], Mapping[tuple[str, int], Any]],
+                 standby: Callable[[], Mapping[tuple[str, int], Any]],
+                 ready: Callable[[], Iterable[TP]], partition_count: Callable[[str], int]) -> None:
+        self.app = app
+        self._active, self._standby, self._ready = active, standby, ready
+        self._partition_count = partition_count
         self.owners: dict[Task, str] = {}
         self.url: str | None = None  # this worker's advertised address, once the server is up
 
@@ -54,18 +63,18 @@ class TableQueries:
 
     # -- GET /tables --------------------------------------------------------------------------
     def listing(self) -> Answer:
-        tables = [self._describe(t) for _, t in sorted(self.worker.app.tables.items())]
+        tables = [self._describe(t) for _, t in sorted(self.app.tables.items())]
         return Answer(200, {"worker": self.url, "tables": tables})
 
     def describe(self, name: str) -> Answer:
-        table = self.worker.app.tables.get(name)
+        table = self.app.tables.get(name)
         if table is None:
             return self._no_table(name)
         return Answer(200, self._describe(table))
 
     def _describe(self, table: Table) -> dict[str, Any]:
-        held = sorted(p for (name, p) in self.worker.tables.active if name == table.name)
-        standby = sorted(p for (name, p) in self.worker.standbys.partitions if name == table.name)
+        held = sorted(p for (name, p) in self._active() if name == table.name)
+        standby = sorted(p for (name, p) in self._standby() if name == table.name)
         n = self._partitions(table)
         ready = [p for p in held if isinstance(table, GlobalTable) or (n, p) in self._ready_tasks()]
         return {"name": table.name, "kind": table.kind, "partitions": n, "held": held,
@@ -78,7 +87,7 @@ class TableQueries:
         are, JSON keys as JSON) in table ``name``; ``path`` is the request's path and query,
         for a redirect. Windowed tables list the key's windows starting in
         ``[time_from, time_to]`` (ms; default: all)."""
-        table = self.worker.app.tables.get(name)
+        table = self.app.tables.get(name)
         if table is None:
             return self._no_table(name)
         try:
@@ -96,7 +105,7 @@ class TableQueries:
         where = {"table": name, "key": key, "partition": p}
         if isinstance(table, GlobalTable):
             return self._global(table, raw, p, n, where)
-        part = self.worker.tables.active.get((name, p))
+        part = self._active().get((name, p))
         if part is not None:
             if (n, p) not in self._ready_tasks():
                 return Answer(503, {**where, "error": f"partition {p} of table {name} is being "
@@ -131,7 +140,7 @@ class TableQueries:
                 where: dict[str, Any]) -> Answer:
         """Every worker holds a global table whole; a producer with another partitioner may
         have put the key elsewhere than ``p``, so the other partitions are looked at too."""
-        active = self.worker.tables.active
+        active = self._active()
         for q in [p, *(q for q in range(n) if q != p)]:
             part = active.get((table.name, q))
             if part is not None and part.store.get(raw) is not None:
@@ -143,15 +152,15 @@ class TableQueries:
     def _partitions(self, table: Table) -> int:
         topic = table.source if isinstance(table, GlobalTable) else table.changelog
         assert topic is not None
-        return self.worker.partition_count(topic.name)
+        return self._partition_count(topic.name)
 
     def _ready_tasks(self) -> set[Task]:
-        w = self.worker
-        return {(w.partition_count(tp.topic), tp.partition) for tp in w.ready_partitions}
+        count = self._partition_count
+        return {(count(tp.topic), tp.partition) for tp in self._ready()}
 
     def _no_table(self, name: str) -> Answer:
-        known = ", ".join(sorted(self.worker.app.tables)) or "none"
-        return Answer(404, {"error": f"app {self.worker.app.id} has no table {name!r} (it has: "
+        known = ", ".join(sorted(self.app.tables)) or "none"
+        return Answer(404, {"error": f"app {self.app.id} has no table {name!r} (it has: "
                             f"{known})"})
 
 
