@@ -40,6 +40,7 @@ class Run:
 
 
 def adder_returned_none(key: bytes, window: tuple[int, int]) -> ValueError:
+    """The error when a window's adder returns None for ``key`` in ``window``."""
     return ValueError(f"the adder returned None for key {key!r}, window {window}: return an "
                       f"aggregate (a None aggregate would read as a delete downstream)")
 
