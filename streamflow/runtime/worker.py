@@ -18,14 +18,20 @@ rewound to their committed offsets: the stores only ever hold committed state, s
 else needs undoing. See docs/exactly-once.md.
 
 The worker composes the parts and owns the loop and the lifecycle; each part is given the few
-functions it needs, never the worker:
+functions it needs, never the worker (but the two that report on it, below):
 
 - ``runtime.wiring``: the topics to create and read, agents' channels and the routes to them;
 - ``runtime.dispatch``: decoding (``runtime.decoding``), the processing order, hand-off;
 - ``runtime.tasks``: rebalances (assigned, restored and ready partitions; standby tasks);
 - ``runtime.tables``: the table partitions held and their commit; ``runtime.restore``,
   ``runtime.standbys`` and ``runtime.global_tables`` for the rest of the tables' life;
-- ``runtime.committer`` and ``runtime.commits``: the commit; ``runtime.run_state``: stopping.
+- ``runtime.committer`` and ``runtime.commits``: the commit; ``runtime.run_state``: stopping;
+- ``runtime.web``: the HTTP server, given the settings, the table queries and what /metrics
+  and /health answer; ``runtime.metrics`` and ``runtime.health`` hold the worker, to read its
+  parts' state when asked (a scrape, a probe), and never call into it.
+
+The module is over 400 lines because the lifecycle (start, shutdown, kill) reaches every part
+in an order that matters, and is kept in one place to be read in that order.
 """
 from __future__ import annotations
 

@@ -41,7 +41,8 @@ class KafkaBroker:
 
     What is written before the JVM starts is :class:`ServerConfig`'s, the JVM process
     :class:`JvmProcess`'s; this class picks the ports, starts, waits until the broker
-    answers, and tells its addresses.
+    answers, and tells its addresses. Of its 21 methods, seven are those addresses and paths
+    (properties) and three the context manager and repr protocols.
     """
 
     host = HOST
