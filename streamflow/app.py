@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar, overload
 from .agents import AgentSpec, TaskSpec, TimerSpec
 from .config import Settings
 from .durations import Duration, seconds
-from .exceptions import ConfigError, StreamflowError
+from .exceptions import ConfigError
 from .serialization import key_codec_for
 from .tables import GlobalTable, Table
 from .topic_tables import TopicTable, check_declaration
+from .runtime_api import current_worker, workers_of
 from .topics import Topic
 
 if TYPE_CHECKING:
     from .joins import ForeignKeyJoinSpec, StreamStreamJoinSpec, TableTableJoinSpec
-    from .runtime.worker import Worker
     from .topology import Topology
 
 AgentFn = TypeVar("AgentFn", bound=Callable[..., Any])
@@ -58,7 +58,6 @@ class App:
         self.joins: list[Any] = []  # app.join_streams / join_tables / join_foreign_key specs
         self._start_checks: list[Callable[[Any], None]] = []  # run by the worker at start
         self._broadcasts: list[Any] = []  # topics every worker reads in full (FK joins)
-        self._runtime: "Worker | None" = None
 
     def configure(self, **overrides: Any) -> Settings:
         """Re-resolve settings with ``overrides`` (CLI flags) on top of env and code."""
@@ -234,16 +233,15 @@ class App:
         Call it from an agent, a timer or a task of the app (a bounded job that knows when it
         is done), from another task, or from another thread (a notebook cell); it returns at
         once without waiting for the worker to stop. Without a running worker it does nothing.
+        From the app's own code it stops the worker running that code; from elsewhere, every
+        worker of the app in this process (the test driver may run several).
         """
-        runtime = self._runtime
-        if runtime is not None:
-            runtime.request_stop_threadsafe()
-
-    def _require_runtime(self, what: str) -> "Worker":
-        if self._runtime is None:
-            raise StreamflowError(f"{what} needs a running worker: call it from an agent, "
-                                  "a timer or a task of a running app")
-        return self._runtime
+        mine = current_worker.get()
+        if mine is not None and mine.app is self:
+            mine.request_stop_threadsafe()
+            return
+        for worker in workers_of(self):
+            worker.request_stop_threadsafe()
 
     def __repr__(self) -> str:
         return f"<App {self.id} broker={self.settings.broker}>"

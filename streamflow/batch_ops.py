@@ -14,6 +14,7 @@ import inspect
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
 from .context import ProcessingContext
+from .runtime_api import running_worker
 from .types import KEY, RAW_KEY, TIMESTAMP, TOPIC, Event, Message
 
 if TYPE_CHECKING:
@@ -226,7 +227,7 @@ def sender(topic: "Topic") -> Callable[[list, list], None]:
         return out
 
     def send(events: list, items: list) -> None:
-        output = app._require_runtime(f"{name}: sending from a stream").output
+        output = running_worker(app, f"{name}: sending from a stream").output
         if output.staged:
             output.drain_stages()  # what an agent yielded before goes first
         output.add_records(name, records(events, items))

@@ -1,5 +1,5 @@
-"""Which event is being processed right now, per agent task; and, when one process runs
-several workers of one app, which worker a task belongs to.
+"""Which event is being processed right now, per agent task (the worker running the task is
+:data:`streamflow.runtime_api.current_worker`).
 
 Tables need the partition of the current event and ``Topic.send`` defaults the output
 timestamp to the input's, so both read it from here. One ContextVar holds the running agent's
@@ -11,7 +11,6 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any, Callable
 
-from .exceptions import StreamflowError
 from .types import Event
 
 
@@ -62,64 +61,3 @@ def current_event() -> Any:
     """The event the calling agent is processing, or None outside an agent."""
     ctx = current_context.get()
     return None if ctx is None else ctx.event
-
-
-current_worker: ContextVar[Any] = ContextVar("streamflow_worker", default=None)
-"""The worker that runs the calling task, where several workers of one app share a process
-(the test driver's ``rebalance``). Tasks inherit it from the context that created them; code
-calling into one of those workers sets it first."""
-
-
-class WorkerOfTask:
-    """Stands in for ``app._runtime`` while several workers run one app in one process.
-
-    DSL objects (tables, topics, joins) reach the running worker through ``app._runtime``,
-    which is the worker itself while it is alone in its process (the production case, at no
-    cost). With several, it is this object: every attribute is read from
-    :data:`current_worker`, or from the only worker when there is one.
-    """
-
-    def __init__(self, workers: list[Any]) -> None:
-        self.workers = workers
-
-    def _worker(self) -> Any:
-        worker = current_worker.get()
-        if worker is not None:
-            return worker
-        if len(self.workers) == 1:
-            return self.workers[0]
-        raise StreamflowError(f"{len(self.workers)} workers run this app in this process and "
-                              "this call comes from none of them: set "
-                              "streamflow.context.current_worker to the one meant")
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._worker(), name)
-
-    @staticmethod
-    def attach(app: Any, worker: Any) -> None:
-        """Make ``worker`` one of the workers running ``app`` in this process. Several are
-        allowed when every one of them was made to share the app (``shares_app``)."""
-        current = app._runtime
-        if current is None:
-            app._runtime = worker
-        elif isinstance(current, WorkerOfTask) and worker.shares_app:
-            current.workers.append(worker)
-        elif worker.shares_app and getattr(current, "shares_app", False):
-            app._runtime = WorkerOfTask([current, worker])
-        else:
-            raise StreamflowError(f"app {app.id} is already running in this process")
-
-    @staticmethod
-    def detach(app: Any, worker: Any) -> None:
-        current = app._runtime
-        if current is worker:
-            app._runtime = None
-        elif isinstance(current, WorkerOfTask) and worker in current.workers:
-            current.workers.remove(worker)
-            if len(current.workers) == 1:
-                app._runtime = current.workers[0]
-
-    @staticmethod
-    def holds(app: Any, worker: Any) -> bool:
-        current = app._runtime
-        return current is worker or (isinstance(current, WorkerOfTask) and worker in current.workers)

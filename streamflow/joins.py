@@ -19,6 +19,7 @@ from .durations import Duration, to_ms
 from .exceptions import ConfigError, CopartitioningError
 from .operators.joins import JoinResult, StreamStreamJoin, TableTableJoin, pair
 from .serialization.records import build
+from .runtime_api import WorkerContext, running_worker
 from .state.keys import right_position_key
 from .tables import Table
 from .topics import Topic
@@ -86,7 +87,7 @@ class _Join:
         app._start_checks.append(self._check_copartitioned)
         app.agent(self.left_topic, self.right_topic, name=f"join:{name}")(self._run)
 
-    def _check_copartitioned(self, worker: Any) -> None:
+    def _check_copartitioned(self, worker: WorkerContext) -> None:
         left, right = self.left_topic.name, self.right_topic.name
         nl, nr = worker.partition_count(left), worker.partition_count(right)
         if nl != nr:
@@ -102,13 +103,13 @@ class _Join:
                 f"but {left} has {nl}: pass partitions={nl}")
 
     async def _run(self, stream: Any) -> None:
-        runtime = self.app._require_runtime(f"{self.kind_name} {self.name}")
-        tables, output = runtime.tables, runtime.output
+        worker = running_worker(self.app, f"{self.kind_name} {self.name}")
+        transaction, output = worker.transaction, worker.output
         left_name = self.left_topic.name
         out_name, encode = self.output.name, self.output.encode_value
         state = self.state
         async for event in stream.events():
-            txn = tables.transaction(state, event.partition)
+            txn = transaction(state, event.partition)
             if event.topic == left_name:
                 results = self._left(txn, event.raw_key, self.decode_left(event.value), event.timestamp)
             else:
@@ -116,19 +117,19 @@ class _Join:
             for r in results:
                 output.add_nowait(out_name, r.key, encode(r.value), None, r.timestamp, None)
             if results:
-                self._emitted(event.partition, results)
+                self._emitted(worker, event.partition, results)
 
     def _state_table(self, name: str, partitions: int) -> Table:
         return self.app.table(name, partitions=partitions)
 
     def _send(self, results: list[JoinResult]) -> None:
         """Results released outside the join's agent (``flush``), keyed as the agent keys them."""
-        output = self.app._require_runtime(f"{self.kind_name} {self.name}").output
+        output = running_worker(self.app, f"{self.kind_name} {self.name}").output
         for r in results:
             output.add_nowait(self.output.name, r.key, self.output.encode_value(r.value), None,
                               r.timestamp, None)
 
-    def _emitted(self, partition: int, results: list[JoinResult]) -> None:
+    def _emitted(self, worker: WorkerContext, partition: int, results: list[JoinResult]) -> None:
         """Hook for joins that also materialise their results."""
 
     # Each join kind binds these to its processor's two entry points.
@@ -192,9 +193,8 @@ class TableTableJoinSpec(_Join):
         self.table = app.table(name, key_type=self.key_codec, partitions=self.state.partitions)
 
 
-    def _emitted(self, partition: int, results: list[JoinResult]) -> None:
-        runtime = self.app._require_runtime(f"table-table join {self.name}")
-        txn = runtime.tables.transaction(self.table, partition)
+    def _emitted(self, worker: WorkerContext, partition: int, results: list[JoinResult]) -> None:
+        txn = worker.transaction(self.table, partition)
         for r in results:
             assert r.key is not None  # a table-table join drops records without a key
             if r.value is None:
@@ -241,48 +241,48 @@ class ForeignKeyJoinSpec:
         app._start_checks.append(self._check)
         app.agent(self.left_topic, name=self.agent_name)(self._run)
 
-    def _check(self, worker: Any) -> None:
+    def _check(self, worker: WorkerContext) -> None:
         n = worker.partition_count(self.left_topic.name)
         if self.state.partitions != n:
             raise CopartitioningError(
                 f"foreign-key join {self.name}: its state has {self.state.partitions} partitions "
                 f"but {self.left_topic.name} has {n}: pass partitions={n}")
 
-    def restart_positions(self, tables: Any) -> dict[int, int]:
-        """Per right partition, the first offset some held left partition still needs."""
+    def restart_positions(self, held: list[tuple[int, Any]],
+                          right_partitions: int) -> dict[int, int]:
+        """Per right partition (of ``right_partitions``), the first offset that some held
+        partition of the join's state (``held``: (partition, transaction)) still needs."""
         out: dict[int, int] = {}
-        held = tables.held(self.state)
-        for rp in range(self.app._require_runtime("join").partition_count(self.topic.name)):
+        for rp in range(right_partitions):
             key = right_position_key(rp)
             out[rp] = min((txn.get(key, -1) + 1 for _, txn in held), default=0)
         return out
 
     async def _run(self, stream: Any) -> None:
-        runtime = self.app._require_runtime(f"foreign-key join {self.name}")
-        tables, output = runtime.tables, runtime.output
+        worker = running_worker(self.app, f"foreign-key join {self.name}")
         left_name, proc, state = self.left_topic.name, self.processor, self.state
         out_name, encode = self.output.name, self.output.encode_value
         async for event in stream.events():
             if event.topic == left_name:
-                txn = tables.transaction(state, event.partition)
+                txn = worker.transaction(state, event.partition)
                 results = proc.update_left(txn, txn, event.raw_key, self.decode_left(event.value),
                                            event.timestamp)
-                self._emit(output, tables, out_name, encode, event.partition, results)
+                self._emit(worker, out_name, encode, event.partition, results)
                 continue
             position = right_position_key(event.partition)
             value = self.decode_right(event.value)
-            for partition, txn in tables.held(state):
+            for partition, txn in worker.held(state):
                 if event.offset <= txn.get(position, -1):
                     continue  # this partition's state already has it
                 results = proc.update_right(txn, txn, event.raw_key, value, event.timestamp)
                 txn.set(position, event.offset)
-                self._emit(output, tables, out_name, encode, partition, results)
+                self._emit(worker, out_name, encode, partition, results)
 
-    def _emit(self, output: Any, tables: Any, out_name: str, encode: Callable[[Any], Any],
+    def _emit(self, worker: WorkerContext, out_name: str, encode: Callable[[Any], Any],
               partition: int, results: list[JoinResult]) -> None:
         if not results:
             return
-        txn = tables.transaction(self.table, partition)
+        output, txn = worker.output, worker.transaction(self.table, partition)
         for r in results:
             output.add_nowait(out_name, r.key, encode(r.value), partition, r.timestamp, None)
             if r.value is None:

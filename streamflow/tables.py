@@ -20,6 +20,7 @@ from .context import current_context
 from .durations import Duration
 from .exceptions import CodecError, ConfigError, CopartitioningError, StreamflowError
 from .partitioner import partition_for
+from .runtime_api import WorkerContext, find_worker, running_worker
 from .serialization import Codec, codec_for, describe_key_format, key_codec_for, key_format
 from .topics import Topic
 from .types import KEY, PARTITION, RAW_KEY, TOPIC
@@ -68,6 +69,7 @@ class Table:
                                        partitions=partitions,
                                        config={"cleanup.policy": "compact", **(changelog_config or {})})
             self.changelog.internal = True
+        self._what = f"table {name}"  # how errors name it
         self._copartitioned: dict[str, bool] = {}
         self._same_key_codec: dict[str, bool] = {}
         self._last_key: Any = _MISSING
@@ -80,9 +82,9 @@ class Table:
     # -- where a key lives ------------------------------------------------------------------
     @property
     def partitions(self) -> int:
-        runtime = self.app._runtime
-        if runtime is not None and self.changelog is not None:
-            return runtime.partition_count(self.changelog.name)
+        worker = find_worker(self.app)
+        if worker is not None and self.changelog is not None:
+            return worker.partition_count(self.changelog.name)
         return self.declared_partitions or self.app.settings.topic_partitions
 
     def _raw(self, key: Any) -> bytes:
@@ -113,22 +115,22 @@ class Table:
                              f"key_type=...))") from None
 
     def _txn(self, raw_key: bytes) -> "PartitionTransaction":
-        runtime = self.app._require_runtime(f"table {self.name}")
+        worker = running_worker(self.app, self._what)
         ctx = current_context.get()
         current = ctx.current if ctx is not None and not ctx.batch else None
         if current is not None:
             if not self._copartitioned.get(current[TOPIC]):
-                self._check_updated_from(current[TOPIC], runtime)
+                self._check_updated_from(current[TOPIC], worker)
             partition = current[PARTITION]
         else:
             partition = partition_for(raw_key, self.partitions)
-        return runtime.tables.transaction(self, partition)
+        return worker.transaction(self, partition)
 
-    def _check_updated_from(self, topic: str, runtime: Any) -> None:
+    def _check_updated_from(self, topic: str, worker: WorkerContext) -> None:
         """An update made while processing partition p of ``topic`` lands in table partition
         p: right only when ``topic`` has the table's partition count and encodes keys as the
         table does. Raises :class:`CopartitioningError` otherwise; remembers a topic that fits."""
-        n = runtime.partition_count(topic)
+        n = worker.partition_count(topic)
         if n != self.partitions:
             raise CopartitioningError(
                 f"table {self.name} has {self.partitions} partitions but is updated from "
@@ -206,14 +208,12 @@ class Table:
         """The value of ``key`` in the table partition of ``event`` (None when absent): the
         stream-table join's read."""
         raw = self._raw_for(key, event)
-        runtime = self.app._require_runtime(f"table {self.name}")
-        return runtime.tables.transaction(self, event[PARTITION]).get(raw)
+        return running_worker(self.app, self._what).transaction(self, event[PARTITION]).get(raw)
 
     def items(self) -> Iterator[tuple[Any, Any]]:
         """Every key and value in the partitions this worker holds (pending writes included)."""
-        runtime = self.app._require_runtime(f"table {self.name}")
         loads = self.key_codec.loads
-        for txn in runtime.tables.transactions(self):
+        for _, txn in running_worker(self.app, self._what).held(self):
             for raw, value in txn.iter_range(None, None):
                 yield loads(raw), value
 
@@ -279,6 +279,7 @@ class GlobalTable(Table):
                          changelog=False, **kwargs)
         self.source = topic
         self.key_codec, self.value_codec = topic.key_codec, topic.value_codec
+        self._what = f"global table {name}"
         # Decoded lookups (misses too): joins read the same rows over and over. Values are
         # shared, which is fine for a read-only table; updates invalidate their keys.
         self._cache: dict[bytes, Any] = {}
@@ -288,22 +289,22 @@ class GlobalTable(Table):
         return self.source.partitions
 
     def _txn(self, raw_key: bytes) -> "PartitionTransaction":
-        runtime = self.app._require_runtime(f"global table {self.name}")
-        return runtime.tables.transaction(self, partition_for(raw_key, self.partitions))
+        worker = running_worker(self.app, self._what)
+        return worker.transaction(self, partition_for(raw_key, self.partitions))
 
     def _find(self, raw: bytes) -> Any:
         cache = self._cache
         value = cache.get(raw, _UNCACHED)
         if value is not _UNCACHED:
             return value
-        runtime = self.app._require_runtime(f"global table {self.name}")
+        worker = running_worker(self.app, self._what)
         n = self.partitions
         first = partition_for(raw, n)
-        value = runtime.tables.transaction(self, first).get(raw, _MISSING)
+        value = worker.transaction(self, first).get(raw, _MISSING)
         if value is _MISSING:
             for p in range(n):
                 if p != first:
-                    value = runtime.tables.transaction(self, p).get(raw, _MISSING)
+                    value = worker.transaction(self, p).get(raw, _MISSING)
                     if value is not _MISSING:
                         break
         if len(cache) >= 100_000:

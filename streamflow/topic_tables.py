@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 from .exceptions import ConfigError, StreamflowError
+from .runtime_api import running_worker
 from .tables import _MISSING, Table
 from .topics import Topic
 
@@ -43,7 +44,7 @@ class TopicTable(Table):
 
     async def _follow(self, stream: Any) -> None:
         """Apply the topic's records to the table a fetched batch at a time."""
-        apply = self.app._require_runtime(f"table {self.name}").tables.apply_source
+        apply = running_worker(self.app, f"table {self.name}").apply_source
         async for events, _ in stream.batches():
             if events:
                 apply(self, events)

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from .context import current_context
 from .exceptions import CodecError
+from .runtime_api import find_worker, running_worker
 from .serialization import Codec, codec_for, key_codec_for
 from .types import TIMESTAMP
 
@@ -37,9 +38,9 @@ class Topic:
     @property
     def partitions(self) -> int:
         """The partition count in effect (the broker's, once the app has started)."""
-        runtime = self.app._runtime
-        if runtime is not None:
-            return runtime.partition_count(self.name)
+        worker = find_worker(self.app)
+        if worker is not None:
+            return worker.partition_count(self.name)
         return self.declared_partitions or self.app.settings.topic_partitions
 
     def encode_key(self, key: Any) -> bytes | None:
@@ -64,12 +65,12 @@ class Topic:
         the timestamp of the event being processed, so replays produce identical output; outside
         an agent it is the current time.
         """
-        runtime = self.app._require_runtime(f"{self.name}.send()")
+        output = running_worker(self.app, f"{self.name}.send()").output
         if timestamp is None:
             ctx = current_context.get()
             if ctx is not None and ctx.current is not None:
                 timestamp = ctx.current[TIMESTAMP]  # an Event or the worker's tuple
-        await runtime.output.add(self.name, self.encode_key(key), self.encode_value(value),
+        await output.add(self.name, self.encode_key(key), self.encode_value(value),
                                  partition, timestamp, headers)
 
     def __repr__(self) -> str:

@@ -8,16 +8,19 @@ window), so all windows of a key stay together, on the partition a producer puts
 With JSON values and a key that the JSON can hold as it is (JSON keys) or as a string (text
 keys), results are spliced from the key's bytes instead of decoded and encoded again. Both the
 direct path of tumbling windows and the general path send through :meth:`Emitter.send`, and
-its one cache (per run: key bytes -> partition and the key as JSON) serves both.
+its one cache (per worker: key bytes -> partition and the key as JSON) serves both.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import orjson
 
 from .serialization import key_format
 from .serialization.codecs import JsonCodec
+
+if TYPE_CHECKING:
+    from .runtime_api import WorkerContext
 
 __all__ = ["Emitter"]
 
@@ -28,7 +31,7 @@ _MAX_CACHED_KEYS = 200_000
 class Emitter:
     """Sends the results of one windowed table to its emit topic."""
 
-    __slots__ = ("topic", "key_codec", "show", "_key_json", "_runtime", "_partitions", "_keys")
+    __slots__ = ("topic", "key_codec", "show", "_key_json", "_worker", "_partitions", "_keys")
 
     def __init__(self, topic: Any, key_codec: Any, show: Callable[[Any], Any]) -> None:
         """``show``: the aggregation's ``result``, what a window's aggregate looks like outside."""
@@ -37,7 +40,7 @@ class Emitter:
         self.show = show
         # How to write a key's bytes into a spliced result; None: encode results as objects.
         self._key_json = _key_as_json(key_codec) if type(topic.value_codec) is JsonCodec else None
-        self._runtime: Any = None
+        self._worker: Any = None
         self._partitions = 0
         self._keys: dict[bytes, tuple[int, bytes | None]] = {}
 
@@ -46,49 +49,49 @@ class Emitter:
         """Whether results are spliced from the key's bytes (see the module docstring)."""
         return self._key_json is not None
 
-    def send(self, runtime: Any, raw: bytes, start: int, end: int, aggregate: Any,
+    def send(self, worker: "WorkerContext", raw: bytes, start: int, end: int, aggregate: Any,
              timestamp: int) -> None:
         """Send the result of window ``[start, end]`` of the key with bytes ``raw``
-        (``aggregate`` None: a tombstone) through the runtime's output buffer."""
+        (``aggregate`` None: a tombstone) through the worker's output buffer."""
         keys = self._keys
-        if runtime is not self._runtime:
-            keys = self._start(runtime)
+        if worker is not self._worker:
+            keys = self._start(worker)
         cached = keys.get(raw)
         if cached is None:
-            cached = self._learn(raw, runtime)
+            cached = self._learn(raw, worker)
         partition, key_json = cached
         if key_json is not None:
             head = b'{"key":%b,"start":%d,"end":%d' % (key_json, start, end)
             value = (None if aggregate is None
                      else head + b',"value":' + _dumps(self.show(aggregate)) + b"}")
-            runtime.output.add_nowait(self.topic.name, head + b"}", value, partition, timestamp,
+            worker.output.add_nowait(self.topic.name, head + b"}", value, partition, timestamp,
                                       None)
             return
         topic = self.topic
         wkey = {"key": self.key_codec.loads(raw), "start": start, "end": end}
         result = None if aggregate is None else {**wkey, "value": self.show(aggregate)}
-        runtime.output.add_nowait(topic.name, topic.encode_key(wkey), topic.encode_value(result),
+        worker.output.add_nowait(topic.name, topic.encode_key(wkey), topic.encode_value(result),
                                   partition, timestamp, None)
 
-    def send_all(self, runtime: Any, results: Iterable[Any]) -> None:
+    def send_all(self, worker: "WorkerContext", results: Iterable[Any]) -> None:
         """Send :class:`~streamflow.operators.windowed.WindowResult` records, in order."""
         send = self.send
         for r in results:
-            send(runtime, r.key, r.window.start, r.window.end, r.value, r.timestamp)
+            send(worker, r.key, r.window.start, r.window.end, r.value, r.timestamp)
 
-    def _start(self, runtime: Any) -> dict[bytes, tuple[int, bytes | None]]:
+    def _start(self, worker: Any) -> dict[bytes, tuple[int, bytes | None]]:
         """A new run: the emit topic's partition count, and an empty cache."""
-        self._runtime = runtime
-        self._partitions = runtime.partition_count(self.topic.name)
+        self._worker = worker
+        self._partitions = worker.partition_count(self.topic.name)
         self._keys = {}
         return self._keys
 
-    def _learn(self, raw: bytes, runtime: Any) -> tuple[int, bytes | None]:
+    def _learn(self, raw: bytes, worker: Any) -> tuple[int, bytes | None]:
         keys = self._keys
         if len(keys) > _MAX_CACHED_KEYS:
             keys.clear()
         key_json = self._key_json
-        cached = keys[raw] = (runtime.output.partition_of(raw, self._partitions),
+        cached = keys[raw] = (worker.output.partition_of(raw, self._partitions),
                               None if key_json is None else key_json(raw))
         return cached
 

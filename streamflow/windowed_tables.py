@@ -28,6 +28,7 @@ from .context import current_context
 from .durations import Duration, to_ms
 from .exceptions import ConfigError, InvalidTimestamp, StreamflowError
 from .operators.windowed import WindowedAggregation, WindowResult
+from .runtime_api import current_worker, running_worker
 from .serialization import describe_key_format, key_format
 from .serialization.codecs import JSON_KEY
 from .operators.windows import (HoppingWindows, SessionWindows, SlidingWindows, TumblingWindows,
@@ -39,6 +40,9 @@ from .windowed_emit import Emitter
 
 if TYPE_CHECKING:
     from .state import PartitionTransaction
+
+# Bound once: ``add`` reads the worker of the calling task for every event.
+_worker_of_task = current_worker.get
 
 EMIT_MODES = ("update", "final")
 
@@ -128,8 +132,7 @@ class WindowedTable(Table):
                                       "event time of each item is unknown; iterate events one by "
                                       "one or declare the table with timestamp=fn(value)")
             return ctx.event.timestamp
-        runtime = self.app._require_runtime(f"table {self.name}")
-        return runtime.clock.now_ms()
+        return running_worker(self.app, self._what).now_ms()
 
     def _extract_time(self, value: Any) -> int:
         """``timestamp=fn(value)``, checked here: what it raises or returns that is no time
@@ -175,17 +178,18 @@ class WindowedTable(Table):
                 raw = event[RAW_KEY]
             else:
                 raw = self._raw(key)
-            runtime = self.app._runtime
-            if self._copartitioned.get(topic_name) and runtime is not None:
-                txn = runtime.tables.transaction(self, event[PARTITION])
+            worker = _worker_of_task()
+            if worker is None or worker.app is not self.app:
+                worker = running_worker(self.app, self._what)
+            if self._copartitioned.get(topic_name):
+                txn = worker.transaction(self, event[PARTITION])
             else:  # first event of this topic (or a co-partitioning error): the checked way
                 txn = self._txn(raw)
-                runtime = self.app._runtime
             ts = event[TIMESTAMP] if self.timestamp_fn is None else self._extract_time(value)
         else:
             raw = self._raw(key)
             txn = self._txn(raw)
-            runtime = self.app._runtime
+            worker = running_worker(self.app, self._what)
             ts = self._event_time(value)
         processor = self._processor or self.processor
         fast = self._fast
@@ -197,11 +201,11 @@ class WindowedTable(Table):
                 self._late(key, value, ts)
             elif self._emitter is not None:
                 start, aggregate, result_ts = update
-                self._emitter.send(runtime, raw, start, start + self._size, aggregate, result_ts)
+                self._emitter.send(worker, raw, start, start + self._size, aggregate, result_ts)
             return
         result = processor.process(txn, raw, value, ts)
         if result.results and self._emitter is not None:
-            self._emitter.send_all(runtime, result.results)
+            self._emitter.send_all(worker, result.results)
         if result.late:
             self._late(key, value, ts)
 
@@ -221,14 +225,14 @@ class WindowedTable(Table):
     def _emit(self, results: list[WindowResult]) -> None:
         """Send window results that time moving produced (see advance and flush)."""
         if self._emitter is not None and results:
-            self._emitter.send_all(self.app._require_runtime(f"table {self.name}"), results)
+            self._emitter.send_all(running_worker(self.app, self._what), results)
 
     def _late(self, key: Any, value: Any, ts: int) -> None:
         self.late_events += 1
         topic = self.late_topic
         if topic is None:
             return
-        runtime = self.app._require_runtime(f"table {self.name}")
+        output = running_worker(self.app, self._what).output
         ctx = current_context.get()
         event = ctx.event if ctx is not None else None
         headers = None
@@ -237,8 +241,8 @@ class WindowedTable(Table):
                        ("streamflow.partition", str(event.partition).encode()),
                        ("streamflow.offset", str(event.offset).encode())]
         raw_value = event.value if event is not None else value
-        runtime.output.add_nowait(topic.name, topic.encode_key(key), topic.encode_value(raw_value),
-                                  None, ts, headers)
+        output.add_nowait(topic.name, topic.encode_key(key), topic.encode_value(raw_value),
+                          None, ts, headers)
 
     # -- time moving without records ---------------------------------------------------------------
     def advance(self, txn: "PartitionTransaction", timestamp: int) -> None:
@@ -300,8 +304,8 @@ class WindowSet:
 
     def now(self) -> Any:
         """The window holding the current wall-clock time (virtual time under the test driver)."""
-        runtime = self.table.app._require_runtime(f"table {self.table.name}")
-        return self.table.value_at(self.key, runtime.clock.now_ms())
+        now = running_worker(self.table.app, self.table._what).now_ms()
+        return self.table.value_at(self.key, now)
 
     def value_at(self, timestamp: int) -> Any:
         return self.table.value_at(self.key, timestamp)

@@ -151,7 +151,8 @@ class GlobalFeed:
         for i, inp in enumerate(self.inputs):
             if inp.join is None:
                 continue
-            for p, offset in inp.join.restart_positions(self.tables).items():
+            held = self.tables.held(inp.join.state)
+            for p, offset in inp.join.restart_positions(held, inp.partitions).items():
                 inp.reader.seek(p, offset)
                 if order is not None:
                     order.clear_shared((i, p))

@@ -41,7 +41,6 @@ import time
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..config import Settings
-from ..context import WorkerOfTask
 from ..topology import build_topology_async
 from ..types import TP
 from .clock import Clock, WallClock
@@ -67,6 +66,7 @@ from .tasks import TaskManager
 from .transport import transport_for
 from .web import TableQueries, WebServer
 from .wiring import Wiring
+from .worker_context import WorkerServices
 
 if TYPE_CHECKING:
     from ..app import App
@@ -91,7 +91,7 @@ class Worker:
                  share_app: bool = False) -> None:
         """``settings`` default to the app's; ``share_app`` lets several workers run ``app``
         in this process (the test driver's ``rebalance``), each task reaching its own worker
-        through :data:`streamflow.context.current_worker`."""
+        through :data:`streamflow.runtime_api.current_worker`."""
         self.app = app
         self.settings = settings = settings or app.settings
         self.shares_app = share_app
@@ -146,6 +146,10 @@ class Worker:
                                      store_repair=self.store_repair, clock=self.clock,
                                      metrics=self.metrics)
         self._background: list[Any] = []  # timers and start-up tasks
+        self.context = WorkerServices(app, partition_count=self.partition_count,
+                                      tables=self.tables, clock=self.clock,
+                                      request_stop_threadsafe=self.request_stop_threadsafe,
+                                      shared=share_app)
 
     def partition_count(self, topic: str) -> int:
         """The partition count of ``topic`` on the broker (declared topics only)."""
@@ -185,7 +189,8 @@ class Worker:
     async def start(self) -> None:
         """Create the topics, start the producer and the agents, open the tables, subscribe."""
         app, settings, wiring = self.app, self.settings, self.wiring
-        WorkerOfTask.attach(app, self)  # "already running in this process" unless shared
+        # What the DSL objects it runs may ask of it; the tasks created from here on reach it.
+        self.context.enter()  # "already running in this process" unless shared
         self.run_state.begin()
         self._event_loop = asyncio.get_running_loop()
         if settings.web_port is not None:  # before joining: the group learns its address
@@ -203,12 +208,12 @@ class Worker:
         wiring.plan(await build_topology_async(app))
         await wiring.ensure_topics()
         for check in app._start_checks:
-            check(self)
+            check(self.context)
         if self.exactly_once:
             self.transactional_id = f"{app.id}-{worker_id(settings)}"
         self._producer = self.transport.producer(self.transactional_id)
         await self._producer.start()
-        self.output = OutputBuffer(self._producer, self.partition_count)
+        self.output = self.context.output = OutputBuffer(self._producer, self.partition_count)
         # A rollback (an abort, a damaged store) rewinds partitions: what was queued is dropped.
         common = (self.output, self.participants, self.offsets, lambda: self.consumer,
                   self._task_of, self.dispatcher.rewind)
@@ -268,13 +273,13 @@ class Worker:
             await self._close_inputs_and_tables()
             if self.web is not None:
                 await self.web.stop()
-            WorkerOfTask.detach(self.app, self)
+            self.context.leave()
             log.info("worker %s killed: %d events processed, %d commits", self.app.id,
                      self.events_processed, self.commits)
 
     async def shutdown(self) -> None:
         """Stop timers, drain, flush, commit, leave the group. Safe to call twice."""
-        if not self._started and not WorkerOfTask.holds(self.app, self):
+        if not self._started and not self.context.attached:
             return
         for runner in self._background:
             await runner.stop()
@@ -308,7 +313,7 @@ class Worker:
             self._started = False
             if self.web is not None:  # last: it said "stopping" until now
                 await self.web.stop()
-            WorkerOfTask.detach(self.app, self)
+            self.context.leave()
             log.info("worker %s stopped: %d events processed, %d commits", self.app.id,
                      self.events_processed, self.commits)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from ..app import App
-from ..context import current_worker
+from ..runtime_api import current_worker
 from ..durations import Duration, seconds as to_seconds
 from ..exceptions import StreamflowError
 from ..partitioner import partition_for
@@ -142,8 +142,8 @@ class TestDriver:
     @contextlib.contextmanager
     def _on(self, worker: Worker) -> Iterator[None]:
         """Call into ``worker``: what it runs (and the tasks it starts) reach it, not another
-        worker of the app (see :class:`streamflow.context.WorkerOfTask`)."""
-        token = current_worker.set(worker)
+        worker of the app (see :mod:`streamflow.runtime_api`)."""
+        token = current_worker.set(worker.context)
         try:
             yield
         finally:

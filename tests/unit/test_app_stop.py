@@ -10,6 +10,7 @@ import threading
 
 import streamflow
 from streamflow.runtime.transport.memory import broker_for
+from streamflow.runtime_api import workers_of
 from streamflow.types import TP
 
 from ..conftest import wait_until
@@ -46,7 +47,7 @@ async def test_an_agent_stops_the_worker_after_the_record_it_was_waiting_for() -
     assert 5 in seen
     # The batch holding 5 was processed whole and committed on the way out.
     assert committed(app) == len(seen)
-    assert app._runtime is None
+    assert workers_of(app) == []
 
 
 async def test_a_timer_stops_the_worker() -> None:
@@ -128,4 +129,4 @@ async def test_another_thread_stops_the_worker() -> None:
 def test_stop_without_a_running_worker_does_nothing() -> None:
     app, _ = make_app()
     app.stop()
-    assert app._runtime is None
+    assert workers_of(app) == []

@@ -280,7 +280,7 @@ async def test_a_worker_restarted_without_its_data_dir_still_fences_its_predeces
     await a.poll_once(0)  # ...the process dies before the commit, and its disk with it
     broker_for("memory://").groups["eos"].evict(a.consumer)
     await a.tables.stop()
-    a.app._runtime = None
+    a.context.leave()  # the process is gone: the app no longer runs here
     shutil.rmtree(tmp_path / "disk")
 
     restarted = Worker(counter_app(tmp_path / "disk"))

@@ -44,11 +44,11 @@ def source_values(app: streamflow.App, topic: str = "readings") -> list[bytes]:
 
 async def test_a_poison_record_is_listed_then_redriven_once_to_the_fixed_app() -> None:
     strict, seen = make_app(Reading)
-    async with running(strict):
+    async with running(strict) as worker:
         await strict.topics["readings"].send(key="s1", value={"sensor": "s1", "value": 1.0})
         broker_for(strict.settings.broker).append(
             "readings", 1, [(b'"s2"', b'{"sensor": "s2", "value": "12.5"}', 7, [("trace", b"t")])], 0)
-        await wait_until(lambda: strict._runtime.dead_lettered == 1 and seen == [1.0],
+        await wait_until(lambda: worker.dead_lettered == 1 and seen == [1.0],
                          what="one dead letter and one reading")
     (letter,) = await ops.list_dead_letters(strict)
     assert (letter.topic, letter.partition, letter.source_offset) == ("readings", 1, 0)
