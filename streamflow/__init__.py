@@ -11,7 +11,8 @@ from .joins import ForeignKeyJoinSpec, StreamStreamJoinSpec, TableTableJoinSpec
 from .operators.windows import Window
 from .serialization import Record
 from .streams import BatchedStream, Stream
-from .tables import GlobalTable, Table
+from .global_tables import GlobalTable
+from .tables import Table
 from .topic_tables import TopicTable
 from .topics import Topic
 from .types import Event, Message

@@ -15,13 +15,15 @@ from .config import Settings
 from .durations import Duration, seconds
 from .exceptions import ConfigError
 from .serialization import key_codec_for
-from .tables import GlobalTable, Table
+from .global_tables import GlobalTable
+from .tables import Table
 from .topic_tables import TopicTable, check_declaration
 from .runtime_api import current_worker, workers_of
 from .topics import Topic
 
 if TYPE_CHECKING:
     from .joins import ForeignKeyJoinSpec, StreamStreamJoinSpec, TableTableJoinSpec
+    from .table_kinds import AnyTable
     from .topology import Topology
 
 AgentFn = TypeVar("AgentFn", bound=Callable[..., Any])
@@ -54,7 +56,7 @@ class App:
         self.agents: list[AgentSpec] = []
         self.timers: list[TimerSpec] = []
         self.tasks: list[TaskSpec] = []
-        self.tables: dict[str, Table] = {}
+        self.tables: dict[str, AnyTable] = {}
         self.joins: list[Any] = []  # app.join_streams / join_tables / join_foreign_key specs
         self._start_checks: list[Callable[[Any], None]] = []  # run by the worker at start
         self._broadcasts: list[Any] = []  # topics every worker reads in full (FK joins)
@@ -92,7 +94,8 @@ class App:
     def table(self, name: str, *, topic: Topic | str | None = None,
               default: Callable[[], Any] | None = None, key_type: Any = None,
               value_type: Any = None, partitions: int | None = None,
-              store: str | None = None, changelog_config: dict[str, str] | None = None) -> Table:
+              store: str | None = None,
+              changelog_config: dict[str, str] | None = None) -> Table | TopicTable:
         """Declare a table backed by the compacted topic ``{app id}-{name}-changelog``.
 
         ``partitions`` defaults to the app's ``topic_partitions``; it must equal the partition
@@ -109,7 +112,8 @@ class App:
             check_declaration(name, key_type=key_type, value_type=value_type,
                               partitions=partitions, changelog_config=changelog_config)
             source = topic if isinstance(topic, Topic) else self.topic(topic)
-            table: Table = TopicTable(self, name, topic=source, default=default, store=store)
+            table: Table | TopicTable = TopicTable(self, name, topic=source, default=default,
+                                                   store=store)
         else:
             table = Table(self, name, key_type=key_type, value_type=value_type, default=default,
                           partitions=partitions, store=store, changelog_config=changelog_config)
@@ -140,7 +144,8 @@ class App:
                                     after=after, grace=grace, kind=kind, joiner=joiner, into=into,
                                     partitions=partitions))
 
-    def join_tables(self, name: str, *, left: Topic | Table, right: Topic | Table,
+    def join_tables(self, name: str, *, left: Topic | Table | TopicTable,
+                    right: Topic | Table | TopicTable,
                     kind: str = "inner", joiner: Callable[[Any, Any], Any] | None = None,
                     into: Topic | None = None, partitions: int | None = None) -> "TableTableJoinSpec":
         """Join two tables (topics read as tables, or this app's tables through their
@@ -151,7 +156,8 @@ class App:
         return self._joined(TableTableJoinSpec(self, name, left, right, kind=kind, joiner=joiner, into=into,
                                   partitions=partitions))
 
-    def join_foreign_key(self, name: str, *, left: Topic | Table, right: Topic | Table,
+    def join_foreign_key(self, name: str, *, left: Topic | Table | TopicTable,
+                         right: Topic | Table | TopicTable,
                          foreign_key: Callable[[Any], Any], kind: str = "inner",
                          joiner: Callable[[Any, Any], Any] | None = None,
                          into: Topic | None = None, partitions: int | None = None) -> "ForeignKeyJoinSpec":

@@ -15,14 +15,16 @@ import base64
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import orjson
 
 from .app import App
 from .exceptions import StreamflowError
 from .state import PartitionTransaction, RocksDBStore, StoreResources, store_size_on_disk
-from .tables import Table
+
+if TYPE_CHECKING:
+    from .table_kinds import AnyTable
 
 
 @dataclass
@@ -66,7 +68,7 @@ def describe_tables(app: App, data_dir: str | None = None) -> list[PartitionInfo
     return out
 
 
-def _table(app: App, name: str) -> Table:
+def _table(app: App, name: str) -> "AnyTable":
     try:
         return app.tables[name]
     except KeyError:

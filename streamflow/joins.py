@@ -13,7 +13,7 @@ for a tombstone, and their timestamp is the one the processor gives (the larger 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 from .durations import Duration, to_ms
 from .exceptions import ConfigError, CopartitioningError
@@ -21,6 +21,7 @@ from .operators.joins import JoinResult, StreamStreamJoin, TableTableJoin, pair
 from .serialization.records import build
 from .runtime_api import WorkerContext, running_worker
 from .state.keys import right_position_key
+from .table_kinds import ChangelogTable, changelog_table
 from .tables import Table
 from .topics import Topic
 
@@ -30,20 +31,25 @@ if TYPE_CHECKING:
 Joiner = Callable[[Any, Any], Any]
 
 
-def _source(side: Topic | Table) -> tuple[Topic, Callable[[bytes | None], Any]]:
+Side = Union[Topic, ChangelogTable]
+
+
+def _source(side: Side, doing: str) -> tuple[Topic, Callable[[bytes | None], Any]]:
     """The topic to read for a join side and how to decode its values (a table is read from
-    its changelog, whose records hold the table's encoded values)."""
-    if isinstance(side, Table):
-        if side.changelog is None:
-            raise ConfigError(f"table {side.name} has no changelog to join on")
-        if side.changelog_is_source:  # app.table(topic=...): its topic, decoded as such
-            return side.changelog, (lambda value: value)
-        loads = side.value_codec.loads
-        return side.changelog, (lambda raw: None if raw is None else loads(raw))
-    return side, (lambda value: value)
+    its changelog, whose records hold the table's encoded values). Sides that are no
+    partitioned table with one row per key (windowed, global) are refused here."""
+    table = changelog_table(side, doing)
+    if table is None:
+        if not isinstance(side, Topic):
+            raise TypeError(f"{doing}: a join side is a topic or a table, not {side!r}")
+        return side, (lambda value: value)
+    if table.changelog_is_source:  # app.table(topic=...): its topic, decoded as such
+        return table.changelog, (lambda value: value)
+    loads = table.value_codec.loads
+    return table.changelog, (lambda raw: None if raw is None else loads(raw))
 
 
-def _reviver(side: Topic | Table) -> Callable[[Any], Any] | None:
+def _reviver(side: Side) -> Callable[[Any], Any] | None:
     """How to give a value of ``side`` read back from join state its declared type again.
 
     Join state is kept as JSON (it reaches a changelog), so a Record or dataclass value that
@@ -58,7 +64,7 @@ def _reviver(side: Topic | Table) -> Callable[[Any], Any] | None:
     return revive
 
 
-def typed_joiner(joiner: Joiner, left: Topic | Table, right: Topic | Table) -> Joiner:
+def typed_joiner(joiner: Joiner, left: Side, right: Side) -> Joiner:
     """``joiner`` receiving both sides as their topic's (or table's) value type, whether the
     processor read them from the store (JSON) or got them from the record just decoded."""
     revive_left, revive_right = _reviver(left), _reviver(right)
@@ -72,11 +78,11 @@ def typed_joiner(joiner: Joiner, left: Topic | Table, right: Topic | Table) -> J
 class _Join:
     kind_name = "join"
 
-    def __init__(self, app: "App", name: str, left: Topic | Table, right: Topic | Table,
+    def __init__(self, app: "App", name: str, left: Side, right: Side,
                  into: Topic | None, partitions: int | None) -> None:
         self.app, self.name = app, name
-        self.left_topic, self.decode_left = _source(left)
-        self.right_topic, self.decode_right = _source(right)
+        self.left_topic, self.decode_left = _source(left, f"{self.kind_name} {name}")
+        self.right_topic, self.decode_right = _source(right, f"{self.kind_name} {name}")
         if self.left_topic.name == self.right_topic.name:
             raise ConfigError(f"{self.kind_name} {name}: the two sides must be different topics")
         n = partitions or self.left_topic.declared_partitions or app.settings.topic_partitions
@@ -184,7 +190,7 @@ class TableTableJoinSpec(_Join):
 
     kind_name = "table-table join"
 
-    def __init__(self, app: "App", name: str, left: Topic | Table, right: Topic | Table, *,
+    def __init__(self, app: "App", name: str, left: Side, right: Side, *,
                  kind: str, joiner: Joiner | None, into: Topic | None,
                  partitions: int | None) -> None:
         self.processor = TableTableJoin(kind, typed_joiner(joiner or pair, left, right))  # type: ignore[arg-type]
@@ -217,14 +223,14 @@ class ForeignKeyJoinSpec:
 
     kind_name = "foreign-key join"
 
-    def __init__(self, app: "App", name: str, left: Topic | Table, right: Topic | Table, *,
+    def __init__(self, app: "App", name: str, left: Side, right: Side, *,
                  foreign_key: Callable[[Any], Any], kind: str, joiner: Joiner | None,
                  into: Topic | None, partitions: int | None) -> None:
         from .operators.joins import ForeignKeyJoin
         self.app, self.name = app, name
-        self.left_topic, self.decode_left = _source(left)
-        self.topic, self.decode_right = _source(right)
-        right_key = self.topic.key_codec.dumps if not isinstance(right, Table) else right.key_codec.dumps
+        self.left_topic, self.decode_left = _source(left, f"foreign-key join {name}")
+        self.topic, self.decode_right = _source(right, f"foreign-key join {name}")
+        right_key = right.key_codec.dumps
 
         def extract(value: Any) -> bytes | None:
             fk = foreign_key(value)

@@ -21,10 +21,11 @@ from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Gene
 from . import batch_ops
 from .context import ProcessingContext
 from .durations import Duration, seconds
+from .table_kinds import lookup_table
 from .types import VALUE, Event, EventTuple
 
 if TYPE_CHECKING:
-    from .tables import Table
+    from .table_kinds import LookupTable
     from .topics import Topic
 
 T = TypeVar("T")
@@ -184,14 +185,15 @@ class Stream(Generic[T]):
         return Stream(source, (), self._events, f"{self.name}.through({topic.name})")
 
     @overload
-    def join(self, table: "Table", *, kind: str = ..., key: Callable[[T], Any] | None = ...,
+    def join(self, table: "LookupTable", *, kind: str = ..., key: Callable[[T], Any] | None = ...,
              joiner: None = ...) -> "Stream[tuple[T, Any]]": ...
 
     @overload
-    def join(self, table: "Table", *, kind: str = ..., key: Callable[[T], Any] | None = ...,
+    def join(self, table: "LookupTable", *, kind: str = ..., key: Callable[[T], Any] | None = ...,
              joiner: Callable[[T, Any], U]) -> "Stream[U]": ...
 
-    def join(self, table: "Table", *, kind: str = "inner", key: Callable[[T], Any] | None = None,
+    def join(self, table: "LookupTable", *, kind: str = "inner",
+             key: Callable[[T], Any] | None = None,
              joiner: Callable[[T, Any], Any] | None = None) -> "Stream[Any]":
         """Enrich every item with ``table``'s current value (a stream-table join).
 
@@ -200,10 +202,12 @@ class Stream(Generic[T]):
         value is None are dropped; with a None lookup key ``left`` passes ``None`` for the table
         side. The result is ``joiner(item, table_value)``, by default the pair. Only stream
         events produce results; table updates never do. A non-global table must be
-        co-partitioned with the stream (checked when the agent starts).
+        co-partitioned with the stream (checked when the agent starts). A windowed table is
+        refused: it has a value per key and window, not a row per key.
         """
         if kind not in ("inner", "left"):
             raise ValueError(f"stream-table join kind must be 'inner' or 'left', not {kind!r}")
+        table = lookup_table(table, f"stream.join in agent {self.name}")
         check = getattr(self._source, "check_join", None)
         if check is not None:
             check(table, kind=kind, key=key)

@@ -16,31 +16,51 @@ any other; they cannot write it (write to the topic instead), so it never diverg
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, NoReturn
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn
 
 from .exceptions import ConfigError, StreamflowError
 from .runtime_api import running_worker
-from .tables import _MISSING, Table
+from .table_parts import PartitionedState, TableKeys, partition_count, store_kind
 from .topics import Topic
 
 if TYPE_CHECKING:
     from .app import App
 
+_MISSING: Any = object()
 
-class TopicTable(Table):
+
+class TopicTable:
     """A read-only table whose rows are the latest record per key of ``topic``."""
+
+    kind = "table"
+    #: The topic is the table's changelog: commits store the input offset applied instead of
+    #: producing changelog records, and a partition is restored by reading the topic.
+    changelog_is_source = True
 
     def __init__(self, app: "App", name: str, *, topic: Topic,
                  default: Callable[[], Any] | None = None, store: str | None = None) -> None:
-        super().__init__(app, name, default=default, partitions=topic.declared_partitions,
-                         store=store, changelog=False)
+        self.app = app
+        self.name = name
         self.source = topic
-        self.key_type = topic.key_type
+        self.key_type, self.value_type = topic.key_type, topic.value_type
         self.key_codec, self.value_codec = topic.key_codec, topic.value_codec
+        self.default = default
+        self.declared_partitions = topic.declared_partitions
+        self.store_kind = store_kind(name, store)
         self.changelog = topic  # read to restore; never written (see changelog_is_source)
+        self._keys = TableKeys(app, name, self.key_codec)
+        self._state = PartitionedState(self, self._keys)
         app.agent(topic, name=f"table:{name}")(self._follow)
 
-    changelog_is_source = True
+    @property
+    def partitions(self) -> int:
+        """The partition count of its topic."""
+        return partition_count(self.app, self.source, self.declared_partitions)
+
+    def key_format_problem(self, topic: str, doing: str) -> str | None:
+        """Why events of ``topic`` cannot be joined with this table because their keys are
+        laid out differently, or None."""
+        return self._keys.format_problem(topic, doing)
 
     async def _follow(self, stream: Any) -> None:
         """Apply the topic's records to the table a fetched batch at a time."""
@@ -51,27 +71,59 @@ class TopicTable(Table):
 
     # -- reads only ---------------------------------------------------------------------------
     def __getitem__(self, key: Any) -> Any:
-        # Like Table's, without marking a mutable value written: the topic owns the rows.
-        raw = self._raw(key)
-        value = self._txn(raw).get(raw, _MISSING)
+        # Unlike Table's, a mutable value read is not marked written: the topic owns the rows.
+        raw = self._keys.raw(key)
+        value = self._state.txn(raw).get(raw, _MISSING)
         if value is _MISSING:
             if self.default is None:
                 raise KeyError(key)
             return self.default()
         return value
 
-    def _read_only(self, *args: Any) -> NoReturn:
-        raise StreamflowError(f"table {self.name} is fed from topic {self.source.name}: send to "
-                              f"the topic instead (a record with value None deletes a key)")
+    def get(self, key: Any, default: Any = None) -> Any:
+        """The value of ``key``, or ``default``."""
+        raw = self._keys.raw(key)
+        return self._state.txn(raw).get(raw, default)
 
-    def __setitem__(self, key: Any, value: Any) -> None:
-        self._read_only()
+    def __contains__(self, key: Any) -> bool:
+        raw = self._keys.raw(key)
+        return self._state.txn(raw).contains(raw)
 
-    def __delitem__(self, key: Any) -> None:
-        self._read_only()
+    def lookup(self, key: Any, event: Any) -> Any:
+        """The value of ``key`` in the table partition of ``event`` (None when absent): the
+        stream-table join's read."""
+        raw = self._keys.raw_for(key, event)
+        return self._state.txn_of(event).get(raw)
 
-    def pop(self, key: Any, default: Any = _MISSING) -> Any:
-        self._read_only()
+    def items(self) -> Iterator[tuple[Any, Any]]:
+        """Every key and value in the partitions this worker holds."""
+        return self._keys.items(self._state.held())
+
+    def keys(self) -> Iterator[Any]:
+        """Every key in the partitions this worker holds."""
+        return (k for k, _ in self.items())
+
+    def values(self) -> Iterator[Any]:
+        """Every value in the partitions this worker holds."""
+        return (v for _, v in self.items())
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.keys()
+
+    def as_dict(self) -> dict[Any, Any]:
+        """The partitions this worker holds, as a dict."""
+        return dict(self.items())
+
+    # -- no writes ----------------------------------------------------------------------------
+    def __setitem__(self, key: Any, value: Any) -> NoReturn:
+        raise self._read_only()
+
+    def __delitem__(self, key: Any) -> NoReturn:
+        raise self._read_only()
+
+    def _read_only(self) -> StreamflowError:
+        return StreamflowError(f"table {self.name} is fed from topic {self.source.name}: send to "
+                               f"the topic instead (a record with value None deletes a key)")
 
     def __repr__(self) -> str:
         return f"<Table {self.name} from topic {self.source.name}>"

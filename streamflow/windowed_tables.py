@@ -29,10 +29,11 @@ from .durations import Duration, to_ms
 from .exceptions import ConfigError, InvalidTimestamp, StreamflowError
 from .operators.windowed import WindowedAggregation, WindowResult
 from .runtime_api import current_worker, running_worker
-from .serialization import describe_key_format, key_format
-from .serialization.codecs import JSON_KEY
+from .serialization import Codec, describe_key_format, key_format
+from .serialization.codecs import JSON, JSON_KEY
 from .operators.windows import (HoppingWindows, SessionWindows, SlidingWindows, TumblingWindows,
                                 Window)
+from .table_parts import PartitionedState, TableKeys, partition_count
 from .tables import Table
 from .topics import Topic
 from .types import KEY, PARTITION, RAW_KEY, TIMESTAMP, TOPIC
@@ -47,19 +48,37 @@ _worker_of_task = current_worker.get
 EMIT_MODES = ("update", "final")
 
 
-class WindowedTable(Table):
-    """A table of window aggregates; see the module docstring."""
+class WindowedTable:
+    """A table of window aggregates: one value per key *and window* (Kafka Streams'
+    ``KTable<Windowed<K>, V>``), so not a :class:`~streamflow.tables.Table`: it has no
+    ``get``/``in``/``lookup`` of a plain key, and where a plain table is expected (a
+    stream-table join, a table-table or foreign-key join) it is refused when declared. See the
+    module docstring.
+
+    Built from the table it windows (``table.tumbling(...)`` and the like), whose name,
+    changelog, partitions, key type, default and store it takes; that table is then spent
+    (using it is an error), since its partitions are this table's.
+    """
 
     kind = "windowed"
+    changelog_is_source = False
 
     def __init__(self, base: Table, windows: Any, *, agg: Aggregation | None,
                  retention: Duration | None, timestamp: Callable[[Any], int] | None) -> None:
-        # A dict of its own, not the keys shared with the class that __dict__.update on a new
-        # instance leaves: CPython 3.11 reads attributes of a shared-key dict on a slow path,
-        # and add() reads a dozen per record.
-        self.__dict__ = dict(base.__dict__)
-        from .serialization.codecs import JSON
-        self.value_codec = JSON  # window state is the processor's JSON layout, whatever value_type says
+        base.check_in_use()
+        self.app, self.name = base.app, base.name
+        self.key_type, self.key_codec = base.key_type, base.key_codec
+        self.value_codec: Codec = JSON  # window state is the processor's JSON layout
+        self.default = base.default
+        self.declared_partitions = base.declared_partitions
+        self.store_kind = base.store_kind
+        self.changelog: Topic = base.changelog
+        self._keys = TableKeys(self.app, self.name, self.key_codec)
+        self._state = PartitionedState(self, self._keys)
+        self._what = self._state.what
+        # add() reads these dicts for every event: held here, one lookup closer.
+        self._same_key_codec = self._keys.same_codec
+        self._copartitioned = self._state.copartitioned
         self.windows = windows
         self.aggregation = agg or aggregations.add_default(base.default or int)
         if isinstance(windows, SessionWindows) and self.aggregation.merger is None:
@@ -78,7 +97,18 @@ class WindowedTable(Table):
         # None: not decided yet.
         self._fast: bool | None = None
         self._size = getattr(windows, "size", 0)
-        base.app.tables[base.name] = self
+        base._state.replaced_by = f"windowed table {base.name}"
+        self.app.tables[self.name] = self
+
+    @property
+    def partitions(self) -> int:
+        """The partition count in effect: the changelog's on the broker once a worker runs."""
+        return partition_count(self.app, self.changelog, self.declared_partitions)
+
+    def key_format_problem(self, topic: str, doing: str) -> str | None:
+        """Why events of ``topic`` cannot update this table because their keys are laid out
+        differently, or None."""
+        return self._keys.format_problem(topic, doing)
 
     # -- declaration ---------------------------------------------------------------------------
     def emit_to(self, topic: Topic, mode: str = "update") -> "WindowedTable":
@@ -117,9 +147,8 @@ class WindowedTable(Table):
                 emit=mode, retention=self.retention_ms)  # type: ignore[arg-type]
         return self._processor
 
-    # forget_cached_state: nothing to drop here. What the processor learns about the store
-    # (expiry markers written, newest window per key) lives in each partition transaction's
-    # ``derived``, which its abort clears.
+    # What the processor learns about the store (expiry markers written, newest window per
+    # key) lives in each partition transaction's ``derived``, which its abort clears.
 
     # -- updates ---------------------------------------------------------------------------------
     def _event_time(self, value: Any) -> int:
@@ -177,18 +206,18 @@ class WindowedTable(Table):
             if key is event[KEY] and event[RAW_KEY] is not None and self._same_key_codec.get(topic_name):
                 raw = event[RAW_KEY]
             else:
-                raw = self._raw(key)
+                raw = self._keys.raw(key)
             worker = _worker_of_task()
             if worker is None or worker.app is not self.app:
                 worker = running_worker(self.app, self._what)
             if self._copartitioned.get(topic_name):
                 txn = worker.transaction(self, event[PARTITION])
             else:  # first event of this topic (or a co-partitioning error): the checked way
-                txn = self._txn(raw)
+                txn = self._state.txn(raw)
             ts = event[TIMESTAMP] if self.timestamp_fn is None else self._extract_time(value)
         else:
-            raw = self._raw(key)
-            txn = self._txn(raw)
+            raw = self._keys.raw(key)
+            txn = self._state.txn(raw)
             worker = running_worker(self.app, self._what)
             ts = self._event_time(value)
         processor = self._processor or self.processor
@@ -254,9 +283,10 @@ class WindowedTable(Table):
     # -- reads -------------------------------------------------------------------------------------
     def windows_of(self, key: Any, time_from: int, time_to: int) -> list[tuple[Window, Any]]:
         """``key``'s windows whose start lies in ``[time_from, time_to]`` (ms), oldest first."""
-        raw = self._raw(key)
+        raw = self._keys.raw(key)
         show = self.aggregation.result
-        return [(w, show(v)) for w, v in self.processor.windows_of(self._txn(raw), raw, time_from, time_to)]
+        txn = self._state.txn(raw)
+        return [(w, show(v)) for w, v in self.processor.windows_of(txn, raw, time_from, time_to)]
 
     def value_at(self, key: Any, timestamp: int) -> Any:
         """The value of ``key``'s window that holds ``timestamp`` (ms): the latest-starting one
@@ -274,9 +304,25 @@ class WindowedTable(Table):
                 found = value
         return found
 
+    # -- no reads of a plain table: one value per key *and window* -------------------------------
+    # Defined to raise, not left out: without them ``key in table`` and ``for k in table`` would
+    # fall back to ``table[0]``, ``table[1]``, ... (a WindowSet each) and never end.
     def items(self) -> Iterator[tuple[Any, Any]]:
-        raise TypeError(f"windowed table {self.name}: read windows with table[key].range(...) "
-                        "or windows_of(key, from_ms, to_ms)")
+        """Refused: there is a value per key *and window*, not per key."""
+        raise _not_per_key(self.name, "items()")
+
+    def __iter__(self) -> Iterator[Any]:
+        raise _not_per_key(self.name, "iterating over it")
+
+    def __contains__(self, key: Any) -> bool:
+        raise _not_per_key(self.name, "`key in table`")
+
+
+def _not_per_key(table: str, what: str) -> TypeError:
+    return TypeError(f"windowed table {table}: {what} reads a table with one value per key, and "
+                     f"this one has a value per key and window: read windows with "
+                     f"table[key].current(), .value_at(ts), .range(from_ms, to_ms) or "
+                     f"table.windows_of(key, from_ms, to_ms)")
 
 
 def _holds(definition: Any, window: Window, ts: int) -> bool:

@@ -16,7 +16,7 @@ from ..state import StoreCorrupted, move_aside, restore
 from ..types import TP
 
 if TYPE_CHECKING:
-    from ..tables import GlobalTable
+    from ..global_tables import GlobalTable
     from .tables import TableManager
     from .transport.base import ChangelogReader
 

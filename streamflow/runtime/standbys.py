@@ -18,7 +18,7 @@ from .restore import RESTORE_BATCH
 from .store_failures import reopen_standby
 
 if TYPE_CHECKING:
-    from ..tables import Table
+    from ..table_kinds import AnyTable
     from .tables import TablePartition, TableManager
     from .transport.base import ChangelogReader
 
@@ -50,7 +50,7 @@ class StandbyTables:
         for key in list(self.partitions):
             if key not in wanted:
                 self.partitions.pop(key).store.close()
-        by_name: dict[str, "Table"] = {t.name: t for t in self.tables.tables}
+        by_name: dict[str, "AnyTable"] = {t.name: t for t in self.tables.tables}
         for name, p in sorted(wanted - set(self.partitions)):
             self.partitions[(name, p)] = self.tables.open(by_name[name], p)
         if wanted:

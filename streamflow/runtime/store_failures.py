@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from ..exceptions import StoreFailed
 from ..state import StoreCorrupted, StoreWriteFailed, move_aside
-from ..tables import GlobalTable
+from ..global_tables import GlobalTable
 from ..types import TP
 
 if TYPE_CHECKING:

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 
 from ..exceptions import StreamflowError
 from ..state import MemoryStore, PartitionTransaction, StoreCorrupted, StoreResources, open_rocksdb_store
-from ..tables import GlobalTable, Table
+from ..global_tables import GlobalTable
 from ..types import OFFSET, PARTITION, RAW_KEY, TOPIC, TP, VALUE
 from .changelog_guard import verify
 
 if TYPE_CHECKING:
+    from ..table_kinds import AnyTable
     from ..config import Settings
     from ..state import Store
     from .output import OutputBuffer
@@ -45,7 +46,7 @@ class TablePartition:
     __slots__ = ("table", "partition", "store", "txn", "changelog_tp", "committing",
                  "from_source", "source_offset", "changes", "produced", "next_offset")
 
-    def __init__(self, table: Table, partition: int, store: "Store") -> None:
+    def __init__(self, table: AnyTable, partition: int, store: "Store") -> None:
         self.table, self.partition, self.store = table, partition, store
         self.txn = PartitionTransaction(store, table.value_codec.dumps, table.value_codec.loads)
         self.changelog_tp = TP(table.changelog.name, partition) if table.changelog else None
@@ -66,7 +67,7 @@ class TableManager:
     """The table partitions a worker holds (see the module docstring); ``reader()`` is the
     changelog reader shared with the restores (the at-least-once changelog check reads)."""
 
-    def __init__(self, tables: list[Table], settings: "Settings", app_id: str,
+    def __init__(self, tables: list[AnyTable], settings: "Settings", app_id: str,
                  reader: Callable[[], Awaitable["ChangelogReader"]]) -> None:
         self.settings = settings
         self.tables = [t for t in tables if not isinstance(t, GlobalTable)]
@@ -83,7 +84,7 @@ class TableManager:
         self.rebuilds: collections.Counter[tuple[str, int]] = collections.Counter()
 
     # -- access from tables -------------------------------------------------------------------
-    def transaction(self, table: Table, partition: int) -> PartitionTransaction:
+    def transaction(self, table: AnyTable, partition: int) -> PartitionTransaction:
         """The per-commit transaction of ``table``'s ``partition``; an error naming the
         partitions held when this worker does not hold it."""
         try:
@@ -93,16 +94,12 @@ class TableManager:
             raise StreamflowError(f"table {table.name} partition {partition} is not held by this "
                                   f"worker (it holds {held or 'none'})") from None
 
-    def held(self, table: Table) -> list[tuple[int, PartitionTransaction]]:
+    def held(self, table: AnyTable) -> list[tuple[int, PartitionTransaction]]:
         """(partition, transaction) of every partition of ``table`` this worker holds."""
         return sorted(((p, part.txn) for (name, p), part in self.active.items() if name == table.name),
                       key=lambda pt: pt[0])
 
-    def transactions(self, table: Table) -> list[PartitionTransaction]:
-        """The transactions of every partition of ``table`` held, by partition."""
-        return [txn for _, txn in self.held(table)]
-
-    def apply_source(self, table: Table, events: list) -> None:
+    def apply_source(self, table: AnyTable, events: list) -> None:
         """Apply records of the topic a table is fed from (``app.table(name, topic=...)``): a
         value sets the key's row, None (a tombstone) deletes it, a record without a key is
         skipped (a table has no row for it) with a warning. Remembers the offset applied."""
@@ -122,11 +119,11 @@ class TableManager:
             part.source_offset = event[OFFSET]
 
     # -- stores ---------------------------------------------------------------------------------
-    def store_path(self, table: Table, partition: int) -> Path:
+    def store_path(self, table: AnyTable, partition: int) -> Path:
         """Where ``table``'s ``partition`` lives on disk (RocksDB stores)."""
         return self.root / table.name / str(partition)
 
-    def open(self, table: Table, partition: int) -> TablePartition:
+    def open(self, table: AnyTable, partition: int) -> TablePartition:
         """Open ``table``'s ``partition`` (its RocksDB store on disk, or a memory store); the
         caller decides whether it is held, a standby or a global table's."""
         kind = table.store_kind or self.settings.store
@@ -286,7 +283,7 @@ class TableManager:
                 part.source_offset = None
 
 
-def _changelog(table: Table, partition: int) -> dict[str, object] | None:
+def _changelog(table: AnyTable, partition: int) -> dict[str, object] | None:
     """Log ``extra`` fields naming a table partition's changelog partition."""
     if table.changelog is None:
         return None

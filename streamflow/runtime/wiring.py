@@ -25,7 +25,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..exceptions import ConfigError, CopartitioningError
-from ..tables import GlobalTable
+from ..global_tables import GlobalTable
 from ..topology.discovery import Segment, repartition_topic
 from .channel import Channel
 from .failures import KeyFunctionFailed

@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any, Iterable
 from ..durations import to_ms
 from ..joins import ForeignKeyJoinSpec, StreamStreamJoinSpec, TableTableJoinSpec
 from ..operators.windows import HoppingWindows, SessionWindows, SlidingWindows, TumblingWindows
-from ..tables import GlobalTable, Table
+from ..global_tables import GlobalTable
+from ..table_kinds import TABLE_TYPES, AnyTable
+from ..topic_tables import TopicTable
 from ..topics import Topic
 from ..windowed_tables import WindowedTable
 from .discovery import DEFAULT_TIMEOUT, AgentDiscovery, discover
@@ -110,7 +112,7 @@ class _Builder:
         self._stores()
         for spec in self.app.agents:
             owner = _declared_by(self.app, spec)
-            if isinstance(owner, Table):
+            if isinstance(owner, TopicTable):
                 self._topic_table(spec, owner)
             elif owner is not None:
                 self._join(owner)
@@ -274,7 +276,7 @@ class _Builder:
         skip = set(skip)
         source = Ref(PROCESSOR, processor)
         for obj in referenced_objects(fn):
-            if (isinstance(obj, Table) and obj.app is self.app and obj.name in self.app.tables
+            if (isinstance(obj, TABLE_TYPES) and obj.app is self.app and obj.name in self.app.tables
                     and obj.name not in skip):
                 table = self.app.tables[obj.name]  # a windowed table replaced its base table
                 if isinstance(table, WindowedTable):
@@ -285,7 +287,7 @@ class _Builder:
                 self.edges.append(Edge(source, Ref(TOPIC, obj.name), "code"))
 
     # -- declared processors ---------------------------------------------------------------------
-    def _topic_table(self, spec: "AgentSpec", table: Table) -> None:
+    def _topic_table(self, spec: "AgentSpec", table: TopicTable) -> None:
         """``app.table(name, topic=)``: an internal agent applies the topic to the table."""
         name = self._add_processor(ProcessorNode(spec.name, "table from topic",
                                                  ("latest record per key; null deletes",)))
@@ -339,7 +341,7 @@ class _Builder:
                 self.edges.append(Edge(Ref(STORE, store.name), Ref(TOPIC, store.changelog), role="changelog"))
 
 
-def _fed_from_topic(table: Table) -> bool:
+def _fed_from_topic(table: AnyTable) -> bool:
     """A table whose topic is its changelog (``app.table(name, topic=)``)."""
     return bool(getattr(table, "changelog_is_source", False))
 

@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from ...partitioner import partition_for
 from ...serialization import key_format
 from ...state import PartitionTransaction
-from ...tables import GlobalTable, Table
+from ...global_tables import GlobalTable
 from ...types import TP
 
 if TYPE_CHECKING:
     from ...app import App
+    from ...table_kinds import AnyTable
 
 Task = tuple[int, int]
 MAX_TIME = 2**63 - 1
@@ -72,7 +73,7 @@ class TableQueries:
             return self._no_table(name)
         return Answer(200, self._describe(table))
 
-    def _describe(self, table: Table) -> dict[str, Any]:
+    def _describe(self, table: "AnyTable") -> dict[str, Any]:
         held = sorted(p for (name, p) in self._active() if name == table.name)
         standby = sorted(p for (name, p) in self._standby() if name == table.name)
         n = self._partitions(table)
@@ -122,7 +123,7 @@ class TableQueries:
         return Answer(503, {**where, "error": f"partition {p} of table {name} {reason}; ask "
                             "again shortly"})
 
-    def _read(self, table: Table, store: Any, raw: bytes, where: dict[str, Any],
+    def _read(self, table: "AnyTable", store: Any, raw: bytes, where: dict[str, Any],
               window: tuple[int, int] | None) -> Answer:
         if window is not None:
             txn = PartitionTransaction(store, table.value_codec.dumps, table.value_codec.loads)
@@ -149,7 +150,7 @@ class TableQueries:
                             "this key"})
 
     # -- helpers -----------------------------------------------------------------------------
-    def _partitions(self, table: Table) -> int:
+    def _partitions(self, table: "AnyTable") -> int:
         topic = table.source if isinstance(table, GlobalTable) else table.changelog
         assert topic is not None
         return self._partition_count(topic.name)
@@ -164,7 +165,7 @@ class TableQueries:
                             f"{known})"})
 
 
-def parse_key(table: Table, text: str) -> tuple[Any, bytes]:
+def parse_key(table: "AnyTable", text: str) -> tuple[Any, bytes]:
     """``text`` as a key of ``table`` (the key and its bytes): text keys as they are, JSON
     keys (``key_type=int``, a Record, ...) parsed and type-checked, then encoded the way the
     table encodes keys, so that the key lands on the partition its records did."""
