@@ -11,9 +11,10 @@ own loop.
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Literal
 
 from .context import ProcessingContext
+from .operators.joins import stream_table_join
 from .runtime_api import running_worker
 from .types import KEY, RAW_KEY, TIMESTAMP, TOPIC, Event, Message
 
@@ -64,24 +65,18 @@ def flat_map_op(fn: Callable[[Any], Iterable[Any]]) -> Op:
     return flat_map
 
 
-def join_op(lookup: Callable[[Any, Any], Any], key: Callable[[Any], Any] | None, left: bool,
-            combine: Callable[[Any, Any], Any]) -> Op:
-    """A stream-table join over a batch: each item's row looked up by its event's key (or
-    ``key(item)``) and combined with it; without a row, dropped, or combined with None when
-    ``left``."""
+def join_op(lookup: Callable[[Any, Any], Any], key: Callable[[Any], Any] | None,
+            kind: Literal["inner", "left"], combine: Callable[[Any, Any], Any]) -> Op:
+    """``stream.join(table)``: the items with the rows ``lookup(k, event)`` finds, ``k`` being
+    the event's key or ``key(item)``, as :func:`~streamflow.operators.joins.stream_table_join`
+    (the function the Kafka Streams comparison checks) decides, over the whole batch."""
     def join(events: list, items: list) -> Lists:
-        out_events: list = []
-        out_items: list = []
-        for e, x in zip(events, items, strict=True):
-            if x is None:
-                continue
-            k = e[KEY] if key is None else key(x)
-            row = None if k is None else lookup(k, e)
-            if row is None and not left:
-                continue
-            out_events.append(e)
-            out_items.append(combine(x, row))
-        return out_events, out_items
+        if key is None:
+            keys = [e[KEY] for e in events]
+        else:
+            keys = [None if x is None else key(x) for x in items]
+        # The results' events keep their key and timestamp: the join's outputs carry them.
+        return stream_table_join(kind, zip(keys, items, events, strict=True), lookup, combine)
     return join
 
 

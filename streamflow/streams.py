@@ -212,7 +212,7 @@ class Stream(Generic[T]):
         if check is not None:
             check(table, kind=kind, key=key)
         combine = joiner or (lambda item, row: (item, row))
-        return self._with(batch_ops.join_op(table.lookup, key, kind == "left", combine))
+        return self._with(batch_ops.join_op(table.lookup, key, kind, combine))  # type: ignore[arg-type]
 
     def take(self, n: int, within: Duration | None = None) -> "BatchedStream[T]":
         """Yield lists of up to ``n`` items; a partial list after ``within`` (seconds or a

@@ -26,7 +26,7 @@ import orjson
 from streamflow.operators import (HoppingWindows, SessionWindows, SlidingWindows,
                                   TumblingWindows, WindowedAggregation)
 from streamflow.operators.joins import (ForeignKeyJoin, StreamStreamJoin, TableTableJoin,
-                                        stream_table_join)
+                                        stream_table_join_one)
 from streamflow.state import MemoryStore, PartitionTransaction
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "operators"))
@@ -196,7 +196,7 @@ def _table_join_rows(s: dict[str, Any]) -> list[Row]:
                     continue
                 # a global table is looked up by the key the stream value names
                 lookup = key if typ == "stream-table" or value is None else _fk(value)
-                results = [x._replace(key=key) for x in stream_table_join(
+                results = [x._replace(key=key) for x in stream_table_join_one(
                     kind, lookup, value, ts, None if lookup is None else table.get(lookup),
                     string_joiner)]
             elif typ == "table-table":

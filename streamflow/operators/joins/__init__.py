@@ -10,10 +10,10 @@ docstring and in SEMANTICS.md.
 from ._common import JoinResult, Joiner, JoinState, pair
 from .foreign_key import ForeignKeyJoin
 from .stream_stream import StreamStreamJoin
-from .stream_table import stream_table_join
+from .stream_table import stream_table_join, stream_table_join_one
 from .table_table import TableTableJoin
 
 __all__ = [
     "ForeignKeyJoin", "JoinResult", "JoinState", "Joiner", "StreamStreamJoin",
-    "TableTableJoin", "pair", "stream_table_join",
+    "TableTableJoin", "pair", "stream_table_join", "stream_table_join_one",
 ]

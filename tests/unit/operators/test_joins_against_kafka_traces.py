@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamflow.operators.joins import (ForeignKeyJoin, JoinResult, StreamStreamJoin,
-                                        TableTableJoin, stream_table_join)
+                                        TableTableJoin, stream_table_join_one)
 from streamflow.state import MemoryStore, PartitionTransaction
 
 try:
@@ -77,7 +77,7 @@ def stream_table(trace: Trace) -> list[list[JoinResult]]:
             out.append([])
         else:
             lookup = key if trace.type == "st" or value is None else foreign_key(value)
-            out.append([r._replace(key=key) for r in stream_table_join(
+            out.append([r._replace(key=key) for r in stream_table_join_one(
                 trace.kind, lookup, value, ts, None if lookup is None else table.get(lookup),
                 string_joiner)])
     return out
