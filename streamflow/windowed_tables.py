@@ -138,6 +138,8 @@ class WindowedTable:
 
     @property
     def processor(self) -> WindowedAggregation:
+        """The pure processor doing the window arithmetic (``streamflow.operators``), built at
+        first use: ``emit_to`` decides its mode, so it must come first."""
         if self._processor is None:
             agg = self.aggregation
             mode = self.emit_mode if self.emit_topic is not None else "update"
@@ -354,9 +356,11 @@ class WindowSet:
         return self.table.value_at(self.key, now)
 
     def value_at(self, timestamp: int) -> Any:
+        """The value of the window holding ``timestamp`` (ms), None when there is none."""
         return self.table.value_at(self.key, timestamp)
 
     def range(self, time_from: int, time_to: int) -> list[tuple[Window, Any]]:
+        """The windows whose start lies in ``[time_from, time_to]`` (ms), oldest first."""
         return self.table.windows_of(self.key, time_from, time_to)
 
     def delta(self, seconds: Duration) -> Any:
