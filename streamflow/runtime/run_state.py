@@ -23,8 +23,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("streamflow.worker")
 
 
-def where(at: Any) -> dict[str, Any]:
-    """Log ``extra`` fields naming a record (an Event or a DecodeError): JSON logs show them."""
+def where(at: Any) -> dict[str, Any] | None:
+    """Log ``extra`` fields naming a record (an Event or a DecodeError): JSON logs show them.
+    None for what names no single record (an operator's failure over a batch: its span of
+    events, which the message names)."""
+    if getattr(at, "topic", None) is None:
+        return None
     return {"topic": at.topic, "partition": at.partition, "offset": at.offset}
 
 

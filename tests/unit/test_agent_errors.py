@@ -160,6 +160,19 @@ async def test_an_operator_that_raises_skips_only_its_own_event(policy, batch_si
         assert any(f"while processing src[0]@{v}" in line for line in lines), lines
 
 
+@pytest.mark.parametrize("batch_size", [1, 4, 1000])
+async def test_an_operator_that_raises_stops_the_worker_with_one_readable_error(batch_size) -> None:
+    """By default an operator's failure stops the worker with an AgentError saying where: the
+    event, or the batch's span of events when the operator ran over several at once."""
+    with pytest.raises(streamflow.AgentError) as failed:
+        async with TestDriver(operator_app("stop", batch_size, {3})) as driver:
+            await driver.send_many([("src", "k", v, 0) for v in range(6)])
+    message = str(failed.value)
+    assert message.startswith("agent tens failed while processing ")
+    assert message.endswith(": Bad: bad value 3")
+    assert "src[0]@" in message
+
+
 def chunk_app(policy: str, batch_size: int, n: int, bad: set[int]):
     app = streamflow.App("c", on_agent_error=policy, batch_size=batch_size)
     src = app.topic("src", partitions=1)
