@@ -77,13 +77,14 @@ class GlobalTable:
         cache[raw] = value
         return value
 
-    def invalidate(self, raw_keys: Iterable[bytes]) -> None:
+    def invalidate(self, raw_keys: Iterable[bytes | None]) -> None:
         """Forget cached lookups of keys the source topic just updated (the runtime calls it
         as it applies the topic's new records)."""
         cache = self._cache
         if cache:
             for raw in raw_keys:
-                cache.pop(raw, None)
+                if raw is not None:  # a record without a key updates no row
+                    cache.pop(raw, None)
 
     # -- reads ----------------------------------------------------------------------------------
     def __getitem__(self, key: Any) -> Any:

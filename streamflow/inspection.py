@@ -22,6 +22,7 @@ import orjson
 from .app import App
 from .exceptions import StreamflowError
 from .state import PartitionTransaction, RocksDBStore, StoreResources, store_size_on_disk
+from .windowed_tables import WindowedTable
 
 if TYPE_CHECKING:
     from .table_kinds import AnyTable
@@ -120,10 +121,10 @@ def dump_table(app: App, name: str, data_dir: str | None = None) -> Iterator[tup
     for p in _partitions(folder):
         store = RocksDBStore(folder / str(p), resources, read_only=True)
         try:
-            if getattr(table, "kind", "") == "windowed":
+            if isinstance(table, WindowedTable):
                 txn = PartitionTransaction(store, table.value_codec.dumps, value_loads)
-                show = table.aggregation.result  # type: ignore[attr-defined]
-                for raw, window, aggregate in table.processor.all_windows(txn):  # type: ignore[attr-defined]
+                show = table.aggregation.result
+                for raw, window, aggregate in table.processor.all_windows(txn):
                     yield p, {"key": _readable(raw, key_loads), "start": window.start,
                               "end": window.end, "value": show(aggregate)}
             elif name in joins:

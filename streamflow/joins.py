@@ -13,7 +13,7 @@ for a tombstone, and their timestamp is the one the processor gives (the larger 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Union
+from typing import TYPE_CHECKING, Any, Callable
 
 from .durations import Duration, to_ms
 from .exceptions import ConfigError, CopartitioningError
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 Joiner = Callable[[Any, Any], Any]
 
 
-Side = Union[Topic, ChangelogTable]
+Side = Topic | ChangelogTable
 
 
 def _source(side: Side, doing: str) -> tuple[Topic, Callable[[bytes | None], Any]]:
@@ -291,6 +291,8 @@ class ForeignKeyJoinSpec:
         output, txn = worker.output, worker.transaction(self.table, partition)
         for r in results:
             output.add_nowait(out_name, r.key, encode(r.value), partition, r.timestamp, None)
+            if r.key is None:  # sent, but no row to keep
+                continue
             if r.value is None:
                 txn.delete(r.key)
             else:

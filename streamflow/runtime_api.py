@@ -45,7 +45,7 @@ class OutputPort(Protocol):
 
     def add_nowait(self, topic: str, key: bytes | None, value: bytes | None,
                    partition: int | None, timestamp: int | None,
-                   headers: Sequence[tuple[str, bytes]] | None) -> None:
+                   headers: Sequence[tuple[str, bytes]] | None) -> object:
         """Buffer one record (``partition`` None: Kafka's partition for ``key``)."""
 
     async def add(self, topic: str, key: bytes | None, value: bytes | None,

@@ -19,7 +19,7 @@ refused when the join is declared rather than answering "no row" for every key.
 """
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 from .exceptions import ConfigError
 from .global_tables import GlobalTable
@@ -30,15 +30,15 @@ from .windowed_tables import WindowedTable
 __all__ = ["AnyTable", "ChangelogTable", "LookupTable", "TABLE_TYPES", "lookup_table",
            "changelog_table"]
 
-AnyTable = Union[Table, TopicTable, GlobalTable, WindowedTable]
+AnyTable = Table | TopicTable | GlobalTable | WindowedTable
 """Any table an app declares (what ``app.tables`` holds)."""
-LookupTable = Union[Table, TopicTable, GlobalTable]
+LookupTable = Table | TopicTable | GlobalTable
 """A table with one row per key to look up: what ``stream.join`` takes."""
-ChangelogTable = Union[Table, TopicTable]
+ChangelogTable = Table | TopicTable
 """A partitioned table whose changes can be followed: a side of ``app.join_tables`` and
 ``app.join_foreign_key``."""
 
-TABLE_TYPES: tuple[type, ...] = (Table, TopicTable, GlobalTable, WindowedTable)
+TABLE_TYPES = (Table, TopicTable, GlobalTable, WindowedTable)
 
 
 def lookup_table(table: Any, doing: str) -> LookupTable:

@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from ..types import TP
+from ..windowed_tables import WindowedTable
 
 if TYPE_CHECKING:
     from .worker import Worker
@@ -204,8 +205,8 @@ class _Scrape:
                                    "Events a windowed table dropped as too late for every "
                                    "window they belong to", labels=["table"])
         for name, table in sorted(worker.app.tables.items()):
-            if table.kind == "windowed":
-                late.add_metric([name], table.late_events)  # type: ignore[attr-defined]
+            if isinstance(table, WindowedTable):
+                late.add_metric([name], table.late_events)
         yield late
 
     def _bad_input(self) -> Iterator[Metric]:

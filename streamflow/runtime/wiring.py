@@ -169,7 +169,7 @@ class Wiring:
                     if n != table.partitions:
                         raise CopartitioningError(
                             f"cannot join {topic} ({n} partitions) with table {table.name} "
-                            f"(changelog {table.changelog.name if table.changelog else '-'}, "
+                            f"(changelog {table.changelog.name}, "
                             f"{table.partitions} partitions): a stream-table join looks a key up "
                             f"in the table partition of the event, so both need the same "
                             f"partition count and the same key. Re-key the stream with "

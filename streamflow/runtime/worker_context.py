@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..app import App
     from ..runtime_api import OutputPort
     from ..state import PartitionTransaction
-    from .clock import WallClock
+    from .clock import Clock
     from .tables import TableManager
 
 
@@ -27,7 +27,7 @@ class WorkerServices:
                  "apply_source", "now_ms", "request_stop_threadsafe")
 
     def __init__(self, app: "App", *, partition_count: Callable[[str], int],
-                 tables: "TableManager", clock: "WallClock",
+                 tables: "TableManager", clock: "Clock",
                  request_stop_threadsafe: Callable[[], None], shared: bool) -> None:
         self.app = app
         self.output: "OutputPort" = None  # type: ignore[assignment]  # set once the producer exists

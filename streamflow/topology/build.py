@@ -180,10 +180,10 @@ class _Builder:
             source = None
             window = None
             changelog = table.changelog.name if table.changelog is not None else None
-            if isinstance(table, GlobalTable) or _fed_from_topic(table):
-                source, changelog = table.source.name, None  # type: ignore[attr-defined]
+            if isinstance(table, (GlobalTable, TopicTable)):
+                source, changelog = table.source.name, None
                 kind = "global table" if isinstance(table, GlobalTable) else "table from topic"
-                partitions = table.source.declared_partitions or self.default_partitions  # type: ignore[attr-defined]
+                partitions = table.source.declared_partitions or self.default_partitions
             else:
                 partitions = table.declared_partitions or self.default_partitions
             if isinstance(table, WindowedTable):

@@ -23,6 +23,7 @@ from ...partitioner import partition_for
 from ...serialization import key_format
 from ...state import PartitionTransaction
 from ...global_tables import GlobalTable
+from ...windowed_tables import WindowedTable
 from ...types import TP
 
 if TYPE_CHECKING:
@@ -125,10 +126,10 @@ class TableQueries:
 
     def _read(self, table: "AnyTable", store: Any, raw: bytes, where: dict[str, Any],
               window: tuple[int, int] | None) -> Answer:
-        if window is not None:
+        if window is not None and isinstance(table, WindowedTable):
             txn = PartitionTransaction(store, table.value_codec.dumps, table.value_codec.loads)
-            show = table.aggregation.result  # type: ignore[attr-defined]
-            found = table.processor.windows_of(txn, raw, *window)  # type: ignore[attr-defined]
+            show = table.aggregation.result
+            found = table.processor.windows_of(txn, raw, *window)
             return Answer(200, {**where, "windows": [
                 {"start": w.start, "end": w.end, "value": show(v)} for w, v in found]})
         value = store.get(raw)
