@@ -2,7 +2,7 @@
 comparison with Kafka Streams' output and, for windows, with what Kafka's store shows at the end.
 
 The comparison is exact (keys, values, timestamps, window bounds, order, and which input
-produced each output) except for the departures SEMANTICS.md documents, applied here and
+produced each output) except for the departures docs/semantics.md documents, applied here and
 nowhere else:
 
 - windows, final mode: Kafka may emit a window twice; we keep its first emission only;
@@ -251,7 +251,7 @@ def check(s: dict[str, Any], outputs: list[dict[str, Any]], app: bool = False,
     if s["topology"] == "window":
         expected = _first_emission_only(kafka, s) if s["emit"] == "final" else kafka
         if expected != kafka and s["kind"] in ("tumbling", "hopping"):
-            # SEMANTICS.md: only sliding and session windows are ever emitted twice
+            # docs/semantics.md: only sliding and session windows are ever emitted twice
             raise Mismatch("Kafka emitted a time window twice", s, expected, kafka)
     elif s["type"] == "stream-stream":
         transcribed = _stream_stream(s, {})

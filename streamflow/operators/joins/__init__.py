@@ -5,7 +5,7 @@ emit for it, in its order (``JoinResult``; value None is a tombstone). They keep
 the table-partition transaction passed to each call and never touch topics, clocks or the
 runtime, so the same code serves the worker, the replay driver and the tests. Their exact
 semantics, and where they differ from Kafka Streams 4.1 on purpose, are in each module's
-docstring and in SEMANTICS.md.
+docstring and in docs/semantics.md.
 """
 from ._common import JoinResult, Joiner, JoinState, pair
 from .foreign_key import ForeignKeyJoin

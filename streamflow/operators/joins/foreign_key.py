@@ -1,7 +1,7 @@
 """Foreign-key table join (inner, left): each left row names a right row by its key.
 
 Owns the left rows, the right rows and the reverse index (foreign key -> left keys) that lets a
-right update reach every left row pointing at it. Semantics: SEMANTICS.md, "Foreign-key table
+right update reach every left row pointing at it. Semantics: docs/semantics.md, "Foreign-key table
 join"; where it is silent we do what Kafka Streams 4.1's subscription protocol does:
 
 - inner, a left row whose FK is None emits nothing, and so does deleting it; changing an FK
@@ -11,7 +11,7 @@ join"; where it is silent we do what Kafka Streams 4.1's subscription protocol d
 - left, every left insert, update or delete (of an existing row) emits exactly one record;
 - deleting a row (left or right) that does not exist emits nothing (Kafka 4.1 answers a
   right delete of a missing row with a tombstone, or the repeated left-join row, for every
-  left row pointing at it: the table-table rule of SEMANTICS.md applies here too); every
+  left row pointing at it: the table-table rule of docs/semantics.md applies here too); every
   update emits, even one repeating the same value, as in Kafka;
 - a right update emits one record per left row pointing at it, in left key byte order,
   stamped with the right record's timestamp; a left-triggered result is stamped with the

@@ -2,7 +2,7 @@
 
 Owns the join's state in one table partition: both sides' buffered records, the records still
 waiting to be emitted unmatched, and the stream time shared by both inputs. It never reads a
-clock: the same inputs always give the same outputs. Semantics: SEMANTICS.md,
+clock: the same inputs always give the same outputs. Semantics: docs/semantics.md,
 "Stream-stream windowed join"; where that text is silent we do what Kafka Streams 4.1's
 ``KStreamKStreamJoin`` does. The decisions, in order of a record's processing:
 
@@ -23,9 +23,9 @@ clock: the same inputs always give the same outputs. Semantics: SEMANTICS.md,
 4. An arriving record with no match waits for its deadline, or is emitted at once if stream
    time has already passed it. Kafka 4.1 skips the grace period in that test
    (``ts + after < stream_time``) and so may emit a record unmatched that a record arriving
-   within grace then matches; SEMANTICS.md says "that late" (grace included): we follow it.
+   within grace then matches; docs/semantics.md says "that late" (grace included): we follow it.
    A record emitted at once is still buffered (rule 5), so a yet later record of the other
-   side may join it and both results stand, as in Kafka: SEMANTICS.md asks for the
+   side may join it and both results stand, as in Kafka: docs/semantics.md asks for the
    immediate emission and for every match, and only a record that was *waiting* is
    guaranteed never to be emitted unmatched once matched.
 5. The record is then buffered for later matches on its own side. As in Kafka's join window

@@ -1,7 +1,7 @@
 """Table-table join (inner, left, outer) of one partition: both tables' current rows.
 
 Owns the latest value and timestamp of each side per key, and decides what an update means for
-the joined table. Semantics: SEMANTICS.md, "Table-table join". One rule covers every kind: an
+the joined table. Semantics: docs/semantics.md, "Table-table join". One rule covers every kind: an
 update emits the new joined row if there is one, otherwise a tombstone if there was one before;
 a delete of a row that does not exist changes nothing and emits nothing (Kafka 4.1 emits a
 tombstone or a repeated row there, against its docs). Output timestamp: the larger of the

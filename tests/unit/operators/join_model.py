@@ -2,7 +2,7 @@
 
 Each model takes the complete list of inputs and returns, per input, the results it must
 produce. Nothing is buffered, indexed or expired: every answer is found by scanning the
-history up to that input and applying the rules of SEMANTICS.md (plus the documented decisions
+history up to that input and applying the rules of docs/semantics.md (plus the documented decisions
 in ``streamflow/operators/joins``) as literally as they are written. Slow and obviously right
 is the point; the processors must agree with these exactly.
 """

@@ -1,6 +1,6 @@
 """The join processors against output recorded from Kafka Streams 4.1.1 itself.
 
-Where we differ from Kafka, we do so on purpose (SEMANTICS.md, or Kafka's own docs, over its
+Where we differ from Kafka, we do so on purpose (docs/semantics.md, or Kafka's own docs, over its
 code) and these tests pin down that the differences are exactly those:
 
 - stream-stream: Kafka equals its transcription ``kafka_stream_stream`` on every trace, and our

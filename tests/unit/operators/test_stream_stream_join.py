@@ -3,7 +3,7 @@
 Order: every comparison with the model is exact and in order (the order of results within
 one input is defined: expired unmatched records first, then matches in the other side's
 timestamp order, then the input itself if it is already late). The in-order property test
-compares multisets, because it checks SEMANTICS.md's statements, which say what is emitted
+compares multisets, because it checks docs/semantics.md's statements, which say what is emitted
 and when, without the model.
 """
 from __future__ import annotations
@@ -95,7 +95,7 @@ def test_every_input_gives_exactly_the_models_results_in_order(kind, inputs, win
 @given(inputs=histories(max_size=40, nulls=False, in_order=True),
        window=windows(negative=False))
 def test_in_order_input_follows_the_semantics_text(kind, inputs, window):
-    """Without late records, SEMANTICS.md alone fixes the output (compared as multisets):
+    """Without late records, docs/semantics.md alone fixes the output (compared as multisets):
     every pair in the window joins once at the later one's ts; a record with no partner is
     emitted unmatched once, at the first input that takes stream time past its deadline."""
     before, after, grace = window

@@ -1,11 +1,11 @@
 """A brute-force reference model of windowed aggregation, for the property tests.
 
-It follows ``shared/SEMANTICS.md`` rule by rule, with no state layout, no byte encoding and no
+It follows ``docs/semantics.md`` rule by rule, with no state layout, no byte encoding and no
 cleverness: a window is a set of events, its aggregate is recomputed from those events every
 time (``aggregate(values)``), and final mode is literally a suppression buffer fed with the
 update-mode output. It is slow (quadratic) on purpose.
 
-Where the output of Kafka Streams 4.1 depends on more than SEMANTICS.md says, the model states
+Where the output of Kafka Streams 4.1 depends on more than docs/semantics.md says, the model states
 the rule explicitly (each was checked against Kafka Streams itself):
 
 - RETENTION: a store hides a window whose *segment time* (start for time and sliding windows,
