@@ -70,7 +70,11 @@ def _sends_to(source: BatchSource, topic: "Topic", how: str) -> None:
 
 class Stream(Generic[T]):
     """An async-iterable, chainable stream of items of type ``T``: the values of the agent's
-    topics, ``Event`` objects after ``events()``, and what the operators make of them."""
+    topics, ``Event`` objects after ``events()``, and what the operators make of them.
+
+    Over twenty methods on purpose: this is the user-facing operator API (as Kafka Streams'
+    ``KStream`` and Faust's ``Stream``); each operator is a few lines that append a batch
+    function from :mod:`streamflow.batch_ops`, where the work is."""
 
     def __init__(self, source: BatchSource, ops: tuple[batch_ops.Op, ...] = (),
                  events: bool = False, name: str = "stream", *,

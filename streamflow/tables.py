@@ -37,6 +37,10 @@ class Table:
     ``default`` is a factory for missing keys, as in ``collections.defaultdict``, except that a
     read alone does not insert. A mutable value (list, dict) read through ``table[key]`` is
     marked written, so ``table[k].append(x)`` is persisted.
+
+    Over twenty methods on purpose: it is the dict-like API users write agents against
+    (mapping protocol, ``get``/``pop``/``items``, windowing constructors); each method is a
+    short call into the partition transaction the worker context hands it.
     """
 
     kind = "table"

@@ -58,6 +58,11 @@ class WindowedTable:
     Built from the table it windows (``table.tumbling(...)`` and the like), whose name,
     changelog, partitions, key type, default and store it takes; that table is then spent
     (using it is an error), since its partitions are this table's.
+
+    Over twenty methods, in a module just over 400 lines, on purpose: the user-facing windowed
+    API (``add``, reads by window and range, ``emit_to``/``late_to``, ``advance``/``flush``, and
+    the refusals of plain-table use) stays in one place; the per-kind work is in
+    :mod:`streamflow.operators.windowed` and the emitting in :mod:`streamflow.windowed_emit`.
     """
 
     kind = "windowed"
