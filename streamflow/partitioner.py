@@ -44,19 +44,32 @@ def partition_for(key: bytes, partitions: int) -> int:
 
 
 class Partitioner:
-    """``partition_for`` with a bounded cache: keys repeat, and murmur2 in Python costs ~1 µs."""
+    """``partition_for`` with a bounded cache: keys repeat, and murmur2 in Python costs ~1 µs.
 
-    __slots__ = ("_cache", "_limit")
+    The one partition cache of the package. ``by_count`` (partition count -> key -> partition)
+    is public so that a hot loop (the output buffer's) can look keys up inline with
+    ``dict.get`` and call the partitioner only on a miss."""
+
+    __slots__ = ("by_count", "_limit")
 
     def __init__(self, limit: int = 200_000) -> None:
-        self._cache: dict[tuple[bytes, int], int] = {}
-        self._limit = limit
+        self.by_count: dict[int, dict[bytes, int]] = {}
+        self._limit = limit  # keys per partition count before that cache starts over
+
+    def cache_for(self, partitions: int) -> dict[bytes, int]:
+        """The key -> partition cache of one partition count (created empty)."""
+        cache = self.by_count.get(partitions)
+        if cache is None:
+            cache = self.by_count[partitions] = {}
+        return cache
 
     def __call__(self, key: bytes, partitions: int) -> int:
-        k = (key, partitions)
-        p = self._cache.get(k)
+        cache = self.by_count.get(partitions)
+        if cache is None:
+            cache = self.by_count[partitions] = {}
+        p = cache.get(key)
         if p is None:
-            if len(self._cache) >= self._limit:
-                self._cache.clear()
-            p = self._cache[k] = (murmur2(key) & 0x7FFFFFFF) % partitions
+            if len(cache) >= self._limit:
+                cache.clear()
+            p = cache[key] = (murmur2(key) & 0x7FFFFFFF) % partitions
         return p

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Awaitable, Callable, Sequence
 
-from ..partitioner import partition_for
+from ..partitioner import Partitioner
 from ..types import TP
 from .transport.base import OutRecord, Producer
 
@@ -26,7 +26,9 @@ class OutputBuffer:
         self.producer = producer
         self.partition_count = partition_count
         self.flush_at = flush_at
-        self._by_count: dict[int, dict[bytes, int]] = {}  # partition count -> key -> partition
+        # Kafka's partition of a key, cached; read inline (by_count) on the hot loops.
+        self.partition_of = Partitioner()
+        self._by_count = self.partition_of.by_count
         self._pending: dict[str, dict[int, list[OutRecord]]] = {}  # topic -> partition -> records
         self._count = 0
         self._inflight: list[tuple[TP, Awaitable[int]]] = []
@@ -57,9 +59,7 @@ class OutputBuffer:
         """Add records routed by key (the default partitioner), in one loop: the per-batch
         form of ``add_nowait`` that a sink stage uses."""
         n = self.partition_count(topic)
-        cache = self._by_count.get(n)
-        if cache is None:
-            cache = self._by_count[n] = {}
+        cache = self.partition_of.cache_for(n)
         by_partition = self._pending.get(topic)
         if by_partition is None:
             by_partition = self._pending[topic] = {}
@@ -102,18 +102,6 @@ class OutputBuffer:
             records = by_partition[partition] = []
         records.append((key, value, timestamp, headers))
         self._count += 1
-        return partition
-
-    def partition_of(self, key: bytes, partitions: int) -> int:
-        """Kafka's partition for ``key`` (cached: keys repeat)."""
-        cache = self._by_count.get(partitions)
-        if cache is None:
-            cache = self._by_count[partitions] = {}
-        partition = cache.get(key)
-        if partition is None:
-            if len(cache) > 200_000:
-                cache.clear()
-            partition = cache[key] = partition_for(key, partitions)
         return partition
 
     async def add(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None,

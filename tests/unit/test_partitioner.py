@@ -25,3 +25,13 @@ def test_partition_is_positive_hash_modulo_count() -> None:
     cached = Partitioner(limit=2)
     for key in (b"a", b"b", b"c", b"a"):
         assert cached(key, 7) == partition_for(key, 7)
+
+
+def test_the_cache_keeps_partition_counts_apart_and_starts_over_at_its_limit() -> None:
+    cached = Partitioner(limit=2)
+    assert cached(b"k", 3) == partition_for(b"k", 3)
+    assert cached(b"k", 1000) == partition_for(b"k", 1000)   # not the answer for 3 partitions
+    assert cached.cache_for(3) == {b"k": partition_for(b"k", 3)}
+    cached(b"x", 3), cached(b"y", 3)                          # a third key: the cache restarts
+    assert len(cached.cache_for(3)) <= 2
+    assert all(p == partition_for(k, 3) for k, p in cached.cache_for(3).items())
