@@ -65,39 +65,68 @@ class StandbyTables:
     async def _tail(self) -> None:
         reader = self._make_reader()
         warm: set[Key] = set()
+        failing: str | None = None  # the error of the current run of failed rounds, logged once
         try:
             while True:
-                applied = 0
-                parts = list(self.partitions.items())
-                if parts:
-                    tps = [part.changelog_tp for _, part in parts]
-                    ends = await reader.end_offsets(tps)  # type: ignore[arg-type]
-                    for key, part in parts:
-                        tp = part.changelog_tp
-                        assert tp is not None  # standbys are of tables with a changelog
-                        stored = part.store.changelog_offset()
-                        start = 0 if stored is None else stored + 1
-                        if start < ends[tp]:
-                            records = await reader.read(tp, start, ends[tp], RESTORE_BATCH)
-                            # Promoted or dropped while we read: never write behind its back.
-                            if records and self.partitions.get(key) is part:
-                                try:
-                                    restore(part.store, [(r.key, r.value, r.offset) for r in records])
-                                except StoreCorrupted as damage:
-                                    self.partitions[key] = reopen_standby(self.tables.open, part, damage)
-                                    continue
-                                except StoreWriteFailed as full:  # stops the worker, one line
-                                    self._on_failure("standby replicas", full, None)
-                                    return
-                                applied += len(records)
-                        elif key not in warm and self.partitions.get(key) is part:
-                            warm.add(key)
-                            log.info("standby table %s[%d] is warm (changelog offset %s)",
-                                     key[0], key[1], stored)
+                try:
+                    applied = await self._tail_round(reader, warm)
+                except StoreWriteFailed as full:  # stops the worker, one line
+                    self._on_failure("standby replicas", full, None)
+                    return
+                except Exception as exc:  # noqa: BLE001 - a broker error must not end the replicas
+                    # Reading the changelogs failed (broker unreachable, leader moving): the
+                    # copies only fall behind, so say so once and go on trying; before, the task
+                    # died without a word and the standbys went stale until a restart.
+                    what = f"{type(exc).__name__}: {exc}"
+                    if what != failing:
+                        log.warning("standby replicas: reading changelogs %s failed (%s); "
+                                    "retrying every second, the copies fall behind meanwhile",
+                                    self._changelogs(), what)
+                        failing = what
+                    await asyncio.sleep(1.0)
+                    continue
+                if failing is not None:
+                    log.info("standby replicas: reading changelogs again")
+                    failing = None
                 if not applied:
                     await asyncio.sleep(0.05)
         finally:
             await reader.stop()
+
+    async def _tail_round(self, reader: "ChangelogReader", warm: set[Key]) -> int:
+        """One pass over the standby partitions: apply what their changelogs have beyond the
+        stores; returns the records applied."""
+        applied = 0
+        parts = list(self.partitions.items())
+        if not parts:
+            return 0
+        tps = [part.changelog_tp for _, part in parts]
+        ends = await reader.end_offsets(tps)  # type: ignore[arg-type]
+        for key, part in parts:
+            tp = part.changelog_tp
+            assert tp is not None  # standbys are of tables with a changelog
+            stored = part.store.changelog_offset()
+            start = 0 if stored is None else stored + 1
+            if start < ends[tp]:
+                records = await reader.read(tp, start, ends[tp], RESTORE_BATCH)
+                # Promoted or dropped while we read: never write behind its back.
+                if records and self.partitions.get(key) is part:
+                    try:
+                        restore(part.store, [(r.key, r.value, r.offset) for r in records])
+                    except StoreCorrupted as damage:
+                        self.partitions[key] = reopen_standby(self.tables.open, part, damage)
+                        continue
+                    applied += len(records)
+            elif key not in warm and self.partitions.get(key) is part:
+                warm.add(key)
+                log.info("standby table %s[%d] is warm (changelog offset %s)",
+                         key[0], key[1], stored)
+        return applied
+
+    def _changelogs(self) -> str:
+        tps = sorted({(tp.topic, tp.partition) for part in self.partitions.values()
+                      if (tp := part.changelog_tp) is not None})
+        return ", ".join(f"{t}[{p}]" for t, p in tps)
 
     async def stop(self) -> None:
         """Stop tailing and close every standby store."""

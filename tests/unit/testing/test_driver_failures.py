@@ -173,6 +173,44 @@ async def test_with_standby_replicas_the_group_hands_out_warm_copies() -> None:
         assert b.standby_tasks == {(4, tp.partition) for tp in a.ready_partitions}
 
 
+async def test_a_broker_error_while_tailing_changelogs_does_not_stop_the_standby_replicas(
+        monkeypatch, caplog) -> None:
+    """Standby copies tail their changelogs in a background task. A broker error there (here:
+    the first end-offsets request after the rebalance) used to end that task silently, so the
+    copies went stale until a restart; now it is logged once, naming the changelogs, and the
+    copies catch up when the broker answers again."""
+    from streamflow.runtime.transport.memory import MemoryChangelogReader
+
+    from ...conftest import wait_until
+    async with TestDriver(counter(replicas=1), partitions=4) as d:
+        await d.rebalance(workers=2)
+        failed: list[object] = []
+        real_end_offsets = MemoryChangelogReader.end_offsets
+
+        async def flaky_end_offsets(self, tps):  # type: ignore[no-untyped-def]
+            if not failed:
+                failed.append(tps)
+                raise ConnectionError("broker unreachable")
+            return await real_end_offsets(self, tps)
+
+        monkeypatch.setattr(MemoryChangelogReader, "end_offsets", flaky_end_offsets)
+        await d.send_many(clicks(0, 40, users=12))
+        await d.commit()
+        a, b = d.workers
+
+        def standbys_caught_up() -> bool:
+            pairs = [(a, b), (b, a)]
+            assert all(w.standbys.partitions for w, _ in pairs)
+            return all(part.store.changelog_offset() == owner.tables.active[key].store.changelog_offset()
+                       for standby, owner in pairs for key, part in standby.standbys.partitions.items())
+
+        await wait_until(standbys_caught_up, timeout=30, what="standby copies caught up")
+        assert failed
+        warnings = [r.getMessage() for r in caplog.records if "standby replicas" in r.getMessage()
+                    and "broker unreachable" in r.getMessage()]
+        assert len(warnings) == 1 and "cnt-counts-changelog[" in warnings[0]
+
+
 async def test_a_crash_of_one_of_several_workers_is_recovered_by_the_group() -> None:
     async with TestDriver(counter(batch_size=3), partitions=4,
                           processing_guarantee="exactly_once") as d:
