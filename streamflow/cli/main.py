@@ -44,6 +44,9 @@ def setting_flags(command: Any) -> Any:
 @setting_flags
 def worker(app_spec: str, **flags: Any) -> None:
     """Run a worker for the app MODULE:ATTR until SIGINT/SIGTERM."""
+    # A SIGTERM before the worker's loop runs (importing the app, opening stores) has nothing
+    # to stop yet: exit cleanly rather than die of the signal. The loop's handler replaces it.
+    signal.signal(signal.SIGTERM, _exit_before_start)
     from ..runtime.worker import Worker
     app = load_app(app_spec)
     try:
@@ -78,6 +81,11 @@ async def _run_worker(worker: Any) -> int:
         logging.getLogger("streamflow").error("worker stopped: %s", exc)
         return 1
     return 0
+
+
+def _exit_before_start(signum: int, frame: Any) -> None:
+    logging.getLogger("streamflow").info("SIGTERM received before the worker started: exiting")
+    sys.exit(0)
 
 
 def _stop_on_signal(worker: Any, sig: signal.Signals) -> None:

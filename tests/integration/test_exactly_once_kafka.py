@@ -108,6 +108,9 @@ async def test_a_worker_killed_mid_transaction_leaves_every_click_counted_and_em
     restarted = workers(env, "disk-a")  # same data dir: same transactional id, fences a
     await wait_until(lambda: all_committed(bootstrap, env), 180, "all clicks committed")
     await assert_exactly_once(bootstrap, env, data)
+    # On a fast machine the survivors may finish before the restarted worker is up: stop it
+    # only once it runs (a SIGTERM while Python still imports is the default action, -15).
+    await restarted.wait_for_log("started on Kafka")
     assert await restarted.terminate() == 0 and await b.terminate() == 0
 
 
