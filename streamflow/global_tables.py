@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NoReturn
 from .exceptions import StreamflowError
 from .partitioner import partition_for
 from .runtime_api import running_worker
-from .table_parts import TableKeys, partition_count, store_kind
+from .table_parts import ItemReads, TableKeys, partition_count, store_kind
 from .topics import Topic
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ _UNCACHED: Any = object()
 _CACHE_SIZE = 100_000
 
 
-class GlobalTable:
+class GlobalTable(ItemReads):
     """A read-only table every worker holds in full, fed from ``topic``.
 
     Lookups need no co-partitioning: a key is looked up in the partition Kafka's partitioner
@@ -112,21 +112,6 @@ class GlobalTable:
     def items(self) -> Iterator[tuple[Any, Any]]:
         """Every key and value of the table (every worker holds all of them)."""
         return self._keys.items(running_worker(self.app, self._what).held(self))
-
-    def keys(self) -> Iterator[Any]:
-        """Every key of the table."""
-        return (k for k, _ in self.items())
-
-    def values(self) -> Iterator[Any]:
-        """Every value of the table."""
-        return (v for _, v in self.items())
-
-    def __iter__(self) -> Iterator[Any]:
-        return self.keys()
-
-    def as_dict(self) -> dict[Any, Any]:
-        """The table as a dict."""
-        return dict(self.items())
 
     # -- no writes ------------------------------------------------------------------------------
     def __setitem__(self, key: Any, value: Any) -> NoReturn:

@@ -9,6 +9,9 @@ are distinct types too); what they share lives here, as small objects each table
 - :class:`PartitionedState`: which partition's per-commit transaction a read or write of a
   partitioned table uses (the partition of the event being processed), and the co-partitioning
   check that makes that right.
+- :class:`ItemReads`: ``keys``, ``values``, iteration and ``as_dict``, derived from a table's
+  own ``items()`` (the one piece shared as a base, like ``collections.abc.Mapping``'s mixin
+  methods: four one-liners that hold no state).
 - :func:`partition_count` and :func:`store_kind`: the table's partition count in effect and its
   store kind, checked.
 
@@ -17,7 +20,7 @@ and partition counts (:mod:`streamflow.runtime_api`).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Protocol
 
 from .context import current_context
 from .exceptions import CodecError, ConfigError, CopartitioningError, StreamflowError
@@ -31,10 +34,35 @@ if TYPE_CHECKING:
     from .state import PartitionTransaction
     from .topics import Topic
 
-__all__ = ["PartitionedState", "TableKeys", "partition_count", "store_kind"]
+__all__ = ["ItemReads", "PartitionedState", "TableKeys", "partition_count", "store_kind"]
 
 _NOTHING: Any = object()
 _SIMPLE_KEYS = (str, int, bytes)
+
+
+class _HasItems(Protocol):
+    def items(self) -> Iterator[tuple[Any, Any]]: ...
+
+
+class ItemReads:
+    """The reads derived from ``items()``: what ``items()`` covers (the partitions this worker
+    holds; every key for a global table) is what these cover. Each table kind defines
+    ``items()`` itself."""
+
+    def keys(self: _HasItems) -> Iterator[Any]:
+        """The keys ``items()`` covers."""
+        return (k for k, _ in self.items())
+
+    def values(self: _HasItems) -> Iterator[Any]:
+        """The values ``items()`` covers."""
+        return (v for _, v in self.items())
+
+    def __iter__(self: _HasItems) -> Iterator[Any]:
+        return (k for k, _ in self.items())
+
+    def as_dict(self: _HasItems) -> dict[Any, Any]:
+        """What ``items()`` covers, as a dict."""
+        return dict(self.items())
 
 
 def store_kind(table: str, store: str | None) -> str | None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .durations import Duration
 from .serialization import Codec, codec_for, key_codec_for
-from .table_parts import PartitionedState, TableKeys, partition_count, store_kind
+from .table_parts import ItemReads, PartitionedState, TableKeys, partition_count, store_kind
 from .topics import Topic
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ _MISSING: Any = object()
 _MUTABLE = (list, dict, set, bytearray)
 
 
-class Table:
+class Table(ItemReads):
     """A changelog-backed key/value table (RocksDB by default).
 
     ``default`` is a factory for missing keys, as in ``collections.defaultdict``, except that a
@@ -139,21 +139,6 @@ class Table:
     def items(self) -> Iterator[tuple[Any, Any]]:
         """Every key and value in the partitions this worker holds (pending writes included)."""
         return self._keys.items(self._state.held())
-
-    def keys(self) -> Iterator[Any]:
-        """Every key in the partitions this worker holds."""
-        return (k for k, _ in self.items())
-
-    def values(self) -> Iterator[Any]:
-        """Every value in the partitions this worker holds."""
-        return (v for _, v in self.items())
-
-    def __iter__(self) -> Iterator[Any]:
-        return self.keys()
-
-    def as_dict(self) -> dict[Any, Any]:
-        """The partitions this worker holds, as a dict."""
-        return dict(self.items())
 
     # -- windowing ----------------------------------------------------------------------------
     def tumbling(self, size: Duration, *, grace: Duration = 0, retention: Duration | None = None,

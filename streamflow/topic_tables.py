@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn
 
 from .exceptions import ConfigError, StreamflowError
 from .runtime_api import running_worker
-from .table_parts import PartitionedState, TableKeys, partition_count, store_kind
+from .table_parts import ItemReads, PartitionedState, TableKeys, partition_count, store_kind
 from .topics import Topic
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 _MISSING: Any = object()
 
 
-class TopicTable:
+class TopicTable(ItemReads):
     """A read-only table whose rows are the latest record per key of ``topic``."""
 
     kind = "table"
@@ -98,21 +98,6 @@ class TopicTable:
     def items(self) -> Iterator[tuple[Any, Any]]:
         """Every key and value in the partitions this worker holds."""
         return self._keys.items(self._state.held())
-
-    def keys(self) -> Iterator[Any]:
-        """Every key in the partitions this worker holds."""
-        return (k for k, _ in self.items())
-
-    def values(self) -> Iterator[Any]:
-        """Every value in the partitions this worker holds."""
-        return (v for _, v in self.items())
-
-    def __iter__(self) -> Iterator[Any]:
-        return self.keys()
-
-    def as_dict(self) -> dict[Any, Any]:
-        """The partitions this worker holds, as a dict."""
-        return dict(self.items())
 
     # -- no writes ----------------------------------------------------------------------------
     def __setitem__(self, key: Any, value: Any) -> NoReturn:
