@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import orjson
 
 from .serialization import key_format
-from .serialization.codecs import JsonCodec
+from .serialization.codecs import JsonCodec, dumps_to_keep
 
 if TYPE_CHECKING:
     from .runtime_api import WorkerContext
@@ -112,4 +112,4 @@ def _same(raw: bytes) -> bytes:
 
 
 def _json_string(raw: bytes) -> bytes:
-    return _dumps(raw.decode())
+    return dumps_to_keep(raw.decode())  # kept in the key cache: right-sized

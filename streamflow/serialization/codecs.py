@@ -33,10 +33,26 @@ class Codec(Protocol):
 
 
 _OPTS = orjson.OPT_SERIALIZE_NUMPY if hasattr(orjson, "OPT_SERIALIZE_NUMPY") else 0
+_orjson_dumps = orjson.dumps
+
+
+def dumps_to_keep(value: Any, option: int = _OPTS) -> bytes:
+    """``orjson.dumps`` for bytes that will be kept, right-sized.
+
+    orjson (3.12 and later) hands back its whole output buffer: at least 4 KiB, and the next
+    power of two above a larger output, however short the JSON. A few encoded values do not
+    matter; a commit's worth of them does (40,000 window counts of 20 bytes held until the
+    commit is written pinned 160 MB). Copying through ``%b`` gives an exactly sized object
+    (small ones from Python's own allocator), for ~50 ns. The per-event output path, whose
+    records are copied into the producer's batches right away, keeps orjson's own bytes.
+    """
+    return b"%b" % _orjson_dumps(value, option=option)
 
 
 class JsonCodec:
-    """JSON through orjson: the default for keys and values."""
+    """JSON through orjson: the default for keys and values. Encoded values are right-sized
+    (:func:`dumps_to_keep`): a table's pending writes are encoded once per commit and held
+    until the commit is written."""
 
     name = "json"
 
@@ -44,7 +60,7 @@ class JsonCodec:
         if isinstance(value, bytes):
             # Already encoded bytes pass through: lets pipelines forward raw payloads cheaply.
             return value
-        return orjson.dumps(value, option=_OPTS)
+        return b"%b" % _orjson_dumps(value, option=_OPTS)  # dumps_to_keep, inlined
 
     # orjson's own function, not a method wrapping it: the worker calls it once per record.
     loads = staticmethod(orjson.loads)
@@ -149,7 +165,7 @@ class RecordCodec:
         self.name = f"record:{record_type.__name__}"
 
     def dumps(self, value: Any) -> bytes:
-        return orjson.dumps(value, option=_OPTS)
+        return b"%b" % _orjson_dumps(value, option=_OPTS)  # dumps_to_keep, inlined
 
     def loads(self, data: bytes) -> Any:
         try:
