@@ -83,12 +83,17 @@ class Input:
     events: int
     passing: int            # events that pass the stateless filter
     bytes: int
+    expect: Any = None      # validate.Expectation: what a right output holds
 
 
-def generate(events: int, seed: int = 42, text_keys: bool = False) -> tuple[dict[int, list], int, int]:
+def generate(events: int, seed: int = 42, text_keys: bool = False,
+             record_timestamp: int | None = None) -> tuple[dict[int, list], int, int]:
     """Records per partition (key, value bytes, timestamp): event time starts one hour ago and
     moves 1 ms per event, so 1,000,000 events span ~17 tumbling windows of 60 s. The value's
-    ``ts`` field is the record timestamp. ``text_keys``: keyed by text, partitioned by it."""
+    ``ts`` field is the record timestamp, or with ``record_timestamp`` every record carries
+    that time instead (producers that do not set timestamps: workload 2b, whose event time is
+    the value's, so that a contender reading the record's time gets it wrong visibly).
+    ``text_keys``: keyed by text, partitioned by it."""
     rng = random.Random(seed)
     t0 = int(time.time() * 1000) - 3_600_000
     parts: dict[int, list] = {p: [] for p in range(PARTITIONS)}
@@ -100,7 +105,8 @@ def generate(events: int, seed: int = 42, text_keys: bool = False) -> tuple[dict
         raw = dumps(value)
         size += len(raw)
         passing += passes_filter(value)
-        parts[(TEXT_KEY_PARTITION if text_keys else KEY_PARTITION)[k]].append((key, raw, ts))
+        parts[(TEXT_KEY_PARTITION if text_keys else KEY_PARTITION)[k]].append(
+            (key, raw, ts if record_timestamp is None else record_timestamp))
     return parts, passing, size
 
 
@@ -339,8 +345,10 @@ class Run:
 
 async def measure(proc: Proc, *, bootstrap: str, run: Run, events: int, in_topic: str,
                   out_topic: str | None, expected_out: int | None, group: str | None,
-                  eos: bool, timeout: float) -> Run:
-    """Poll until the run is done (see the module docstring), then compute its figures."""
+                  eos: bool, timeout: float, commits: bool = True) -> Run:
+    """Poll until the run is done (see the module docstring), then compute its figures.
+    ``commits``: the contender commits its offsets to ``group`` (at-least-once runs then also
+    wait for that commit, for the committed rate)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
@@ -388,7 +396,7 @@ async def measure(proc: Proc, *, bootstrap: str, run: Run, events: int, in_topic
         timed = events * (1 - cpu_from[1]) if cpu_from is not None else 0
         if cpu_from is not None and timed >= 20_000:  # fewer: a few clock ticks, no figure
             run.cpu_us = (proc.cpu_s - cpu_from[0]) * 1e6 / timed
-        if not eos and group:  # also when the offsets are committed, as exactly-once is timed
+        if not eos and group and commits:  # also when the offsets are committed, as exactly-once is timed
             committed_by = time.monotonic() + 15
             while time.monotonic() < committed_by and proc.alive():
                 if await committed(admin, group, in_topic) >= events:

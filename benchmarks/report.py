@@ -89,6 +89,14 @@ def tables(bench: "Bench") -> tuple[str, dict[str, dict[str, float]]]:
                 by_rev.setdefault(rev, []).append(str(rnd))
             out += ["", "streamflow code measured: " + "; ".join(
                 f"`{rev}` (round {', '.join(rs)})" for rev, rs in by_rev.items()) + "."]
+        capped = {r.contender: r.extra["events"] for r in runs if r.extra.get("events")}
+        if capped:
+            out += ["", "Events per run: " + ", ".join(f"{c} {n:,}" for c, n in capped.items())
+                    + f" (`--cap`: too slow for the full input), the others {bench.args.events:,}; "
+                    "ratios with a capped contender compare rates over different input sizes."]
+        checked = sorted({r.contender for r in runs if r.extra.get("checked")})
+        if checked:
+            out += ["", "Output checked right (`benchmarks/validate.py`) for: " + ", ".join(checked) + "."]
         if workload == "restore" and bench.restarts.get("streamflow"):
             vals = sorted(bench.restarts["streamflow"])
             out += ["", f"Restart of streamflow with its data dir intact (only the changelog tail is read): "

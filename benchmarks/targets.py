@@ -31,6 +31,8 @@ class Target:
     def show(self, value: float | None) -> str:
         if value is None:
             return "-"
+        if self.unit == "s":
+            return f"{value:.1f} s"
         return f"{value:.2f}x" if self.unit == "x" else f"{value:,.0f} {self.unit}"
 
 
@@ -67,6 +69,18 @@ def _p99(workload: str):
     return measure
 
 
+STARTUP_WORKLOADS = ("stateless", "windowed", "windowed_ts", "enrichment", "eos")
+
+
+def _startup(s: Summaries, lat: Latency) -> float | None:
+    """The slowest of streamflow's workloads (median first output after process start): issue
+    8's "consuming within 5 s of start on a warm broker", which issue 14 must not regress."""
+    values = [s[w]["streamflow"]["startup_s"] for w in STARTUP_WORKLOADS
+              if s.get(w, {}).get("streamflow", {}).get("status") == "ok"
+              and s[w]["streamflow"].get("startup_s") is not None]
+    return max(values) if values else None
+
+
 def _rss_ratio(workload: str):
     return lambda s, lat: ratio(rss(s, workload, "streamflow"), rss(s, "stateless", "streamflow"))
 
@@ -87,6 +101,8 @@ TARGETS = [
            "last offset commit)", 0.8, True, _eos_vs_alo),
     Target("recovery >= 300,000 records/s", 300_000, True,
            lambda s, lat: median(s, "restore", "streamflow"), "records/s"),
+    Target("start-up: first output <= 5 s after process start on a warm broker (slowest workload)", 5, False,
+           _startup, "s"),
     Target("peak RSS of windowed (record timestamps) <= 1.5x stateless", 1.5, False, _rss_ratio("windowed")),
     Target("peak RSS of windowed (event time from the value) <= 1.5x stateless", 1.5, False,
            _rss_ratio("windowed_ts")),
