@@ -5,6 +5,12 @@ reads from them first, and at commit encodes each key once and hands the store o
 batch together with the changelog offset. Aborting drops the writes, which is how local state
 rolls back with an aborted Kafka transaction. Nothing reaches the store before ``commit``.
 
+A commit that does not stop processing uses two layers: :meth:`~PartitionTransaction.freeze`
+turns the pending writes into a read-only *committing* layer and starts an empty one, so that
+processing goes on while the committing layer's changelog records are acknowledged (or its
+Kafka transaction commits); :meth:`~PartitionTransaction.commit_frozen` then writes it to the
+store. Reads see the pending layer, then the committing one, then the store.
+
 This module knows nothing of Kafka or of the runtime: codecs come in as callables, and the
 changelog is only described (``changes()``), never produced here.
 """
@@ -40,13 +46,19 @@ class PartitionTransaction:
 
     The object is reusable: :meth:`commit` and :meth:`abort` leave it empty.
 
+    Two layers: :meth:`freeze` makes the pending writes the *committing* layer (read-only) and
+    starts an empty pending layer; reads see pending writes, then the committing layer, then
+    the store, and a ``delete_range`` of the pending layer hides the keys of both below it.
+    :meth:`changes` describes the committing layer while there is one; :meth:`commit_frozen`
+    writes it to the store and drops it. At most one layer is committing at a time.
+
     ``derived`` is where the code that writes a partition keeps what it learnt about its
     contents (keyed by its own object), e.g. "this key was written": it survives commits,
     which keep every write, and :meth:`abort` empties it, since what it describes may be gone.
     """
 
     __slots__ = ("_store", "_dumps", "_loads", "_updates", "_ranges", "_range_starts",
-                 "_range_deleted", "_index", "_encoded", "derived")
+                 "_range_deleted", "_index", "_encoded", "_frozen", "derived")
 
     def __init__(self, store: Store, dumps: Callable[[Any], bytes],
                  loads: Callable[[bytes], Any]) -> None:
@@ -54,6 +66,7 @@ class PartitionTransaction:
         self._dumps = dumps
         self._loads = loads
         self.derived: dict[Any, Any] = {}
+        self._frozen: _Frozen | None = None  # the committing layer (see freeze)
         self._clear()
 
     def _clear(self) -> None:
@@ -76,6 +89,13 @@ class PartitionTransaction:
             return default if value is _DELETED else value
         if self._ranges and self._range_deleted_in_store(key):
             return default
+        frozen = self._frozen
+        if frozen is not None:
+            value = frozen.updates.get(key, _MISSING)
+            if value is not _MISSING:
+                return default if value is _DELETED else value
+            if frozen.ranges and _in_ranges(key, frozen.ranges, frozen.starts):
+                return default
         raw = self._store.get(key)
         return default if raw is None else self._loads(raw)
 
@@ -85,32 +105,51 @@ class PartitionTransaction:
             return value is not _DELETED
         if self._ranges and self._range_deleted_in_store(key):
             return False
+        frozen = self._frozen
+        if frozen is not None:
+            value = frozen.updates.get(key, _MISSING)
+            if value is not _MISSING:
+                return value is not _DELETED
+            if frozen.ranges and _in_ranges(key, frozen.ranges, frozen.starts):
+                return False
         return self._store.get(key) is not None
 
     def iter_range(self, begin: bytes | None, end: bytes | None,
                    reverse: bool = False) -> Iterator[tuple[bytes, Any]]:
-        """Items with ``begin <= key < end`` in key order: pending writes merged over the store.
+        """Items with ``begin <= key < end`` in key order: pending writes merged over the
+        committing layer, merged over the store.
 
-        The view is taken when called; writes made while iterating are not seen.
+        The view is taken when called; writes made while iterating are not seen (nor is the
+        committing layer's move into the store: the store's scan is a snapshot too).
         """
-        keys = self._sorted_keys()
-        lo = 0 if begin is None else bisect_left(keys, begin)
-        hi = len(keys) if end is None else bisect_left(keys, end)
-        updates = self._updates
-        pending = [(k, updates[k]) for k in keys[lo:hi]]
-        shadowed = {k for k, _ in pending}  # pending keys, deleted or not, hide the store's
+        pending = _slice(self._sorted_keys(), self._updates, begin, end)
+        shadowed = {k for k, _ in pending}  # pending keys, deleted or not, hide those below
         live = [item for item in pending if item[1] is not _DELETED]
+        hiding = [(list(self._ranges), list(self._range_starts))] if self._ranges else []
+        frozen = self._frozen
+        streams: list[Iterable[tuple[bytes, Any]]] = [live]
+        if frozen is not None:
+            below = _slice(frozen.sorted_keys(), frozen.updates, begin, end)
+            visible = [item for item in below if item[1] is not _DELETED
+                       and item[0] not in shadowed and not _hidden(item[0], hiding)]
+            shadowed.update(k for k, _ in below)
+            if frozen.ranges:
+                hiding.append((frozen.ranges, frozen.starts))
+            if reverse:
+                visible.reverse()
+            streams.append(visible)
         if reverse:
             live.reverse()
         stored = self._store.iter_range(begin, end, reverse)
-        from_store = self._decoded(stored, shadowed, list(self._ranges), list(self._range_starts))
-        return merge(live, from_store, key=_first, reverse=reverse)
+        streams.append(self._decoded(stored, shadowed, hiding))
+        return merge(*streams, key=_first, reverse=reverse)
 
     def _decoded(self, stored: Iterator[tuple[bytes, bytes]], shadowed: set[bytes],
-                 ranges: list[tuple[bytes, bytes]], starts: list[bytes]) -> Iterator[tuple[bytes, Any]]:
+                 hiding: list[tuple[list[tuple[bytes, bytes]], list[bytes]]]
+                 ) -> Iterator[tuple[bytes, Any]]:
         loads = self._loads
         for key, raw in stored:
-            if key in shadowed or (ranges and _in_ranges(key, ranges, starts)):
+            if key in shadowed or (hiding and _hidden(key, hiding)):
                 continue
             yield key, loads(raw)
 
@@ -159,62 +198,78 @@ class PartitionTransaction:
 
     @property
     def dirty(self) -> bool:
+        """The pending layer holds writes (the committing layer is not counted)."""
         return bool(self._updates or self._ranges)
 
+    @property
+    def frozen(self) -> bool:
+        """A committing layer waits for :meth:`commit_frozen` (or :meth:`abort`)."""
+        return self._frozen is not None
+
+    def freeze(self) -> None:
+        """Make the pending writes the committing layer and start an empty pending layer.
+
+        Reads go on seeing them; :meth:`changes` describes them; :meth:`commit_frozen` writes
+        them. Only one layer commits at a time: freezing again before ``commit_frozen`` is an
+        error (the caller's commit protocol waits for the commit in flight).
+        """
+        if self._frozen is not None:
+            raise RuntimeError("freeze(): a committing layer is still waiting for commit_frozen")
+        self._frozen = _Frozen(self._updates, self._ranges, self._range_starts,
+                               self._range_deleted, self._index, self._encoded)
+        self._clear()
+
     def changes(self) -> list[tuple[bytes, bytes | None]]:
-        """What the changelog must receive: the latest value per key, or None for a delete.
+        """What the changelog must receive for the committing layer (or, with none, for the
+        pending writes): the latest value per key, or None for a delete.
 
         A ``delete_range`` becomes one tombstone per key it removed from the store or from
-        the pending writes (the changelog is compacted per key; it has no range delete).
-        Encoded values are kept for :meth:`commit`, so each key is encoded once.
+        the layer's writes (the changelog is compacted per key; it has no range delete): the
+        store holds everything older, since only one layer commits at a time. Encoded values
+        are kept for the commit, so each key is encoded once.
         """
-        out: dict[bytes, bytes | None] = {}
-        if self._ranges:
-            scan = getattr(self._store, "keys_in_ranges", None)
-            if scan is not None:
-                out.update(dict.fromkeys(scan(self._ranges)))
-            else:
-                for begin, end in self._ranges:
-                    for key, _ in self._store.iter_range(begin, end):
-                        out[key] = None
-        out.update(dict.fromkeys(self._range_deleted))
-        out.update(self._encode())  # later writes win over the range deletes
-        return list(out.items())
+        frozen = self._frozen
+        if frozen is not None:
+            return _changes(self._store, frozen.ranges, frozen.range_deleted,
+                            frozen.encode(self._dumps))
+        return _changes(self._store, self._ranges, self._range_deleted, self._encode())
 
     def commit(self, changelog_offset: int | None) -> None:
-        """Write everything to the store in one batch with ``changelog_offset``, then clear.
+        """Write the pending writes to the store in one batch with ``changelog_offset``, then
+        clear them (the stop-the-world commit: no committing layer may be waiting).
 
         With nothing pending, a given offset is still recorded. If the store write raises,
         the pending writes are kept: the caller decides between retrying and :meth:`abort`.
         """
-        ops: list[tuple[str, bytes, bytes | None]] = [
-            ("delete_range", begin, end) for begin, end in self._ranges]
-        for key, raw in self._encode().items():
-            ops.append(("put", key, raw) if raw is not None else ("delete", key, None))
-        if ops or changelog_offset is not None:
-            self._store.write(StoreBatch(ops), changelog_offset)
+        if self._frozen is not None:
+            raise RuntimeError("commit(): a committing layer is waiting for commit_frozen")
+        _write(self._store, self._ranges, self._encode(), changelog_offset)
         self._clear()
 
+    def commit_frozen(self, changelog_offset: int | None) -> None:
+        """Write the committing layer to the store in one batch with ``changelog_offset`` (the
+        offset its own changelog records reached), then drop it. Without a committing layer,
+        a given offset is still recorded. If the store write raises, the layer is kept."""
+        frozen = self._frozen
+        if frozen is None:
+            _write(self._store, [], {}, changelog_offset)
+            return
+        _write(self._store, frozen.ranges, frozen.encode(self._dumps), changelog_offset)
+        self._frozen = None
+
     def abort(self) -> None:
-        """Forget every pending write, and what was derived from them; the store is untouched."""
+        """Forget every pending write and the committing layer, and what was derived from
+        them; the store is untouched."""
         self._clear()
+        self._frozen = None
         self.derived.clear()
 
     # -- internals --------------------------------------------------------------------------
 
     def _encode(self) -> dict[bytes, bytes | None]:
-        if self._encoded is not None:
-            return self._encoded
-        dumps, encoded = self._dumps, {}
-        key = None
-        try:
-            for key, value in self._updates.items():
-                encoded[key] = None if value is _DELETED else dumps(value)
-        except Exception as exc:
-            raise ValueError(f"cannot encode the value of key {key!r} for commit: {exc}"
-                             ) from exc
-        self._encoded = encoded
-        return encoded
+        if self._encoded is None:
+            self._encoded = _encoded(self._updates, self._dumps)
+        return self._encoded
 
     def _range_deleted_in_store(self, key: bytes) -> bool:
         return _in_ranges(key, self._ranges, self._range_starts)
@@ -229,6 +284,85 @@ class PartitionTransaction:
             for key in islice(self._updates, len(index), None):
                 insort(index, key)
         return index
+
+
+class _Frozen:
+    """The committing layer: the pending writes as :meth:`PartitionTransaction.freeze` found
+    them (never written to again), and their encoding once done."""
+
+    __slots__ = ("updates", "ranges", "starts", "range_deleted", "_index", "_encoded")
+
+    def __init__(self, updates: dict[bytes, Any], ranges: list[tuple[bytes, bytes]],
+                 starts: list[bytes], range_deleted: set[bytes], index: list[bytes] | None,
+                 encoded: dict[bytes, bytes | None] | None) -> None:
+        self.updates, self.ranges, self.starts = updates, ranges, starts
+        self.range_deleted = range_deleted
+        # The pending layer's index and encoding are valid if no write came after them.
+        self._index = index if index is not None and len(index) == len(updates) else None
+        self._encoded = encoded
+
+    def sorted_keys(self) -> list[bytes]:
+        if self._index is None:
+            self._index = sorted(self.updates)
+        return self._index
+
+    def encode(self, dumps: Callable[[Any], bytes]) -> dict[bytes, bytes | None]:
+        if self._encoded is None:
+            self._encoded = _encoded(self.updates, dumps)
+        return self._encoded
+
+
+def _encoded(updates: dict[bytes, Any], dumps: Callable[[Any], bytes]) -> dict[bytes, bytes | None]:
+    """Each key's value encoded (None for a delete); an error names the key."""
+    encoded: dict[bytes, bytes | None] = {}
+    key = None
+    try:
+        for key, value in updates.items():
+            encoded[key] = None if value is _DELETED else dumps(value)
+    except Exception as exc:
+        raise ValueError(f"cannot encode the value of key {key!r} for commit: {exc}") from exc
+    return encoded
+
+
+def _changes(store: Store, ranges: list[tuple[bytes, bytes]], range_deleted: set[bytes],
+             encoded: dict[bytes, bytes | None]) -> list[tuple[bytes, bytes | None]]:
+    """One layer's changelog records (see :meth:`PartitionTransaction.changes`)."""
+    out: dict[bytes, bytes | None] = {}
+    if ranges:
+        scan = getattr(store, "keys_in_ranges", None)
+        if scan is not None:
+            out.update(dict.fromkeys(scan(ranges)))
+        else:
+            for begin, end in ranges:
+                for key, _ in store.iter_range(begin, end):
+                    out[key] = None
+    out.update(dict.fromkeys(range_deleted))
+    out.update(encoded)  # later writes win over the range deletes
+    return list(out.items())
+
+
+def _write(store: Store, ranges: list[tuple[bytes, bytes]], encoded: dict[bytes, bytes | None],
+           changelog_offset: int | None) -> None:
+    """One layer to the store in one batch: its range deletes first, then its writes."""
+    ops: list[tuple[str, bytes, bytes | None]] = [
+        ("delete_range", begin, end) for begin, end in ranges]
+    for key, raw in encoded.items():
+        ops.append(("put", key, raw) if raw is not None else ("delete", key, None))
+    if ops or changelog_offset is not None:
+        store.write(StoreBatch(ops), changelog_offset)
+
+
+def _slice(keys: list[bytes], updates: dict[bytes, Any], begin: bytes | None,
+           end: bytes | None) -> list[tuple[bytes, Any]]:
+    """``(key, value)`` of the sorted ``keys`` with ``begin <= key < end``."""
+    lo = 0 if begin is None else bisect_left(keys, begin)
+    hi = len(keys) if end is None else bisect_left(keys, end)
+    return [(k, updates[k]) for k in keys[lo:hi]]
+
+
+def _hidden(key: bytes, hiding: list[tuple[list[tuple[bytes, bytes]], list[bytes]]]) -> bool:
+    """Is ``key`` inside one of the layers' range deletes?"""
+    return any(_in_ranges(key, ranges, starts) for ranges, starts in hiding)
 
 
 def _in_ranges(key: bytes, ranges: list[tuple[bytes, bytes]], starts: list[bytes]) -> bool:

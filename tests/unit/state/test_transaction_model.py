@@ -1,8 +1,10 @@
 """PartitionTransaction + store against a plain dict model, over random operation sequences.
 
-The model holds two dicts: what is committed and what the transaction should show. Every read
-the transaction offers is compared with the model after every step; commit, abort and (for
-RocksDB) reopening move the model the way they should move the store.
+The model holds two dicts: what is committed and what the transaction should show, and a
+third while a layer is frozen (committing): what the store will hold once it is written. Every
+read the transaction offers is compared with the model after every step, frozen layer or not;
+commit, freeze, commit_frozen, abort and (for RocksDB) reopening move the model the way they
+should move the store.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ class TransactionModel(RuleBasedStateMachine):
         self.txn = PartitionTransaction(self.store, orjson.dumps, orjson.loads)
         self.committed: dict[bytes, Any] = {}
         self.pending: dict[bytes, Any] = {}
+        self.frozen: dict[bytes, Any] | None = None  # committed + the committing layer
         self.offset: int | None = None
         self.next_offset = 0
 
@@ -59,6 +62,7 @@ class TransactionModel(RuleBasedStateMachine):
 
     # -- commit / abort --
 
+    @precondition(lambda self: self.frozen is None)
     @rule(with_offset=st.booleans())
     def commit(self, with_offset: bool) -> None:
         expected_changes = self.expected_changes()
@@ -72,11 +76,35 @@ class TransactionModel(RuleBasedStateMachine):
         assert not self.txn.dirty
         assert self.store.changelog_offset() == self.offset
 
+    @precondition(lambda self: self.frozen is None)
+    @rule()
+    def freeze(self) -> None:
+        self.txn.freeze()
+        self.frozen = dict(self.pending)
+        assert not self.txn.dirty and self.txn.frozen
+
+    @precondition(lambda self: self.frozen is not None)
+    @rule(with_offset=st.booleans())
+    def commit_frozen(self, with_offset: bool) -> None:
+        assert self.frozen is not None
+        offset = self.next_offset if with_offset else None
+        self.next_offset += 1
+        dirty = self.txn.dirty
+        self.txn.commit_frozen(offset)
+        self.committed, self.frozen = self.frozen, None
+        if offset is not None:
+            self.offset = offset
+        assert not self.txn.frozen and self.txn.dirty == dirty  # later writes stay pending
+        assert self.store.changelog_offset() == self.offset
+        stored = {k: orjson.loads(v) for k, v in self.store.iter_range()}
+        assert stored == self.committed
+
     @rule()
     def abort(self) -> None:
         self.txn.abort()
         self.pending = dict(self.committed)
-        assert not self.txn.dirty
+        self.frozen = None
+        assert not self.txn.dirty and not self.txn.frozen
 
     # -- reads --
 
@@ -95,24 +123,35 @@ class TransactionModel(RuleBasedStateMachine):
         assert list(self.txn.iter_range(begin, end, reverse)) == want
 
     @invariant()
+    def every_key_the_model_knows_reads_right(self) -> None:
+        """``get``/``contains`` of every key written or committed so far (a key hidden by a
+        later layer's range delete is the interesting case, which random reads rarely hit)."""
+        missing = object()
+        for key in self.committed.keys() | self.pending.keys() | (self.frozen or {}).keys():
+            assert self.txn.get(key, missing) == self.pending.get(key, missing)
+            assert self.txn.contains(key) == (key in self.pending)
+
+    @invariant()
     def changes_replay_onto_the_committed_state(self) -> None:
-        """Applying changes() to what is committed yields what the transaction shows."""
+        """Applying changes() to what is committed yields what the transaction shows (while a
+        layer is frozen: what that layer shows)."""
         replayed = dict(self.committed)
         for key, raw in self.txn.changes():
             if raw is None:
                 replayed.pop(key, None)
             else:
                 replayed[key] = orjson.loads(raw)
-        assert replayed == self.pending
+        assert replayed == (self.pending if self.frozen is None else self.frozen)
         # Every key whose visible value changed appears in changes().
         assert dict(self.txn.changes()).keys() >= self.expected_changes().keys()
 
     def expected_changes(self) -> dict[bytes, Any]:
         missing = object()
-        return {k: self.pending.get(k, missing)
-                for k in self.committed.keys() | self.pending.keys()
-                if self.committed.get(k, missing) != self.pending.get(k, missing)
-                or type(self.committed.get(k, missing)) is not type(self.pending.get(k, missing))}
+        shown = self.pending if self.frozen is None else self.frozen
+        return {k: shown.get(k, missing)
+                for k in self.committed.keys() | shown.keys()
+                if self.committed.get(k, missing) != shown.get(k, missing)
+                or type(self.committed.get(k, missing)) is not type(shown.get(k, missing))}
 
     def teardown(self) -> None:
         self.store.close()
@@ -124,7 +163,7 @@ class RocksDBTransactionModel(TransactionModel):
             self.dir = tempfile.mkdtemp(prefix="sf-state-model-")
         return RocksDBStore(self.dir, _RESOURCES)
 
-    @precondition(lambda self: not self.txn.dirty)
+    @precondition(lambda self: not self.txn.dirty and self.frozen is None)
     @rule()
     def reopen(self) -> None:
         """Closing and reopening keeps exactly what was committed, offset included."""
