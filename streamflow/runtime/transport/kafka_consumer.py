@@ -17,6 +17,11 @@ from .kafka_client import client_options, fetched_lag, isolation_level
 
 log = logging.getLogger("streamflow.kafka")
 
+#: What one fetch response may carry, and one partition of it: aiokafka holds the response in
+#: use and one fetched ahead, which is this part of a worker's memory budget (docs/memory.md).
+FETCH_MAX_BYTES = 16 * 1024 * 1024
+PARTITION_FETCH_MAX_BYTES = 4 * 1024 * 1024
+
 
 class _Listener(ConsumerRebalanceListener):
     def __init__(self, on_revoked: RebalanceCallback, on_assigned: RebalanceCallback) -> None:
@@ -49,8 +54,8 @@ class KafkaConsumer:
             session_timeout_ms=settings.session_timeout_ms,
             heartbeat_interval_ms=settings.heartbeat_interval_ms,
             max_poll_interval_ms=settings.max_poll_interval_ms,
-            fetch_max_bytes=16 * 1024 * 1024,
-            max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_bytes=FETCH_MAX_BYTES,
+            max_partition_fetch_bytes=PARTITION_FETCH_MAX_BYTES,
             isolation_level=isolation_level(settings),
             partition_assignment_strategy=(assignor_for(holdings or (lambda: (set(), set())),
                                                         settings.table_standby_replicas,
