@@ -426,7 +426,8 @@ def summarize(runs: list[Run]) -> dict[str, Any]:
     if not ok:
         bad = next((r for r in runs if r.status not in ("skipped", "n/a")), runs[0] if runs else None)
         return {"status": bad.status if bad else "n/a", "reason": bad.reason if bad else "",
-                "partial_rate": bad.extra.get("partial_rate") if bad else None}
+                "partial_rate": bad.extra.get("partial_rate") if bad else None,
+                "rate_if_valid": bad.extra.get("rate_if_valid") if bad else None}
     rates = [r.events_per_s for r in ok]
 
     def med(field: str) -> float | None:

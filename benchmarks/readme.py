@@ -23,11 +23,11 @@ def splice(readme: str, report: str, report_name: str) -> str:
     body = re.sub(r"\]\((\d{8}-\d{6}\.png)\)", r"](benchmarks/results/\1)", body)  # from the README
     png = report_name.replace(".md", ".png")
     chart = ""
-    intro = ("Run with `python -m benchmarks.run` (full: 1,000,000 events, 3 rounds, about 50 "
-             "minutes on 2 cores) or `python -m benchmarks.run --quick` (100,000 events, one "
-             "round, a few minutes); method and contenders in [docs/benchmarks.md]"
-             f"(docs/benchmarks.md). The latest full run, started {started}, from "
-             f"`benchmarks/results/{report_name}`:")
+    intro = ("Run with `python -m benchmarks.run --events 300000` (issue 14's size, 3 rounds, about "
+             "half an hour on 2 cores), `python -m benchmarks.run` (1,000,000 events, about an hour) or "
+             "`python -m benchmarks.run --quick` (100,000 events, one round, a few minutes); method "
+             "and contenders in [docs/benchmarks.md](docs/benchmarks.md). The latest run, started "
+             f"{started}, from `benchmarks/results/{report_name}`:")
     block = f"{BEGIN}\n{intro}\n{body}{chart}\n{END}"
     start, end = readme.index(BEGIN), readme.index(END) + len(END)
     return readme[:start] + block + readme[end:]

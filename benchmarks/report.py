@@ -48,6 +48,8 @@ def tables(bench: "Bench") -> tuple[str, dict[str, dict[str, float]]]:
                 cell = reason if s["status"] == "n/a" else f"**{s['status']}**"
                 if s.get("partial_rate"):
                     cell += f" (≈{h.fmt_rate(s['partial_rate'])} from partial progress)"
+                elif s.get("rate_if_valid"):
+                    cell += f" ({h.fmt_rate(s['rate_if_valid'])} events/s, output wrong: see below)"
                 elif s["status"] != "n/a":
                     cell += f" ({_short(reason, 100)})"
                 if s["status"] != "n/a" and reason:
@@ -109,7 +111,7 @@ def tables(bench: "Bench") -> tuple[str, dict[str, dict[str, float]]]:
     out += ["### Against the targets", "",
             *targets.targets_table(summaries, {k: v for k, v in bench.latency.items()}), ""]
     if notes:
-        out += ["### Failures, time-outs and their reasons", "", *notes, ""]
+        out += ["### Failures, time-outs, wrong outputs and their reasons", "", *notes, ""]
     return "\n".join(out), ratios
 
 

@@ -206,3 +206,15 @@ def test_cap_gives_slow_contenders_a_smaller_input() -> None:
     assert bench_run.parse_args(["--cap", "faust=0,quix=50000"]).cap == {"quix": 50_000}
     with pytest.raises(SystemExit):
         bench_run.parse_args(["--cap", "faust"])
+
+
+def test_an_invalid_run_has_no_figure_but_says_its_rate() -> None:
+    """A wrong answer is not benchmarked: the targets read it as not measured."""
+    from benchmarks import targets
+    run = h.Run("windowed", "quix", 0, status="invalid", reason="wrong output: 3 windows updated wrongly",
+                extra={"rate_if_valid": 6_000.0})
+    summary = h.summarize([run])
+    assert summary["status"] == "invalid" and summary["rate_if_valid"] == 6_000.0
+    s = {"windowed": {"streamflow": {"status": "ok", "median": 60_000.0}, "quix": summary}}
+    line = next(l for l in targets.targets_table(s, {}) if "(record timestamps) >= 5x Quix" in l)
+    assert line.endswith("| - | not measured |")
