@@ -125,7 +125,9 @@ def write_report(bench: "Bench") -> None:
     results.mkdir(parents=True, exist_ok=True)
     machine = h.machine_info()
     body, ratios = tables(bench)
-    chart = chart_png(ratios, results / f"{bench.stamp}.png")
+    capped = {r.contender: r.extra["events"] for r in bench.runs if r.extra.get("events")}
+    chart = chart_png(ratios, results / f"{bench.stamp}.png",
+                      {c: f"{c} ({n:,} events per run)" for c, n in capped.items()})
     versions = ", ".join(f"{k} {v}" for k, v in bench.versions.items())
     lines = [
         f"# streamflow benchmarks, {time.strftime('%Y-%m-%d %H:%M', time.strptime(bench.stamp, '%Y%m%d-%H%M%S'))}",
@@ -159,7 +161,8 @@ def write_report(bench: "Bench") -> None:
     print(f"[bench] wrote {results / (bench.stamp + '.md')} and {results / 'latest.md'}")
 
 
-def chart_png(ratios: dict[str, dict[str, float]], path) -> str:
+def chart_png(ratios: dict[str, dict[str, float]], path, labels: dict[str, str] | None = None) -> str:
+    """``labels``: a legend entry per contender where its name alone would mislead (capped)."""
     if not ratios:
         return ""
     try:
@@ -175,7 +178,7 @@ def chart_png(ratios: dict[str, dict[str, float]], path) -> str:
     for i, c in enumerate(contenders):
         xs = [j + i * width for j, w in enumerate(workloads) if c in ratios[w]]
         ys = [ratios[w][c] for w in workloads if c in ratios[w]]
-        bars = ax.bar(xs, ys, width, label=c)
+        bars = ax.bar(xs, ys, width, label=(labels or {}).get(c, c))
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_yscale("log")  # the ratios span 0.01x to 30x
