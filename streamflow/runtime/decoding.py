@@ -2,7 +2,8 @@
 and ``on_decode_error`` for those that do not decode.
 
 The common case is one list comprehension per fetched batch (no call per record but the
-codecs'). Only when it raises are the records decoded one by one, to find the bad ones:
+codecs', and for the built-in codecs the C function under them: ``unchecked_loads``). Only
+when it raises are the records decoded one by one, to find the bad ones:
 ``skip`` logs each and goes on, ``dead_letter`` also sends it as it came to the dead-letter
 topic, ``stop`` ends the batch before it (the worker processes what came before it, then
 stops without committing past it).
@@ -13,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from ..exceptions import ConfigError, DecodeError
+from ..serialization.codecs import unchecked_loads
 from ..types import TP, EventTuple
 from .run_state import where
 
@@ -44,7 +46,7 @@ class Decoder:
         topic = self._topics.get(tp.topic)
         if topic is None:
             raise ConfigError(f"records from undeclared topic {tp.topic}")
-        kloads, vloads = topic.key_codec.loads, topic.value_codec.loads
+        kloads, vloads = unchecked_loads(topic.key_codec), unchecked_loads(topic.value_codec)
         name, partition = tp.topic, tp.partition
         try:
             # Plain tuples laid out like Event (see ProcessingContext.current): a tuple subclass
@@ -55,6 +57,7 @@ class Decoder:
                      r.headers, k) for r in recs], None
         except Exception:  # noqa: BLE001 - find the bad record(s) below, one by one
             pass
+        kloads, vloads = topic.key_codec.loads, topic.value_codec.loads  # their readable errors
         events: list[EventTuple] = []
         for r in recs:
             try:
