@@ -50,6 +50,7 @@ class Settings:
     replication_factor: int = field(default=1, metadata={"help": "replication factor of topics streamflow creates"})
     store: str = field(default="rocksdb", metadata={"help": "table store: rocksdb or memory", "flag": True, "choices": STORES})
     rocksdb_memory_mb: int = field(default=256, metadata={"help": "block cache + write buffers shared by all stores"})
+    gc_threshold: int = field(default=10000, metadata={"help": "streamflow worker: the garbage collector's generation-0 threshold (Python's default is 700, which runs the collector every few hundred events); 0 leaves Python's"})
     table_standby_replicas: int = field(default=0, metadata={"help": "warm copies of other workers' table partitions"})
     auto_offset_reset: str = field(default="earliest", metadata={"help": "where a new consumer group starts: earliest or latest"})
     broker_timeout: float = field(default=30.0, metadata={"help": "seconds to wait for the broker at start"})
@@ -130,6 +131,8 @@ class Settings:
                               "for records already on the broker) or a number of milliseconds")
         if self.table_standby_replicas < 0:
             raise ConfigError("table_standby_replicas must be >= 0")
+        if self.gc_threshold < 0:
+            raise ConfigError("gc_threshold must be >= 0 (0: Python's own)")
         if self.rocksdb_memory_mb < 16:
             raise ConfigError("rocksdb_memory_mb must be at least 16")
         if self.auto_offset_reset not in ("earliest", "latest"):

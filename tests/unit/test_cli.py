@@ -114,3 +114,24 @@ def test_unknown_setting_and_bad_env_values_are_config_errors(monkeypatch: pytes
     monkeypatch.setenv("STREAMFLOW_BATCH_SIZE", "many")
     with pytest.raises(streamflow.ConfigError, match="STREAMFLOW_BATCH_SIZE='many': expected a number"):
         streamflow.App("cfg")
+
+
+def test_a_worker_process_runs_the_garbage_collector_less_often() -> None:
+    """``streamflow worker`` raises the collector's generation-0 threshold to ``gc_threshold``
+    and freezes what start-up made; 0 leaves Python's collector as it is."""
+    import gc
+
+    from streamflow.cli.main import tune_gc
+    from streamflow.config import Settings
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        tune_gc(0)
+        assert gc.get_threshold() == (700, 10, 10)
+        tune_gc(Settings().gc_threshold)
+        assert gc.get_threshold() == (10_000, 10, 10)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
