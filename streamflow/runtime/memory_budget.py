@@ -25,9 +25,10 @@ FETCH_MB = 2 * FETCH_MAX_BYTES // _MB
 #: commit its encoded value and changelog record (~250 B) and the producer's copy; and, while
 #: a commit is in flight, the next interval's writes alongside (a second layer).
 PENDING_KEY_BYTES = 1024
-#: Per distinct key seen, across the caches that spare work per event: a key's partition and
-#: its JSON form in window results (200,000 keys each), a windowed table partition's newest
-#: window per key (500,000) and expiry markers written (100,000). Each starts over when full.
+#: Per distinct key seen, across the caches that spare work per event: a key's partition, its
+#: JSON form and its last window's result bytes in window results (200,000 keys each), a
+#: windowed table partition's newest window per key (500,000) and expiry markers written
+#: (100,000). Each starts over when full.
 CACHED_KEY_BYTES = 1024
 #: The output buffer hands records to the producer every 10,000 (and after every fetched batch).
 OUTPUT_RECORDS = 10_000
