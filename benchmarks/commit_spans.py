@@ -10,24 +10,30 @@ which puts timers around the commit path's steps before it runs ``streamflow wor
 =====================  =================================================================================
 span                   what it times
 =====================  =================================================================================
-commit                 the commit path's ``commit`` (processing is stopped meanwhile: the worker holds its lock)
- prepare_commit        the tables turn their pending writes into changelog records (``CommitParticipant``)
- wait_acks             the output buffer's flush + every output and changelog record acknowledged
+wait                   the loop waits for the commit in flight (before the next one, or exactly-once when
+                       the output held for the next transaction passed ``flush_at``): processing stopped
+begin                  the commit's first half (processing is stopped: the worker holds its lock)
+ prepare_commit        the tables freeze their pending writes and turn them into changelog records
  lease                 at-least-once: the group lease check (a heartbeat round trip at most)
+complete               the commit's second half, in the background (processing goes on meanwhile)
+ acks                  the sends this commit covers acknowledged (output and changelog records)
  verify_changelog      at-least-once: the changelog ownership check
  offset_commit         at-least-once: the consumer's ``OffsetCommit``
  commit_transaction    exactly-once: the transport's ``commit_transaction``, of which:
   send_offsets         aiokafka ``send_offsets_to_transaction``: ``AddOffsetsToTxn`` + ``TxnOffsetCommit``
   end_txn              aiokafka ``commit_transaction``: ``EndTxn`` (markers written by the broker)
- finish_commit         the stores write their batches (RocksDB)
+ finish_commit         the stores write their frozen layers (RocksDB)
 begin_transaction      exactly-once: aiokafka ``begin_transaction``, on the first send after a commit
 =====================  =================================================================================
 
 Each span sums, over the run, its wall time and how the worker's main thread (the event loop)
 spent it, from ``/proc/thread-self/schedstat``: on a CPU, or runnable but waiting for one
 (other processes had the cores: the machine's load, not the commit's cost). The rest is time
-off the CPU with nothing to run: waiting for the broker's answers. The timers wrap named methods of the commit path's documented
-interfaces (``CommitParticipant``, ``OutputBuffer.wait_acks``, the Kafka transport's consumer
+off the CPU with nothing to run: waiting for the broker's answers. ``complete`` and its spans
+run while the loop goes on processing, so their CPU share counts that processing too: their
+wall time is how long a commit stays in flight, not a stop. The timers wrap named methods of
+the commit path's documented interfaces (``CommitParticipant``, ``OutputBuffer.acks``, the
+Kafka transport's consumer
 and producer, aiokafka's transaction API); one that is not found (the runtime moved it) is
 listed as such, nothing fails. Not a throughput figure: timers and two workloads back to back
 on a shared machine; use the ratios of spans to the run within one process.
@@ -52,17 +58,20 @@ SPANS_ENV = "BENCH_SPANS_OUT"
 
 # (span, parent span or "", module, class, method)
 HOOKS = [
-    ("commit", "", "streamflow.runtime.commits", "AtLeastOnceCommit", "commit"),
-    ("commit", "", "streamflow.runtime.commits", "ExactlyOnceCommit", "commit"),
-    ("prepare_commit", "commit", "streamflow.runtime.tables", "TableManager", "prepare_commit"),
-    ("wait_acks", "commit", "streamflow.runtime.output", "OutputBuffer", "wait_acks"),
-    ("lease", "commit", "streamflow.runtime.transport.kafka_consumer", "KafkaConsumer", "lease"),
-    ("verify_changelog", "commit", "streamflow.runtime.tables", "TableManager", "verify_changelog"),
-    ("offset_commit", "commit", "streamflow.runtime.transport.kafka_consumer", "KafkaConsumer", "commit"),
-    ("commit_transaction", "commit", "streamflow.runtime.transport.kafka_producer", "KafkaProducer", "commit_transaction"),
+    ("wait", "", "streamflow.runtime.committer", "Committer", "wait"),
+    ("begin", "", "streamflow.runtime.commits", "AtLeastOnceCommit", "begin"),
+    ("begin", "", "streamflow.runtime.commits", "ExactlyOnceCommit", "begin"),
+    ("prepare_commit", "begin", "streamflow.runtime.tables", "TableManager", "prepare_commit"),
+    ("lease", "begin", "streamflow.runtime.transport.kafka_consumer", "KafkaConsumer", "lease"),
+    ("complete", "", "streamflow.runtime.commits", "AtLeastOnceCommit", "complete"),
+    ("complete", "", "streamflow.runtime.commits", "ExactlyOnceCommit", "complete"),
+    ("acks", "complete", "streamflow.runtime.output", "OutputBuffer", "acks"),
+    ("verify_changelog", "complete", "streamflow.runtime.tables", "TableManager", "verify_changelog"),
+    ("offset_commit", "complete", "streamflow.runtime.transport.kafka_consumer", "KafkaConsumer", "commit"),
+    ("commit_transaction", "complete", "streamflow.runtime.transport.kafka_producer", "KafkaProducer", "commit_transaction"),
     ("send_offsets", "commit_transaction", "aiokafka", "AIOKafkaProducer", "send_offsets_to_transaction"),
     ("end_txn", "commit_transaction", "aiokafka", "AIOKafkaProducer", "commit_transaction"),
-    ("finish_commit", "commit", "streamflow.runtime.tables", "TableManager", "finish_commit"),
+    ("finish_commit", "complete", "streamflow.runtime.tables", "TableManager", "finish_commit"),
     ("begin_transaction", "", "aiokafka", "AIOKafkaProducer", "begin_transaction"),
 ]
 
@@ -174,7 +183,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         for n in names:
             r = results[n]
             wall, calls = r["spans"]["wall"].get(span), r["spans"]["calls"].get(span, 0)
-            commits = max(r["spans"]["calls"].get("commit", 0), 1)
+            commits = max(r["spans"]["calls"].get("begin", 0), 1)
             if not wall:
                 row.append("-")
                 continue
@@ -182,10 +191,10 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             queued = 100 * r["spans"].get("runqueue", {}).get(span, 0.0) / wall
             row.append(f"{wall:.2f} ({100 * wall / r['seconds']:.0f}%), {1000 * wall / commits:.1f}, "
                        f"{cpu:.0f} / {queued:.0f} / {max(0.0, 100 - cpu - queued):.0f}"
-                       + ("" if calls == commits or span == "commit" else f" ({calls} calls)"))
+                       + ("" if calls == commits or span == "begin" else f" ({calls} calls)"))
         lines.append("| " + " | ".join(row) + " |")
     lines.append("| run: events/s (s), commits | " + " | ".join(
-        f"{r['events_per_s']:,.0f} ({r['seconds']:.1f} s), {r['spans']['calls'].get('commit', 0)}"
+        f"{r['events_per_s']:,.0f} ({r['seconds']:.1f} s), {r['spans']['calls'].get('begin', 0)}"
         for r in results.values()) + " |")
     return "\n".join(lines)
 
@@ -224,7 +233,7 @@ async def drive(ns: argparse.Namespace) -> dict[str, dict[str, Any]]:
                 continue
             spans = json.loads(spans_file.read_text())
             results[workload] = {"events_per_s": run.events_per_s, "seconds": run.seconds, "spans": spans}
-            bench.log(f"{workload}: {run.events_per_s:,.0f} events/s, {spans['calls'].get('commit', 0)} commits"
+            bench.log(f"{workload}: {run.events_per_s:,.0f} events/s, {spans['calls'].get('begin', 0)} commits"
                       + (f"; hooks not found: {', '.join(spans['missing'])}" if spans["missing"] else ""))
             await bench.delete_topics([out])
             shutil.rmtree(bench.work / group, ignore_errors=True)

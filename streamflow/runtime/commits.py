@@ -2,16 +2,31 @@
 
 The worker decides *when* to commit (every ``commit_interval``, before a revoke, at shutdown)
 and makes its agents hand back what they hold; this module does the commit itself, in the
-order that makes each guarantee hold:
+order that makes each guarantee hold, in two halves so that processing does not stop:
 
-- **at-least-once** (:class:`AtLeastOnceCommit`): the tables' pending writes become changelog
-  records, every buffered record is flushed and acknowledged, each store writes its batch with
-  the changelog offset it reached, then the input offsets are committed. A crash in between
-  replays from the last committed offsets: duplicates, never losses.
-- **exactly-once** (:class:`ExactlyOnceCommit`): everything sent since the last commit is one
-  Kafka transaction; the input offsets join it and it commits; only then do the stores write.
-  If it aborts, the stores' batches are dropped and the partitions rewound to their committed
-  offsets, so the stores only ever hold committed state. See docs/exactly-once.md.
+1. :meth:`AtLeastOnceCommit.begin` (under the worker's lock, short): the tables freeze their
+   pending writes (the committing layer, still read by processing) and turn them into
+   changelog records; the output is flushed; what this commit covers is taken: the sends
+   handed to the producer up to here (not later ones) and the input positions processed.
+2. :meth:`AtLeastOnceCommit.complete` (in the background while processing goes on): wait for
+   those acknowledgements, commit the offsets, write each frozen layer to its store with the
+   offset its own changelog records reached. What it cannot finish (a lease lost, offsets
+   refused, a transaction aborted) it returns as a :class:`GiveUp`, which :meth:`apply`
+   rolls back under the lock, before anything else is processed.
+
+- **at-least-once** (:class:`AtLeastOnceCommit`): changelog records and output flushed and
+  acknowledged, the group lease and the changelogs checked, the input offsets committed, then
+  the stores written. A crash in between replays from the last committed offsets:
+  duplicates, never losses.
+- **exactly-once** (:class:`ExactlyOnceCommit`): everything sent up to ``begin`` is one Kafka
+  transaction; the input offsets join it and it commits; only then do the stores write.
+  What is produced meanwhile stays in the output buffer (``OutputBuffer.held``: aiokafka has
+  one open transaction per producer) and goes into the next transaction. If it aborts, the
+  stores' layers are dropped and the partitions rewound to their committed offsets, so the
+  stores only ever hold committed state. See docs/exactly-once.md.
+
+:meth:`AtLeastOnceCommit.commit` runs both halves and applies the result in one go (final
+commits, the explicit ``Worker.commit``); ``runtime.committer`` runs the background one.
 
 When a fatal error stops the worker, :meth:`AtLeastOnceCommit.fail` replaces the final commit:
 exactly-once aborts the open transaction; at-least-once commits only what the failure cannot
@@ -24,7 +39,8 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Protocol
 
 from ..types import TP
 from .transport.base import CommitFailed, TransactionAborted
@@ -58,7 +74,12 @@ class CommitParticipant(Protocol):
     """Something with per-commit state (the tables)."""
 
     async def prepare_commit(self, output: "OutputBuffer") -> None:
-        """Turn pending writes into records in ``output`` (changelogs)."""
+        """Freeze pending writes and turn them into records in ``output`` (changelogs)."""
+
+    async def completing(self, step: str) -> None:
+        """The commit's second half reached ``step``: "acks" (before waiting for the
+        acknowledgements), "write" (offsets committed, stores not written yet). Tables have
+        nothing to do; the test driver's crash points act here."""
 
     def finish_commit(self, acked: dict[TP, int]) -> None:
         """The records are acknowledged (and, exactly-once, committed): write the stores."""
@@ -119,6 +140,26 @@ class Offsets:
             self.positions.pop(tp, None)
             self.committed.pop(tp, None)
             self._began.pop(tp, None)
+
+
+@dataclass
+class InFlight:
+    """What one commit covers, taken by ``begin`` under the worker's lock."""
+
+    final: bool
+    #: The sends handed to the producer up to the freeze (output and changelog records).
+    sends: list[tuple[TP, Awaitable[int]]]
+    #: The input positions to commit.
+    offsets: dict[TP, int]
+    #: At-least-once: until when this worker's group lease was known to hold.
+    lease: float | None = None
+
+
+@dataclass
+class GiveUp:
+    """A commit that could not complete: rolled back (under the worker's lock) by ``apply``."""
+
+    reason: str
 
 
 class AtLeastOnceCommit:
@@ -198,13 +239,25 @@ class AtLeastOnceCommit:
                         ", ".join(str(p) for _, p in sorted(pending)))
 
     async def commit(self, final: bool = False) -> None:
-        """Changelog records, then output and changelog acknowledged, then the offsets,
-        then the stores. Before it writes anything this worker makes sure it still owns its
-        partitions (its group lease), and it distrusts acknowledgements that came back after
-        the lease ended: a worker the group replaced must neither append stale changelog
+        """One whole commit, both halves and the rollback if it gives up (the caller holds
+        the worker's lock throughout): what final commits and ``Worker.commit`` run."""
+        flight = await self.begin(final)
+        if flight is not None:
+            self.apply(await self.complete(flight))
+
+    def apply(self, outcome: GiveUp | None) -> None:
+        """Under the worker's lock: roll back a commit that gave up."""
+        if outcome is not None:
+            self._give_up(outcome.reason)
+
+    async def begin(self, final: bool = False) -> InFlight | None:
+        """The first half (under the lock): the lease, the frozen layers' changelog records,
+        the output flushed, what the commit covers taken. None: it gave up already (rolled
+        back). Before it writes anything this worker makes sure it still owns its partitions
+        (its group lease): a worker the group replaced must neither append stale changelog
         records after the new owner restored nor let its store record an offset past the new
-        owner's records; it rolls back to its last commit instead. ``final``: the last commit
-        before the partitions leave (revoke, shutdown). See docs/exactly-once.md."""
+        owner's records. ``final``: the last commit before the partitions leave (revoke,
+        shutdown). See docs/exactly-once.md."""
         consumer = self._consumer()
         lease = None
         if consumer is not None and (final or self.offsets.to_commit(consumer.assignment())
@@ -213,32 +266,48 @@ class AtLeastOnceCommit:
             if not _held(lease):
                 self._give_up("this worker cannot prove it is still a member of its group (it "
                               "was paused or cut off longer than the session timeout?)")
-                return
+                return None
         for participant in self.participants:
             await participant.prepare_commit(self.output)
-        acked = await self.output.wait_acks()
-        if lease is not None and not _held(lease):
-            self._give_up("the broker acknowledged this commit's records after this worker's "
-                          "group lease ended: another worker may own its partitions")
-            return
-        for participant in self.participants:
-            acked = await participant.verify_changelog(acked, self.output, final)
-        if lease is not None and not _held(lease):  # the rewrites came back too late
-            self._give_up("this worker's group lease ended while it checked its changelogs")
-            return
+        await self.output.flush()
         offsets = self.offsets.to_commit(consumer.assignment()) if consumer is not None else {}
+        return InFlight(final, self.output.take_inflight(), offsets, lease)
+
+    async def complete(self, flight: InFlight) -> GiveUp | None:
+        """The second half (processing may go on meanwhile): acknowledgements, the lease and
+        the changelogs checked again, the offsets committed, the stores written. It
+        distrusts acknowledgements that came back after the lease ended, and rolls back to
+        the last commit instead (returned as a :class:`GiveUp`, applied under the lock)."""
+        lease = flight.lease
+        await self._completing("acks")
+        acked = await self.output.acks(flight.sends)
+        if lease is not None and not _held(lease):
+            return GiveUp("the broker acknowledged this commit's records after this worker's "
+                          "group lease ended: another worker may own its partitions")
+        for participant in self.participants:
+            acked = await participant.verify_changelog(acked, self.output, flight.final)
+        if lease is not None and not _held(lease):  # the rewrites came back too late
+            return GiveUp("this worker's group lease ended while it checked its changelogs")
+        offsets = flight.offsets
         if offsets:
+            consumer = self._consumer()
+            assert consumer is not None
             try:
-                await consumer.commit(offsets)  # type: ignore[union-attr]
+                await consumer.commit(offsets)
             except CommitFailed as exc:
                 # Replaced by the group: the stores must not keep this batch either.
-                self._give_up(f"the group refused the offsets ({exc})")
-                return
+                return GiveUp(f"the group refused the offsets ({exc})")
             self.offsets.mark_committed(offsets)
             self.commits += 1
             log.debug("committed %s", _fmt_offsets(offsets))
+        await self._completing("write")
         for participant in self.participants:  # (a failed write: restored from the changelog)
             participant.finish_commit(acked)
+        return None
+
+    async def _completing(self, step: str) -> None:
+        for participant in self.participants:
+            await participant.completing(step)
 
     def _give_up(self, reason: str) -> None:
         """This commit cannot complete: roll back to the last commit and say why."""
@@ -269,46 +338,68 @@ class ExactlyOnceCommit(AtLeastOnceCommit):
         self.transactional = True
         self.transactions = 0  # committed, with records or offsets in them
 
-    async def commit(self, final: bool = False) -> None:
-        """Changelog records, then the open transaction with the input offsets in it
-        committed, then the stores; an abort rolls everything back to the last commit."""
+    async def begin(self, final: bool = False) -> InFlight | None:
+        """The first half (under the lock): the frozen layers' changelog records flushed into
+        the open transaction, what it covers taken; from here on the output buffer holds what
+        is produced, for the next transaction."""
         for participant in self.participants:
             await participant.prepare_commit(self.output)
+        output = self.output
+        await output.flush()
+        output.held = True
+        consumer = self._consumer()
+        offsets = self.offsets.to_commit(consumer.assignment()) if consumer is not None else {}
+        return InFlight(final, output.take_inflight(), offsets)
+
+    async def complete(self, flight: InFlight) -> GiveUp | None:
+        """The second half: the acknowledgements, then the open transaction with the input
+        offsets in it committed, then the stores; an abort is a :class:`GiveUp` (everything
+        rolled back to the last commit, under the lock)."""
         producer = self.producer
+        await self._completing("acks")
         try:
-            acked = await self.output.wait_acks()
+            acked = await self.output.acks(flight.sends)
         except Exception:
             # A send failed: as with at-least-once this stops the worker, but first the
             # transaction is aborted so that no reader ever sees part of it.
-            self.output.discard()
             try:
                 await producer.abort_transaction()
             except Exception as exc:  # noqa: BLE001 - the send error is the one to report
                 log.warning("aborting the transaction after a failed send failed too: %s", exc)
             raise
         consumer = self._consumer()
-        offsets = self.offsets.to_commit(consumer.assignment()) if consumer is not None else {}
+        offsets = flight.offsets
         group: Any = consumer.group_metadata() if consumer is not None else None
         try:
             await producer.commit_transaction(offsets, group)
         except TransactionAborted as exc:
             self.aborted += 1
-            self._give_up(f"transaction aborted ({exc})")
-            return
+            return GiveUp(f"transaction aborted ({exc})")
+        self.output.held = False  # what was produced meanwhile goes into the next one
         if offsets or acked:
             self.transactions += 1
+        await self._completing("write")
         for participant in self.participants:
             participant.finish_commit(acked)
         if offsets:
             self.offsets.mark_committed(offsets)
             self.commits += 1
             log.debug("committed transaction with %s", _fmt_offsets(offsets))
+        return None
+
+    def rollback(self, keep_output: bool = False) -> str:
+        """As at-least-once; what the buffer held for the next transaction is dropped too
+        (the partitions are rewound to before it)."""
+        resume = super().rollback(keep_output)
+        self.output.held = False
+        return resume
 
     async def fail(self, failure: Failure, reason: str) -> None:
         """The final commit after a fatal error: none. Whatever the failure, the open
         transaction is aborted (Kafka Streams closes a failed task dirty the same way), so no
         reader sees any of it and the next owner processes it all again, once."""
         self.output.discard()
+        self.output.held = False
         for participant in self.participants:
             participant.rollback()
         try:
@@ -330,4 +421,5 @@ def _fmt_offsets(offsets: dict[TP, int]) -> str:
     return ", ".join(f"{tp.topic}[{tp.partition}]@{o}" for tp, o in sorted(offsets.items()))
 
 
-__all__ = ["AtLeastOnceCommit", "CommitParticipant", "ExactlyOnceCommit", "Failure", "Offsets"]
+__all__ = ["AtLeastOnceCommit", "CommitParticipant", "ExactlyOnceCommit", "Failure", "GiveUp",
+           "InFlight", "Offsets"]

@@ -6,6 +6,11 @@ the producer in one call; ``wait_acks`` waits for the broker to acknowledge ever
 over so far, and returns the last acknowledged offset per partition (changelog offsets for the
 state stores come from there). The commit path calls flush, then wait_acks, and only then
 commits input offsets: that ordering is the at-least-once guarantee.
+
+A commit in flight (``runtime.commits``) takes the acknowledgements it covers with
+:meth:`OutputBuffer.take_inflight` and waits for them on its own while processing goes on;
+with exactly-once it sets :attr:`OutputBuffer.held` until its transaction commits, so that
+what is produced meanwhile stays here and goes into the next transaction.
 """
 from __future__ import annotations
 
@@ -37,6 +42,15 @@ class OutputBuffer:
         self.sent_per_topic: dict[str, int] = {}  # for the metrics
         self._stages: list[Callable[[], None]] = []
         self.staged = False  # set by a stage holding records: drained before anything else
+        #: Exactly-once, while a commit's transaction is in flight: flush() keeps the records
+        #: (they belong to the next transaction). Past ``hold_limit`` of them the worker waits
+        #: for the commit before it processes more (a few MB of encoded records: at one
+        #: output per event, a commit interval's worth at tens of thousands of events/s).
+        self.held = False
+        self.hold_limit = 4 * flush_at
+        # One flush at a time: a commit completing in the background may flush (changelog
+        # rewrites) while processing does, and each partition's records keep their order.
+        self._flushing = asyncio.Lock()
 
     def add_stage(self, drain: Callable[[], None]) -> None:
         """Register an agent's sink stage (see :mod:`streamflow.runtime.sink`). Whenever
@@ -117,9 +131,16 @@ class OutputBuffer:
         return self._count
 
     async def flush(self) -> None:
-        """Hand every buffered record to the producer (does not wait for acknowledgements)."""
+        """Hand every buffered record to the producer (does not wait for acknowledgements);
+        nothing while :attr:`held`."""
         if self.staged:
             self.drain_stages()
+        if not self._pending or self.held:
+            return
+        async with self._flushing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         if not self._pending:
             return
         pending, self._pending, self._count = self._pending, {}, 0
@@ -143,7 +164,23 @@ class OutputBuffer:
     async def wait_acks(self) -> dict[TP, int]:
         """Flush, then wait until the broker acknowledged everything; last offset per partition."""
         await self.flush()
+        return await self.acks(self.take_inflight())
+
+    def take_inflight(self) -> list[tuple[TP, Awaitable[int]]]:
+        """The sends handed to the producer so far and not taken yet (what a commit covers);
+        later flushes start a new list."""
         inflight, self._inflight = self._inflight, []
+        return inflight
+
+    async def acks_so_far(self) -> dict[TP, int]:
+        """Flush, then wait for everything handed over so far, leaving it for the next
+        :meth:`take_inflight` (awaiting a send twice is harmless)."""
+        await self.flush()
+        return await self.acks(list(self._inflight))
+
+    async def acks(self, inflight: list[tuple[TP, Awaitable[int]]]) -> dict[TP, int]:
+        """Wait for ``inflight`` sends; the last acknowledged offset per partition. A failed
+        send raises."""
         if not inflight:
             return {}
         offsets = await asyncio.gather(*(f for _, f in inflight))

@@ -11,7 +11,10 @@ damage: ``StoreCorrupted``. What is done depends on where it was found:
   events are processed again, into the state of the last commit: nothing is lost and nothing
   applied twice (at-least-once output since the last commit may be repeated, as after a crash);
 - **writing a commit's batch**: the changelog already holds the batch (acknowledged;
-  exactly-once: committed), so the rebuild replaces the write and nothing is rolled back;
+  exactly-once: committed), so the rebuild replaces the write and nothing is rolled back,
+  unless processing went on while that commit was in flight: the writes made meanwhile
+  (the partition's pending layer) go with the damaged store, so everything since the commit
+  is rolled back and processed again;
 - **restoring**: the store is rebuilt from the start of its changelog.
 
 A rebuilt store is renamed ``<path>.corrupt-<unix-ts>`` (kept for a post-mortem, never reused).
@@ -154,6 +157,9 @@ class StoreRepair:
         """Roll back to the last commit if needed, then rebuild every damaged store."""
         for key, damage in self.tables.damaged_at_write.items():
             self.damaged.setdefault(key, damage)
+            part = self.tables.active.get(key)
+            if part is not None and part.txn.dirty:  # written while the commit was in flight
+                self.rollback_needed = True
         self.tables.damaged_at_write.clear()
         if not self.damaged:
             return

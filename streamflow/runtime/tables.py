@@ -2,10 +2,12 @@
 transactions (Quix Streams' Store -> StorePartition -> PartitionTransaction; Kafka Streams'
 ProcessorStateManager). The table manager is the commit participant of the tables.
 
-It takes part in the worker's commit (``runtime.commits``): ``prepare_commit`` turns every
-dirty partition transaction into changelog records (latest value per key), ``finish_commit``
-writes each store's batch together with the changelog offset the broker acknowledged, and
-``rollback`` drops the batches of a commit that did not complete.
+It takes part in the worker's commit (``runtime.commits``): ``prepare_commit`` freezes every
+dirty partition transaction (its writes become the committing layer, readable while
+processing goes on into a new pending layer) and turns the frozen layers into changelog
+records (latest value per key); ``finish_commit``, once those are acknowledged (exactly-once:
+committed), writes each frozen layer to its store together with the changelog offset its own
+records reached; ``rollback`` drops both layers of a commit that did not complete.
 
 Which partitions it holds follows the assignment (``runtime.tasks``): when task (N, p) is
 assigned, partition p of every table with N partitions is opened (:meth:`open_tasks`) and
@@ -44,7 +46,8 @@ class TablePartition:
     per-commit transaction its writes go to, and the bookkeeping of the commit in progress."""
 
     __slots__ = ("table", "partition", "store", "txn", "changelog_tp", "committing",
-                 "from_source", "source_offset", "changes", "produced", "next_offset")
+                 "from_source", "source_offset", "committing_offset", "changes", "produced",
+                 "next_offset")
 
     def __init__(self, table: AnyTable, partition: int, store: "Store") -> None:
         self.table, self.partition, self.store = table, partition, store
@@ -55,6 +58,7 @@ class TablePartition:
         # applied since the last commit, which the commit stores with the batch.
         self.from_source = table.changelog_is_source
         self.source_offset: int | None = None
+        self.committing_offset: int | None = None  # source_offset when the commit froze
         # The commit in progress: its changelog records (key, encoded value or None) and how
         # many; and where this worker's next changelog record should land if nobody else
         # writes (at-least-once checks it: see runtime.changelog_guard).
@@ -221,18 +225,26 @@ class TableManager:
 
     # -- commit ---------------------------------------------------------------------------------
     async def prepare_commit(self, output: "OutputBuffer") -> None:
-        """Turn every dirty partition's pending writes into changelog records in ``output``."""
+        """Freeze every dirty partition's pending writes and turn them into changelog records
+        in ``output``; later writes go to a new pending layer (see ``PartitionTransaction``)."""
         for part in self.active.values():
             if part.from_source:  # its topic is its changelog: only the offset to store
-                part.committing = part.source_offset is not None
+                if part.source_offset is not None:
+                    part.txn.freeze()
+                    part.committing_offset, part.source_offset = part.source_offset, None
+                    part.committing = True
                 continue
             if part.txn.dirty and part.changelog_tp is not None:
                 topic, p = part.changelog_tp
+                part.txn.freeze()
                 part.changes = changes = part.txn.changes()
-                for key, value in changes:
-                    output.add_nowait(topic, key, value, p, None, None)
+                for record_key, value in changes:
+                    output.add_nowait(topic, record_key, value, p, None, None)
                 part.produced = len(changes)
                 part.committing = True
+
+    async def completing(self, step: str) -> None:
+        """Nothing to do at the steps of a commit's second half (see ``CommitParticipant``)."""
 
     async def verify_changelog(self, acked: dict[TP, int], output: "OutputBuffer",
                                final: bool) -> dict[TP, int]:
@@ -246,31 +258,35 @@ class TableManager:
         return await verify(parts, acked, output, final, self._reader)
 
     def finish_commit(self, acked: dict[TP, int]) -> None:
-        """Write each committing partition's batch with the changelog offset it reached (a
-        table fed from its topic: the input offset applied)."""
+        """Write each committing partition's frozen layer with the changelog offset it
+        reached (a table fed from its topic: the input offset applied when it froze).
+
+        ``acked`` holds this commit's records only (the next commit's are produced after
+        this one completes), so the offset is the one the frozen layer's own records reached.
+        A store found damaged keeps its layer: the repair (under the worker's lock, before
+        anything else is processed) rebuilds it from the changelog, which holds the layer."""
         for key, part in self.active.items():
-            if part.committing:
-                try:
-                    if part.from_source:
-                        part.txn.commit(part.source_offset)
-                        part.source_offset = None
-                    else:
-                        offset = acked.get(part.changelog_tp)  # type: ignore[arg-type]
-                        if offset is not None:  # in the changelog, whatever the store does
-                            part.next_offset = offset + 1
-                        part.txn.commit(offset)
-                except StoreCorrupted as damage:
-                    # The changelog (or the source topic) holds this batch: the store's
-                    # rebuild from it, right after the commit, replaces the write.
-                    part.txn.abort()
-                    self.damaged_at_write[key] = damage
+            if not part.committing:
+                continue
+            try:
+                if part.from_source:
+                    part.txn.commit_frozen(part.committing_offset)
+                    part.committing_offset = None
+                else:
+                    offset = acked.get(part.changelog_tp)  # type: ignore[arg-type]
+                    if offset is not None:  # in the changelog, whatever the store does
+                        part.next_offset = offset + 1
+                    part.txn.commit_frozen(offset)
+            except StoreCorrupted as damage:
+                self.damaged_at_write[key] = damage
+            finally:
                 part.committing, part.changes, part.produced = False, None, 0
 
     def pending_tasks(self) -> set[tuple[int, int]]:
         """Tasks (partition count, partition) of the table partitions written since the last
         commit."""
         return {(part.table.partitions, p) for (_, p), part in self.active.items()
-                if part.txn.dirty and not isinstance(part.table, GlobalTable)}
+                if (part.txn.dirty or part.txn.frozen) and not isinstance(part.table, GlobalTable)}
 
     def rollback(self) -> None:
         """Forget every write since the last commit (its transaction aborted, or it read a
@@ -280,7 +296,7 @@ class TableManager:
             if not isinstance(part.table, GlobalTable):
                 part.txn.abort()
                 part.committing, part.changes, part.produced = False, None, 0
-                part.source_offset = None
+                part.source_offset = part.committing_offset = None
 
 
 def _changelog(table: AnyTable, partition: int) -> dict[str, object] | None:

@@ -4,18 +4,28 @@ hand it to the agents, wait until they processed it, and every ``commit_interval
 A commit happens in this order (the spine that tables and exactly-once hang on):
 
 1. quiesce: every agent has processed what it was given (``take`` buffers flushed);
-2. state: each participant (table partitions) turns its per-commit batch into changelog
-   records in the output buffer;
-3. output: flush everything to the broker and wait for its acknowledgements;
-4. offsets: commit the input offsets of what was processed;
-5. state: write each store's batch together with the changelog offset it reached.
+2. state: each participant (table partitions) freezes its per-commit batch (reads still see
+   it; later writes go to a new layer) and turns it into changelog records in the output
+   buffer;
+3. output: flush everything to the broker, and take the sends this commit covers;
+4. acknowledgements: wait for those sends (not for later ones);
+5. offsets: commit the input offsets of what was processed up to 1;
+6. state: write each frozen batch to its store with the changelog offset its records reached.
 
-With exactly-once (``processing_guarantee="exactly_once"``), every record sent between two
-commits (agents' output, changelog records) belongs to one Kafka transaction, 4 adds the
-offsets to it and commits it, and 5 follows the commit. If the transaction aborts (the group
-rebalanced and refused its offsets), the state batches are dropped and the partitions
-rewound to their committed offsets: the stores only ever hold committed state, so nothing
-else needs undoing. See docs/exactly-once.md.
+1-3 run under the worker's lock and are short; 4-6 run in the background while the loop
+goes on processing (``runtime.committer``), at most one commit at a time: the next one waits
+for it, and what it could not finish (a rollback, an error) is applied by the loop under the
+lock before it processes anything else. Final commits (revoke, shutdown) and
+:meth:`Worker.commit` run 1-6 to the end.
+
+With exactly-once (``processing_guarantee="exactly_once"``), every record sent up to 3
+(agents' output, changelog records) belongs to one Kafka transaction, 5 adds the offsets to
+it and commits it, and 6 follows the commit; what is produced after 3 waits in the output
+buffer for the next transaction (processing waits for the commit only if that grows past
+the buffer's ``hold_limit``). If the transaction aborts (the group rebalanced and refused its
+offsets), the state batches are dropped and the partitions rewound to their committed
+offsets: the stores only ever hold committed state, so nothing else needs undoing. See
+docs/exactly-once.md.
 
 The worker composes the parts and owns the loop and the lifecycle; each part is given the few
 functions it needs, never the worker (but the two that report on it, below):
@@ -264,6 +274,7 @@ class Worker:
         self._started = False  # the revoke callback commits only while started
         for runner in [*self._background, *self.wiring.runners]:
             await runner.stop()
+        await self.committer.abandon()  # a commit in flight stops where it got
         if self.output is not None:
             self.output.discard()
         try:
@@ -333,9 +344,16 @@ class Worker:
                 await run.pause(min(interval, 0.2 if self.dispatcher.feed is None else 0.05))
                 await self.poll_once(0)
             else:
-                await self.poll_once(max(0.0, min(next_commit - time.monotonic(), 0.2)))
-            if time.monotonic() >= next_commit and not run.stop_requested:
-                await self.commit()
+                wait = next_commit - time.monotonic()
+                if wait <= 0 and self.committer.running:
+                    wait = 0.01  # a fetch without waiting would spin until it completes
+                await self.poll_once(max(0.0, min(wait, 0.2)))
+            # Due while the last commit is still in flight: processing goes on, and the next
+            # commit begins once that one completed (waiting would stop processing whenever
+            # a commit takes longer than the interval).
+            if (time.monotonic() >= next_commit and not run.stop_requested
+                    and not self.committer.running):
+                await self.begin_commit()
                 next_commit = time.monotonic() + interval
 
     async def poll_once(self, timeout: float) -> int:
@@ -353,19 +371,40 @@ class Worker:
                 await tasks.restore_pending()  # assigned during this fetch (memory://)
         if self.run_state.stop_requested:
             return 0  # fetched but not processed, so not committed: they come again
+        committer, output = self.committer, self.output
+        if output.held and output.pending >= output.hold_limit:
+            # Exactly-once: what was produced since the commit in flight froze waits for its
+            # transaction; past hold_limit records, processing waits too (bounded memory).
+            await committer.wait()
         async with self._lock:
+            await committer.apply_done()  # what the commit in flight could not finish
+            if self.stopping:  # a full disk found by it
+                return 0
             fetched = sum(len(r) for r in records.values())
             processed = await dispatcher.process(records)
             if self.store_repair.pending:
-                await self.store_repair.repair()
-            await self.output.flush()
+                await committer.settle()  # no repair while a commit is in flight
+                if self.store_repair.pending:
+                    await self.store_repair.repair()
+            await output.flush()
         return fetched + dispatcher.shared_fetched or processed
 
     async def commit(self) -> None:
-        """Commit now (see the module docstring for what a commit does)."""
+        """Commit now, to the end, after the commit in flight (see the module docstring for
+        what a commit does); the test driver and tests call it."""
+        await self.committer.wait()  # outside the lock: the loop may hold it meanwhile
         async with self._lock:
             if not self.run_state.stop_requested:
                 await self.committer.commit()
+
+    async def begin_commit(self) -> None:
+        """Start a commit whose acknowledgements, offsets and store writes complete in the
+        background while processing goes on (the run loop's commit), after the one in
+        flight; how long processing stops is the first half only."""
+        await self.committer.wait()  # outside the lock: the loop may hold it meanwhile
+        async with self._lock:
+            if not self.run_state.stop_requested:
+                await self.committer.begin()
 
     async def _commit_final(self) -> None:
         """The commit before partitions are revoked (the caller holds the lock)."""

@@ -1,10 +1,11 @@
 """Crash points for the test driver: where in a worker's commit a simulated crash happens.
 
-A commit (see :mod:`streamflow.runtime.commits`) turns the tables' pending writes into
-changelog records, flushes everything and waits for the acknowledgements, commits the input
-offsets (with exactly-once: the transaction, offsets included), and only then writes the
-stores. A crash between two of those steps is what tests of "nothing lost, nothing doubled"
-need to reach, so each gap has a name:
+A commit (see :mod:`streamflow.runtime.commits`) freezes the tables' pending writes and turns
+them into changelog records, flushes everything and waits for the acknowledgements, commits
+the input offsets (with exactly-once: the transaction, offsets included), and only then writes
+the stores; the run loop does all but the first steps in the background while it processes
+later records. A crash between two of those steps is what tests of "nothing lost, nothing
+doubled" need to reach, so each gap has a name:
 
 ``before_flush``
     (both guarantees) the agents processed their input; nothing of the commit happened.
@@ -15,12 +16,26 @@ need to reach, so each gap has a name:
 ``after_offsets``
     (both) the offsets (exactly-once: the transaction) are committed; the stores are not
     written: the restart restores them from the changelogs.
+``after_freeze``
+    (both; in flight) the commit began as the run loop begins it (frozen layers, changelog
+    records flushed) and its acknowledgements are not awaited yet; meanwhile the worker
+    processed later records (their writes in the tables' new layer, exactly-once their output
+    held for the next transaction).
+``after_offsets_in_flight``
+    (both; in flight) as ``after_offsets``, with later records processed while the commit was
+    in flight: the crash loses the frozen layers (not written) and the writes made after them.
+
+An in-flight phase makes the worker's next commit in the driver's steps begin in the
+background; the crash happens once the worker processed more records, or at its next commit,
+whichever comes first (a commit that runs to the end, such as :meth:`TestDriver.commit` with
+nothing begun, crashes at that point right away).
 
 The crash is raised by a commit participant (the protocol the tables use) placed before or
 after the tables in the worker's participant list, so no worker internals are patched.
 """
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import StreamflowError
@@ -29,9 +44,12 @@ if TYPE_CHECKING:
     from ..types import TP
 
 PHASES = {
-    "at_least_once": ("before_flush", "after_flush", "after_offsets"),
-    "exactly_once": ("before_flush", "after_offsets"),
+    "at_least_once": ("before_flush", "after_flush", "after_offsets", "after_freeze",
+                      "after_offsets_in_flight"),
+    "exactly_once": ("before_flush", "after_offsets", "after_freeze", "after_offsets_in_flight"),
 }
+#: The in-flight phases, and the step of the commit's second half where each crashes.
+IN_FLIGHT = {"after_freeze": "acks", "after_offsets_in_flight": "write"}
 
 
 class SimulatedCrash(Exception):
@@ -48,10 +66,39 @@ class CrashPoint:
                                   f"{', '.join(PHASES[guarantee])}")
         self.phase = phase
         self.first = True  # before the tables: their stores are not written when it fires
+        #: An in-flight phase: the commit it crashes runs in the background (set by the
+        #: driver when it begins that commit), and waits at the phase until :meth:`release`.
+        self.in_flight = phase in IN_FLIGHT
+        self.begun = False
+        self._gate = asyncio.Event()
+        self._cancelled = False
+
+    def release(self) -> None:
+        """Let the commit in flight go on to the crash."""
+        self._gate.set()
+
+    def cancel(self) -> None:
+        """Let the commit in flight go on without crashing (disarmed)."""
+        self._cancelled = True
+        self._gate.set()
+
+    @property
+    def waiting(self) -> bool:
+        """The commit it crashes is in flight, waiting for :meth:`release`."""
+        return self.begun and not self._gate.is_set()
 
     async def prepare_commit(self, output: Any) -> None:
         if self.phase == "before_flush":
             raise SimulatedCrash(self.phase)
+
+    async def completing(self, step: str) -> None:
+        if IN_FLIGHT.get(self.phase) != step:
+            return
+        if self.begun:
+            await self._gate.wait()
+            if self._cancelled:
+                return
+        raise SimulatedCrash(self.phase)
 
     async def verify_changelog(self, acked: "dict[TP, int]", output: Any,
                                final: bool) -> "dict[TP, int]":
@@ -76,4 +123,4 @@ class CrashPoint:
         pass
 
 
-__all__ = ["PHASES", "CrashPoint", "SimulatedCrash"]
+__all__ = ["IN_FLIGHT", "PHASES", "CrashPoint", "SimulatedCrash"]

@@ -178,7 +178,9 @@ class TestDriver:
         ``after_records=k``: once the worker processed at least ``k`` more records (at the
         end of the fetch that reaches ``k``: fetches hold up to the app's ``batch_size``).
         ``phase``: inside its next commit, at a named point (see :mod:`.crashes`):
-        ``before_flush``; at-least-once ``after_flush``; both ``after_offsets``."""
+        ``before_flush``; at-least-once ``after_flush``; both ``after_offsets``; and the
+        in-flight ``after_freeze`` and ``after_offsets_in_flight``, where the commit goes on
+        in the background while the worker processes later records, as the run loop's does."""
         if (after_records is None) == (phase is None):
             raise StreamflowError("crash_at: give after_records= or phase=")
         if not 0 <= worker < len(self.workers):
@@ -208,9 +210,17 @@ class TestDriver:
     def _disarm(self) -> None:
         armed, self._armed = self._armed, None
         if armed is not None and armed.point is not None:
+            armed.point.cancel()  # a commit waiting at it goes on
             participants = self.workers[armed.worker].participants
             if armed.point in participants:
                 participants.remove(armed.point)
+
+    def _in_flight_point(self, index: int) -> CrashPoint | None:
+        """The in-flight crash point armed on worker ``index``, if any."""
+        armed = self._armed
+        if armed is None or armed.worker != index or armed.point is None:
+            return None
+        return armed.point if armed.point.in_flight else None
 
     async def _crash(self, index: int) -> None:
         old = self.workers[index]
@@ -250,6 +260,10 @@ class TestDriver:
         every worker, as in a deployment."""
         if workers < 1:
             raise StreamflowError("rebalance: at least one worker")
+        armed = self._armed
+        if armed is not None and armed.point is not None and armed.point.waiting:
+            # A revoke commits after the commit in flight: an in-flight crash fires first.
+            await self._call(armed.worker, "commit")
         while len(self.workers) > workers:
             if self._armed is not None and self._armed.worker == len(self.workers) - 1:
                 self._disarm()
@@ -405,7 +419,7 @@ class TestDriver:
                 return
             if self.commit_every_step:
                 for index in range(len(self.workers)):
-                    if await self._call(index, "commit") is None:
+                    if await self._call(index, "step") is None:
                         empty = 0  # crashed in the commit: the restart has work to do
         raise StreamflowError("the app did not become idle (an agent feeding itself?)")
 
@@ -420,6 +434,11 @@ class TestDriver:
                 fetched += 1  # crashed and restarted
                 continue
             fetched += n
+            point = self._in_flight_point(index)
+            if n and point is not None and point.waiting:  # later records processed: crash
+                await self._call(index, "commit")
+                fetched += 1
+                continue
             armed = self._armed
             if (armed is not None and armed.worker == index and armed.after_records is not None
                     and worker.events_processed - armed.processed_at_arming >= armed.after_records):
@@ -429,13 +448,21 @@ class TestDriver:
 
     async def _call(self, index: int, what: str) -> int | None:
         """Poll, commit or flush worker ``index``; a crash armed at a commit phase fires in
-        there, and the worker is killed and restarted (None is returned)."""
+        there, and the worker is killed and restarted (None is returned). ``step`` is the
+        commit after a step: with an in-flight crash point armed and not reached yet, it
+        begins the commit in the background (see :mod:`.crashes`)."""
         worker = self.workers[index]
+        point = self._in_flight_point(index)
         try:
             with self._on(worker):
                 if what == "poll":
                     return await worker.poll_once(0)
-                if what == "commit":
+                if what == "step" and point is not None and not point.begun:
+                    point.begun = True
+                    await worker.begin_commit()
+                elif what in ("step", "commit"):
+                    if point is not None:
+                        point.release()  # a commit in flight waiting at it crashes now
                     await worker.commit()
                 else:
                     await worker.output.flush()

@@ -13,11 +13,16 @@ Test knobs (environment):
 - ``IT_STALL_FILE=path`` (at-least-once): when the test writes ``commit`` or ``changelog``
   there, the worker stops itself (after logging ``IT-STALL <point>`` and deleting the file) at
   the start of its next commit that moves offsets, or once the tables' changelog records of
-  its next commit are prepared but not sent. Test-only patches of streamflow's commit path.
+  its next commit are prepared but not sent. ``in_flight`` (either guarantee): in its next
+  commit that moves offsets, once the offsets (or the transaction) are committed and before
+  the stores are written, after the worker processed more clicks meanwhile (the commit runs
+  in the background). Test-only patches of streamflow's commit path.
 """
+import asyncio
 import logging
 import os
 import signal
+import time
 
 import streamflow
 
@@ -30,9 +35,13 @@ out = app.topic(os.environ.get("IT_OUT", "it-eos-counts"), partitions=PARTITIONS
 counts = app.table("counts", default=int, partitions=PARTITIONS)
 
 
+PROCESSED = [0]
+
+
 @app.agent(clicks)
 async def count(stream):
     async for click in stream:
+        PROCESSED[0] += 1
         user = click["user"]
         counts[user] += 1
         await out.send(key=user, value={"user": user, "n": counts[user], "id": click["id"]})
@@ -87,20 +96,31 @@ def _stall_when_asked(path: str) -> None:
         os.remove(path)
         return True
 
-    commit, prepare = AtLeastOnceCommit.commit, TableManager.prepare_commit
+    begin, prepare = AtLeastOnceCommit.begin, TableManager.prepare_commit
+    completing = AtLeastOnceCommit._completing
 
-    async def commit_then_maybe_stall(self, *args, **kwargs):
+    async def begin_then_maybe_stall(self, *args, **kwargs):
         consumer = self._consumer()
         if consumer is not None and self.offsets.to_commit(consumer.assignment()) and asked("commit"):
             _stop_myself("commit")
-        return await commit(self, *args, **kwargs)
+        return await begin(self, *args, **kwargs)
+
+    async def completing_then_maybe_stall(self, step):
+        await completing(self, step)
+        if step == "write" and asked("in_flight"):
+            before, deadline = PROCESSED[0], time.monotonic() + 10
+            while PROCESSED[0] == before and time.monotonic() < deadline:
+                await asyncio.sleep(0.002)  # the loop processes meanwhile
+            _stop_myself(f"in_flight (offsets committed, {PROCESSED[0] - before} clicks "
+                         "processed since, stores not written)")
 
     async def prepare_then_maybe_stall(self, output):
         await prepare(self, output)
         if output.pending and asked("changelog"):
             _stop_myself("changelog")
 
-    AtLeastOnceCommit.commit = commit_then_maybe_stall
+    AtLeastOnceCommit.begin = begin_then_maybe_stall
+    AtLeastOnceCommit._completing = completing_then_maybe_stall
     TableManager.prepare_commit = prepare_then_maybe_stall
 
 

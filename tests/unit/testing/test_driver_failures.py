@@ -235,3 +235,75 @@ async def test_timers_run_on_every_worker() -> None:
         await d.rebalance(workers=2)
         await d.advance(10)
         assert len(d.outputs("ticks")) == 3
+
+
+# -- crashes while a commit is in flight (issue 14: commits that do not stop processing) --------
+@pytest.mark.parametrize("store", ["memory", "rocksdb"])
+async def test_at_least_once_crash_after_offsets_with_later_records_in_between(store) -> None:
+    """The commit's offsets are committed, its frozen layer not written, and the worker went on
+    processing: the crash loses the frozen layer and the later writes. The restart restores
+    the committed state from the changelog and processes the later records again."""
+    async with TestDriver(counter(batch_size=3), store=store) as d:
+        await d.send_many(clicks(0, 12))
+        d.crash_at(phase="after_offsets_in_flight")
+        await d.send_many(clicks(12, 12))  # committed in the background, stopped before the write
+        assert d.crash_pending
+        await d.send_many(clicks(24, 12))  # processed while it waits: then the crash
+        assert d.crashes == 1 and not d.crash_pending
+        got = ids(d)
+        assert set(got) == set(range(36)), "a click lost"
+        assert all(got[i] == 1 for i in range(24)), "the committed clicks came again"
+        assert any(got[i] == 2 for i in range(24, 36)), "nothing was processed in between"
+        assert d.table("counts") == truth(36)
+
+
+@pytest.mark.parametrize("phase", ["after_freeze", "after_offsets_in_flight"])
+@pytest.mark.parametrize("store", ["memory", "rocksdb"])
+async def test_exactly_once_crashes_in_flight_change_nothing(phase, store) -> None:
+    async with TestDriver(counter(batch_size=3), store=store,
+                          processing_guarantee="exactly_once") as d:
+        await d.send_many(clicks(0, 12))
+        d.crash_at(phase=phase)
+        await d.send_many(clicks(12, 12))
+        assert d.crash_pending
+        await d.send_many(clicks(24, 12))
+        assert d.crashes == 1
+        assert ids(d) == collections.Counter(range(36))
+        assert d.table("counts") == truth(36)
+
+
+async def test_at_least_once_crash_after_freeze_loses_nothing() -> None:
+    async with TestDriver(counter(batch_size=3)) as d:
+        await d.send_many(clicks(0, 12))
+        d.crash_at(phase="after_freeze")
+        await d.send_many(clicks(12, 12))
+        await d.send_many(clicks(24, 12))
+        assert d.crashes == 1
+        assert set(ids(d)) == set(range(36))
+        counts = d.table("counts")
+        assert all(counts[u] >= n for u, n in truth(36).items())
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_an_in_flight_crash_point_fires_at_the_next_commit_without_later_records(
+        guarantee) -> None:
+    async with TestDriver(counter(), processing_guarantee=guarantee) as d:
+        d.crash_at(phase="after_offsets_in_flight")
+        await d.send_many(clicks(0, 12))
+        assert d.crash_pending
+        await d.commit()
+        assert d.crashes == 1 and not d.crash_pending
+        assert set(ids(d)) == set(range(12))
+        assert d.table("counts") == truth(12)
+
+
+async def test_a_rebalance_fires_an_in_flight_crash_first() -> None:
+    async with TestDriver(counter(), processing_guarantee="exactly_once") as d:
+        d.crash_at(phase="after_freeze")
+        await d.send_many(clicks(0, 12))
+        assert d.crash_pending
+        await d.rebalance(workers=2)
+        assert d.crashes == 1
+        await d.send_many(clicks(12, 12))
+        assert ids(d) == collections.Counter(range(24))
+        assert d.table("counts") == truth(24)
