@@ -9,13 +9,12 @@ buffers, RocksDB ignoring its cache) shows here.
 """
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaProducer
+from benchmarks.harness import produce
 
 from streamflow.runtime.memory_budget import MemoryBudget
 
@@ -40,22 +39,7 @@ async def _produce(bootstrap: str, topic: str) -> None:
     for i in range(EVENTS):
         key = b"user-%04d" % (i * 7919 % KEYS)
         parts[partition_for(key, PARTITIONS)].append((key, orjson.dumps({"i": i}), t0 + i * STEP_MS))
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", max_batch_size=1 << 20,
-                                max_request_size=1 << 21)
-    await producer.start()
-    try:
-        futures = []
-        for p, records in parts.items():
-            batch = producer.create_batch()
-            for key, value, ts in records:
-                if batch.append(key=key, value=value, timestamp=ts) is None:
-                    futures.append(await producer.send_batch(batch, topic, partition=p))
-                    batch = producer.create_batch()
-                    batch.append(key=key, value=value, timestamp=ts)
-            futures.append(await producer.send_batch(batch, topic, partition=p))
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
+    await produce(bootstrap, topic, parts)  # the benchmarks' batch loader
 
 
 def _peak_rss_mb(pid: int) -> float:
