@@ -299,6 +299,15 @@ class Worker:
             if self._started and self._producer is not None:
                 async with self._lock:
                     if run.error is None:
+                        # What the commit in flight ended with first: if it stopped the worker
+                        # (a full disk), the shutdown fails instead of committing, which, with
+                        # exactly-once, aborts the transaction opened after it.
+                        try:
+                            await self.committer.settle()
+                        except Exception as exc:  # noqa: BLE001 - it stops the worker
+                            log.error("the commit in flight failed: %s", exc)
+                            run.loop_failed(exc)
+                    if run.error is None:
                         await self.committer.commit(final=True)
                     else:
                         await self.committer.fail()

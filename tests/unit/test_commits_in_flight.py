@@ -16,6 +16,7 @@ import pytest
 
 import streamflow
 from streamflow.runtime.transport.base import CommitFailed, TransactionAborted
+from streamflow.state import StoreWriteFailed
 from streamflow.runtime.transport.memory import broker_for
 from streamflow.types import TP
 
@@ -236,7 +237,7 @@ async def test_an_aborted_transaction_in_flight_drops_what_was_held_and_reproces
 
 @pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once"])
 async def test_a_failed_send_in_flight_stops_the_worker_and_loses_nothing(guarantee) -> None:
-    app, src, seen = counting_app(guarantee)
+    app, src, _seen = counting_app(guarantee)
     with pytest.raises(RuntimeError, match="broker gone"):
         async with running(app) as worker:
             gate = Gate()
@@ -253,3 +254,51 @@ async def test_a_failed_send_in_flight_stops_the_worker_and_loses_nothing(guaran
             gate.opened.set()
             await wait_until(lambda: worker.stopping, what="the worker stopping")
     assert broker_for("memory://").groups["inflight"].committed.get(TP("src", 0)) in (None, 0)
+
+
+class FullDisk:
+    """A store whose writes fail as on a full disk."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def write(self, batch: Any, changelog_offset: int | None) -> None:
+        raise StoreWriteFailed(None, "No space left on device (simulated)")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+async def test_a_commit_in_flight_failing_as_the_worker_stops_leaves_no_transaction_open() -> None:
+    """Its transaction committed, the commit in flight writes the stores while later records
+    went into the next transaction; the worker is asked to stop and then the write fails. The
+    shutdown must abort that open transaction (on Kafka, readers of committed data would wait
+    for it until transaction_timeout_ms), not leave it for someone to fence."""
+    app, src, seen = counting_app("exactly_once")
+    broker = broker_for("memory://")
+    with pytest.raises(Exception, match="No space left"):
+        async with running(app) as worker:
+            path = worker.committer.path
+            completing, gate = path._completing, asyncio.Event()
+            at_write = asyncio.Event()
+
+            async def gated(step: str) -> None:
+                if step == "write" and not gate.is_set():
+                    at_write.set()
+                    await gate.wait()
+                await completing(step)
+
+            path._completing = gated
+            await send(src, 0, 10)
+            await wait_until(at_write.is_set, what="a commit in flight, its transaction committed")
+            await send(src, 10, 5)
+            await wait_until(lambda: seen["n"] == 15 and broker._open_at.get(TP("out", 0)),
+                             what="later records produced into the next transaction")
+            part = worker.tables.active[("counts", 0)]
+            part.txn._store = FullDisk(part.store)
+            worker.request_stop()
+            gate.set()
+    assert not broker._open_at.get(TP("out", 0)), "the shutdown left a transaction open"
+    later = [r for r in broker.topics["out"][0]
+             if app.topics["out"].value_codec.loads(r.value)["i"] >= 10]
+    assert later and all(r.aborted for r in later)
