@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .state import PartitionTransaction
     from .topics import Topic
 
-__all__ = ["ItemReads", "PartitionedState", "TableKeys", "partition_count", "store_kind"]
+__all__ = ["ItemReads", "PartitionedReads", "PartitionedState", "TableKeys", "partition_count", "store_kind"]
 
 _NOTHING: Any = object()
 _SIMPLE_KEYS = (str, int, bytes)
@@ -63,6 +63,25 @@ class ItemReads:
     def as_dict(self: _HasItems) -> dict[Any, Any]:
         """What ``items()`` covers, as a dict."""
         return dict(self.items())
+
+
+class PartitionedReads(ItemReads):
+    """The reads of a table whose partitions follow the assignment (``Table``, ``TopicTable``):
+    the stream-table join's ``lookup`` and ``items``, through the table's ``_keys`` and
+    ``_state``, which each kind sets up in its ``__init__``."""
+
+    _keys: "TableKeys"
+    _state: "PartitionedState"
+
+    def lookup(self, key: Any, event: Any) -> Any:
+        """The value of ``key`` in the table partition of ``event`` (None when absent): the
+        stream-table join's read."""
+        raw = self._keys.raw_for(key, event)
+        return self._state.txn_of(event).get(raw)
+
+    def items(self) -> Iterator[tuple[Any, Any]]:
+        """Every key and value in the partitions this worker holds (pending writes included)."""
+        return self._keys.items(self._state.held())
 
 
 def store_kind(table: str, store: str | None) -> str | None:

@@ -15,11 +15,11 @@ windowed) are classes of their own built from the same parts (:mod:`streamflow.t
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 from .durations import Duration
 from .serialization import Codec, codec_for, key_codec_for
-from .table_parts import ItemReads, PartitionedState, TableKeys, partition_count, store_kind
+from .table_parts import PartitionedReads, PartitionedState, TableKeys, partition_count, store_kind
 from .topics import Topic
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ _MISSING: Any = object()
 _MUTABLE = (list, dict, set, bytearray)
 
 
-class Table(ItemReads):
+class Table(PartitionedReads):
     """A changelog-backed key/value table (RocksDB by default).
 
     ``default`` is a factory for missing keys, as in ``collections.defaultdict``, except that a
@@ -129,16 +129,6 @@ class Table(ItemReads):
             return default
         txn.delete(raw)
         return value
-
-    def lookup(self, key: Any, event: Any) -> Any:
-        """The value of ``key`` in the table partition of ``event`` (None when absent): the
-        stream-table join's read."""
-        raw = self._keys.raw_for(key, event)
-        return self._state.txn_of(event).get(raw)
-
-    def items(self) -> Iterator[tuple[Any, Any]]:
-        """Every key and value in the partitions this worker holds (pending writes included)."""
-        return self._keys.items(self._state.held())
 
     # -- windowing ----------------------------------------------------------------------------
     def tumbling(self, size: Duration, *, grace: Duration = 0, retention: Duration | None = None,

@@ -16,11 +16,11 @@ any other; they cannot write it (write to the topic instead), so it never diverg
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 from .exceptions import ConfigError, StreamflowError
 from .runtime_api import running_worker
-from .table_parts import ItemReads, PartitionedState, TableKeys, partition_count, store_kind
+from .table_parts import PartitionedReads, PartitionedState, TableKeys, partition_count, store_kind
 from .topics import Topic
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 _MISSING: Any = object()
 
 
-class TopicTable(ItemReads):
+class TopicTable(PartitionedReads):
     """A read-only table whose rows are the latest record per key of ``topic``."""
 
     kind = "table"
@@ -88,16 +88,6 @@ class TopicTable(ItemReads):
     def __contains__(self, key: Any) -> bool:
         raw = self._keys.raw(key)
         return self._state.txn(raw).contains(raw)
-
-    def lookup(self, key: Any, event: Any) -> Any:
-        """The value of ``key`` in the table partition of ``event`` (None when absent): the
-        stream-table join's read."""
-        raw = self._keys.raw_for(key, event)
-        return self._state.txn_of(event).get(raw)
-
-    def items(self) -> Iterator[tuple[Any, Any]]:
-        """Every key and value in the partitions this worker holds."""
-        return self._keys.items(self._state.held())
 
     # -- no writes ----------------------------------------------------------------------------
     def __setitem__(self, key: Any, value: Any) -> NoReturn:
