@@ -8,12 +8,12 @@ class says by having no writes but one clear error for ``table[k] = v`` and ``de
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NoReturn
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .exceptions import StreamflowError
 from .partitioner import partition_for
 from .runtime_api import running_worker
-from .table_parts import ItemReads, TableKeys, partition_count, store_kind
+from .table_parts import FedFromTopic, ItemReads
 from .topics import Topic
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ _UNCACHED: Any = object()
 _CACHE_SIZE = 100_000
 
 
-class GlobalTable(ItemReads):
+class GlobalTable(FedFromTopic, ItemReads):
     """A read-only table every worker holds in full, fed from ``topic``.
 
     Lookups need no co-partitioning: a key is looked up in the partition Kafka's partitioner
@@ -38,24 +38,11 @@ class GlobalTable(ItemReads):
 
     def __init__(self, app: "App", name: str, *, topic: Topic,
                  default: Callable[[], Any] | None = None, store: str | None = None) -> None:
-        self.app = app
-        self.name = name
-        self.source = topic
-        self.key_type, self.value_type = topic.key_type, topic.value_type
-        self.key_codec, self.value_codec = topic.key_codec, topic.value_codec
-        self.default = default
-        self.declared_partitions = topic.declared_partitions
-        self.store_kind = store_kind(name, store)
-        self._keys = TableKeys(app, name, self.key_codec)
+        super().__init__(app, name, topic, default, store)
         self._what = f"global table {name}"
         # Decoded lookups (misses too): joins read the same rows over and over. Values are
         # shared, which is fine for a read-only table; updates invalidate their keys.
         self._cache: dict[bytes, Any] = {}
-
-    @property
-    def partitions(self) -> int:
-        """The partition count of its topic."""
-        return partition_count(self.app, self.source, self.source.declared_partitions)
 
     def _find(self, raw: bytes) -> Any:
         cache = self._cache
@@ -113,13 +100,7 @@ class GlobalTable(ItemReads):
         """Every key and value of the table (every worker holds all of them)."""
         return self._keys.items(running_worker(self.app, self._what).held(self))
 
-    # -- no writes ------------------------------------------------------------------------------
-    def __setitem__(self, key: Any, value: Any) -> NoReturn:
-        raise self._read_only()
-
-    def __delitem__(self, key: Any) -> NoReturn:
-        raise self._read_only()
-
+    # -- no writes (FedFromTopic raises this) ---------------------------------------------------
     def _read_only(self) -> StreamflowError:
         return StreamflowError(f"global table {self.name} is read-only: write to its topic "
                                f"{self.source.name} instead (a record with value None deletes a key)")

@@ -10,8 +10,11 @@ are distinct types too); what they share lives here, as small objects each table
   partitioned table uses (the partition of the event being processed), and the co-partitioning
   check that makes that right.
 - :class:`ItemReads`: ``keys``, ``values``, iteration and ``as_dict``, derived from a table's
-  own ``items()`` (the one piece shared as a base, like ``collections.abc.Mapping``'s mixin
-  methods: four one-liners that hold no state).
+  own ``items()`` (shared as a base, like ``collections.abc.Mapping``'s mixin methods: four
+  one-liners that hold no state).
+- :class:`FedFromTopic`: what a read-only table fed from a topic (``TopicTable``,
+  ``GlobalTable``) takes from that topic, and the one error both give for a write (a base too:
+  the two differ in how they hold partitions, not in what they take from their topic).
 - :func:`partition_count` and :func:`store_kind`: the table's partition count in effect and its
   store kind, checked.
 
@@ -20,7 +23,7 @@ and partition counts (:mod:`streamflow.runtime_api`).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Protocol
 
 from .context import current_context
 from .exceptions import CodecError, ConfigError, CopartitioningError, StreamflowError
@@ -34,7 +37,8 @@ if TYPE_CHECKING:
     from .state import PartitionTransaction
     from .topics import Topic
 
-__all__ = ["ItemReads", "PartitionedReads", "PartitionedState", "TableKeys", "partition_count", "store_kind"]
+__all__ = ["FedFromTopic", "ItemReads", "PartitionedReads", "PartitionedState", "TableKeys",
+           "partition_count", "store_kind"]
 
 _NOTHING: Any = object()
 _SIMPLE_KEYS = (str, int, bytes)
@@ -82,6 +86,38 @@ class PartitionedReads(ItemReads):
     def items(self) -> Iterator[tuple[Any, Any]]:
         """Every key and value in the partitions this worker holds (pending writes included)."""
         return self._keys.items(self._state.held())
+
+
+class FedFromTopic:
+    """A read-only table whose rows are its ``source`` topic's records: key and value types,
+    codecs and partition count are the topic's. Writes raise the error ``_read_only`` words
+    (write to the topic instead)."""
+
+    def __init__(self, app: "App", name: str, topic: "Topic",
+                 default: "Callable[[], Any] | None", store: str | None) -> None:
+        self.app = app
+        self.name = name
+        self.source = topic
+        self.key_type, self.value_type = topic.key_type, topic.value_type
+        self.key_codec, self.value_codec = topic.key_codec, topic.value_codec
+        self.default = default
+        self.declared_partitions = topic.declared_partitions
+        self.store_kind = store_kind(name, store)
+        self._keys: TableKeys = TableKeys(app, name, self.key_codec)
+
+    @property
+    def partitions(self) -> int:
+        """The partition count of its topic."""
+        return partition_count(self.app, self.source, self.declared_partitions)
+
+    def __setitem__(self, key: Any, value: Any) -> NoReturn:
+        raise self._read_only()
+
+    def __delitem__(self, key: Any) -> NoReturn:
+        raise self._read_only()
+
+    def _read_only(self) -> StreamflowError:
+        raise NotImplementedError
 
 
 def store_kind(table: str, store: str | None) -> str | None:

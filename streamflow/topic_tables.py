@@ -16,11 +16,11 @@ any other; they cannot write it (write to the topic instead), so it never diverg
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, NoReturn
+from typing import TYPE_CHECKING, Any, Callable
 
 from .exceptions import ConfigError, StreamflowError
 from .runtime_api import running_worker
-from .table_parts import PartitionedReads, PartitionedState, TableKeys, partition_count, store_kind
+from .table_parts import FedFromTopic, PartitionedReads, PartitionedState
 from .topics import Topic
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 _MISSING: Any = object()
 
 
-class TopicTable(PartitionedReads):
+class TopicTable(FedFromTopic, PartitionedReads):
     """A read-only table whose rows are the latest record per key of ``topic``."""
 
     kind = "table"
@@ -39,23 +39,10 @@ class TopicTable(PartitionedReads):
 
     def __init__(self, app: "App", name: str, *, topic: Topic,
                  default: Callable[[], Any] | None = None, store: str | None = None) -> None:
-        self.app = app
-        self.name = name
-        self.source = topic
-        self.key_type, self.value_type = topic.key_type, topic.value_type
-        self.key_codec, self.value_codec = topic.key_codec, topic.value_codec
-        self.default = default
-        self.declared_partitions = topic.declared_partitions
-        self.store_kind = store_kind(name, store)
+        super().__init__(app, name, topic, default, store)
         self.changelog = topic  # read to restore; never written (see changelog_is_source)
-        self._keys = TableKeys(app, name, self.key_codec)
         self._state = PartitionedState(self, self._keys)
         app.agent(topic, name=f"table:{name}")(self._follow)
-
-    @property
-    def partitions(self) -> int:
-        """The partition count of its topic."""
-        return partition_count(self.app, self.source, self.declared_partitions)
 
     def key_format_problem(self, topic: str, doing: str) -> str | None:
         """Why events of ``topic`` cannot be joined with this table because their keys are
@@ -89,13 +76,7 @@ class TopicTable(PartitionedReads):
         raw = self._keys.raw(key)
         return self._state.txn(raw).contains(raw)
 
-    # -- no writes ----------------------------------------------------------------------------
-    def __setitem__(self, key: Any, value: Any) -> NoReturn:
-        raise self._read_only()
-
-    def __delitem__(self, key: Any) -> NoReturn:
-        raise self._read_only()
-
+    # -- no writes (FedFromTopic raises this) -------------------------------------------------
     def _read_only(self) -> StreamflowError:
         return StreamflowError(f"table {self.name} is fed from topic {self.source.name}: send to "
                                f"the topic instead (a record with value None deletes a key)")
