@@ -170,10 +170,24 @@ async def test_exactly_once_processing_waits_once_the_held_output_passes_its_lim
         worker.producer.before_end = gate.wrap(nothing)
         await send(src, 0, 3)
         await wait_until(lambda: gate.waiting, what="a transaction commit in flight")
+        # The run loop is one task: a wait for the commit while it is still in flight can
+        # only be the loop stopping at the held output's limit (it begins commits only when
+        # none is in flight). While that wait lasts, the loop processes nothing.
+        committer, blocked_at = worker.committer, []
+        wait = committer.wait
+
+        async def recording_wait() -> None:
+            if committer.running:
+                blocked_at.append((seen["n"], worker.output.pending))
+            await wait()
+
+        committer.wait = recording_wait  # type: ignore[method-assign]
         await send(src, 3, 30)
-        await wait_until(lambda: seen["n"] > 3, what="some records processed meanwhile")
-        await asyncio.sleep(0.3)  # (a bound is checked by waiting: give it the chance to fail)
-        assert seen["n"] < 33, "processing did not wait for the commit"
+        await wait_until(lambda: blocked_at, what="processing waiting for the commit in flight")
+        processed, held = blocked_at[0]
+        assert 3 < processed < 33, "processing did not wait for the commit"
+        assert 5 <= held <= 5 + 2, "the held output passed its limit by more than one batch"
+        assert seen["n"] == processed
         gate.opened.set()
         await wait_until(lambda: seen["n"] == 33, what="the rest processed after the commit")
 
