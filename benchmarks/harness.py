@@ -86,6 +86,13 @@ class Input:
     expect: Any = None      # validate.Expectation: what a right output holds
 
 
+def now_ms() -> int:
+    """Wall-clock milliseconds, or ``BENCH_NOW_MS`` when set: pinned, two runs generate the same
+    input (window boundaries in the same places), which instruction counts need."""
+    pinned = os.environ.get("BENCH_NOW_MS")
+    return int(pinned) if pinned else int(time.time() * 1000)
+
+
 def generate(events: int, seed: int = 42, text_keys: bool = False,
              record_timestamp: int | None = None) -> tuple[dict[int, list], int, int]:
     """Records per partition (key, value bytes, timestamp): event time starts one hour ago and
@@ -95,7 +102,7 @@ def generate(events: int, seed: int = 42, text_keys: bool = False,
     the value's, so that a contender reading the record's time gets it wrong visibly).
     ``text_keys``: keyed by text, partitioned by it."""
     rng = random.Random(seed)
-    t0 = int(time.time() * 1000) - 3_600_000
+    t0 = now_ms() - 3_600_000
     parts: dict[int, list] = {p: [] for p in range(PARTITIONS)}
     passing = size = 0
     dumps = orjson.dumps
@@ -112,7 +119,7 @@ def generate(events: int, seed: int = 42, text_keys: bool = False,
 
 def customer_rows() -> dict[int, list]:
     """The enrichment table: one row per id, stamped well before the events."""
-    ts = int(time.time() * 1000) - 7_200_000
+    ts = now_ms() - 7_200_000
     parts: dict[int, list] = {p: [] for p in range(PARTITIONS)}
     for k, ident in enumerate(IDS):
         row = {"id": ident, "name": f"customer {k}", "tier": ["gold", "silver", "bronze"][k % 3],
