@@ -270,6 +270,11 @@ class Stream(Generic[T]):
         through as ``(FLUSH, [])``. With ``timeout``, yields ``(None, None)`` when no batch came."""
         source, ops, as_events = self._source, self._ops, self._events
         items: list[Any]  # what the operators see: values, or Events for events()
+        # Tell the worker whether values must be decoded before they are handed over; an
+        # events() stream decodes each on first read (streamflow.lazy_events).
+        reads_values = getattr(source, "reads_values", None)
+        if reads_values is not None:
+            reads_values(not as_events)
         while True:
             batch = await source.next_batch(timeout)
             if batch is None:
@@ -280,6 +285,9 @@ class Stream(Generic[T]):
                 continue
             if as_events:  # the worker's plain tuples become Events only here
                 events = items = [_new_tuple(Event, e) if e.__class__ is tuple else e for e in batch]
+            elif getattr(source, "deferred_values", False):
+                # Batches made while an events() stream read this channel may hold LazyEvents.
+                events, items = batch, [e[VALUE] if e.__class__ is tuple else e.value for e in batch]
             else:
                 events, items = batch, [e[VALUE] for e in batch]
             for op in ops:

@@ -34,6 +34,18 @@ class Channel:
         self._current: asyncio.Future | None = None
         self.handed: list[EventTuple] | None = None  # the batch being processed, as delivered
         self.reader: asyncio.Task | None = None  # the task that asked for it
+        # Whether the worker may leave values undecoded (LazyEvent) in batches for this
+        # channel: its stream iterates events() (``reads_values``), and it is no group_by's
+        # source (``runtime.wiring``: the forwarder encodes items as they are).
+        self.may_defer_values = True
+        self.defers_values = False
+        #: Whether a batch of LazyEvents may have been handed to it (see ``Stream.batches``).
+        self.deferred_values = False
+
+    def reads_values(self, values: bool) -> None:
+        """The stream reading this channel iterates values (True) or events() (False)."""
+        self.defers_values = not values and self.may_defer_values
+        self.deferred_values = self.deferred_values or self.defers_values
 
     def deliver(self, batch: list[EventTuple]) -> asyncio.Future:
         """Queue ``batch``; the future completes once the agent asked for the next one."""

@@ -95,7 +95,7 @@ class Dispatcher:
                 consumer.seek(TP(tp.topic, tp.partition), recs[0].offset)  # type: ignore[union-attr]
                 continue
             self._offsets.fetched(tp, recs[0].offset)
-            events, failure = self._decoder.decode(tp, recs)
+            events, failure = self._decoder.decode(tp, recs, self._defers_values(tp.topic))
             self._metrics.consumed(tp, len(events))
             if failure is not None and decode_failure is None:
                 decode_failure = failure
@@ -128,6 +128,17 @@ class Dispatcher:
         if decode_failure is not None:
             self._run.decode_failed(decode_failure)
         return processed
+
+    def _defers_values(self, topic: str) -> bool:
+        """Whether ``topic``'s values may be left undecoded: every agent reading it iterates
+        events() and so decodes a value when it reads it (``streamflow.lazy_events``)."""
+        channels = self.routes.get(topic)
+        if not channels:
+            return False
+        for channel in channels:
+            if not channel.defers_values:
+                return False
+        return True
 
     def _plan(self, order: InputOrder, consumer: "Consumer | None") -> list[Any]:
         """What may be processed now (after pausing the partitions whose queue is full, so

@@ -7,6 +7,9 @@ stream). Which setting applies depends on what it raised:
 - :class:`InvalidTimestamp` (a window or a stream-stream join was handed a record whose event
   time is no time, or a ``timestamp=`` extractor failed) is the record's fault:
   ``on_decode_error``, as for a record that does not decode;
+- :class:`DecodeError` raised by reading ``event.value`` of an event whose value the worker
+  left undecoded (``streamflow.lazy_events``) is a record that does not decode:
+  ``on_decode_error``, reported as the decoder reports it (``runtime.decoding``);
 - anything else is the agent's: ``on_agent_error``.
 
 ``stop`` stops the worker without committing the batch. ``skip`` and ``dead_letter`` log the
@@ -119,8 +122,10 @@ class AgentFailures:
     def __init__(self, settings: Any, dead_letters: Callable[[], DeadLetters | None],
                  stop: Callable[[str, BaseException, Any], None],
                  fatal: Callable[[StreamflowError], None],
-                 damaged: Callable[[StoreCorrupted], bool] = lambda damage: False) -> None:
+                 damaged: Callable[[StoreCorrupted], bool] = lambda damage: False,
+                 counted: Callable[[str, str], None] = lambda topic, policy: None) -> None:
         self.settings = settings
+        self._counted = counted  # a value that did not decode: (topic, policy) for the metrics
         self._dead_letters = dead_letters
         self._stop = stop
         self._fatal = fatal
@@ -141,12 +146,19 @@ class AgentFailures:
             ctx.current, ctx.batch, ctx.chunk, ctx.held = None, False, None, None
             return True
         located = locate(ctx, channel.handed if channel is not None else None)
-        bad_time = find_cause(exc, InvalidTimestamp)
+        bad_value = _bad_value(exc)
+        bad_time = bad_value or find_cause(exc, InvalidTimestamp)
         setting = "on_decode_error" if bad_time is not None else "on_agent_error"
         policy = getattr(self.settings, setting)
         one = located[0][0] if located is not None and len(located[0]) == 1 else None
         if policy == "stop" or located is None or channel is None:
-            if bad_time is not None and one is not None:
+            if bad_value is not None and policy == "stop":
+                log.error("%s; stopping (on_decode_error=stop: fix the producer or set "
+                          "on_decode_error=skip or dead_letter)", bad_value,
+                          extra=_extra(_coordinates_of(bad_value)))
+                self._counted(bad_value.topic, "stop")
+                self._fatal(bad_value)
+            elif bad_value is None and bad_time is not None and one is not None:
                 error = DecodeError(*coordinates(one), "timestamp", str(bad_time))
                 log.error("%s; stopping (on_decode_error=stop: fix the producer or the "
                           "timestamp= extractor, or set on_decode_error=skip or dead_letter)", error,
@@ -158,6 +170,8 @@ class AgentFailures:
         failed, again = located
         if failed:
             await self._apply(policy, setting, runner.name, failed, exc, bad_time)
+            if bad_value is not None:
+                self._counted(bad_value.topic, policy)
         else:
             log.warning("agent %s raised %s in an operator (map, filter, ...) on one of %d "
                         "events from %s; handing them over one at a time to find it",
@@ -181,9 +195,14 @@ class AgentFailures:
             await self._apply(policy, "on_agent_error", agent, [event], exc, None, who=where)
 
     async def _apply(self, policy: str, setting: str, agent: str, failed: list[Any],
-                     exc: BaseException, bad_time: InvalidTimestamp | None,
+                     exc: BaseException, bad_time: InvalidTimestamp | DecodeError | None,
                      who: str | None = None) -> None:
-        if bad_time is not None:
+        if isinstance(bad_time, DecodeError):  # a value read by the agent did not decode
+            bad = _coordinates_of(bad_time)
+            chunk = f" (in a take() chunk of {len(failed)} events)" if len(failed) > 1 else ""
+            reasons = [f"{bad_time}{chunk}" if coordinates(e) == bad
+                       else f"{bad_time}, read while processing {_at(e)}{chunk}" for e in failed]
+        elif bad_time is not None:
             reasons = [str(DecodeError(*coordinates(e), "timestamp", str(bad_time)))
                        for e in failed]
         else:
@@ -209,6 +228,17 @@ class AgentFailures:
                       target, setting, extra=_extra(e))
 
 
+def _bad_value(exc: BaseException) -> DecodeError | None:
+    """The DecodeError of a value an agent read (``streamflow.lazy_events``) that caused
+    ``exc``, or None."""
+    found = find_cause(exc, DecodeError)
+    return found if found is not None and found.what == "value" else None
+
+
+def _coordinates_of(error: DecodeError) -> Coordinates:
+    return error.topic, error.partition, error.offset
+
+
 def _channel_of(runner: "AgentRunner") -> "Channel | None":
     """The channel the agent's own task was reading when it failed (with ``group_by``, the
     agent reads the re-keyed channel while a forwarder task reads the source one)."""
@@ -229,7 +259,7 @@ class _Span:
 
 def _where(ctx: Any, one: Any, channel: "Channel | None") -> Any:
     if one is not None:
-        return Event(*one)
+        return one if isinstance(one, Event) else Event(*one)
     if ctx.current is None and channel is not None and channel.handed:
         return _Span(channel.handed)
     return ctx.event

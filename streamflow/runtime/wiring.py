@@ -114,6 +114,7 @@ class Wiring:
             channel._subscriber = self._subscriber(runner)
             if segment.group_bys:
                 self._regrouped.add(channel)
+                channel.may_defer_values = False  # its forwarder encodes the items it reads
             for topic in segment.topics:
                 self.routes.setdefault(topic, []).append(channel)
             self._segments.append(segment)

@@ -141,7 +141,8 @@ class Worker:
         self.committer = Committer(lambda: self.wiring.runners, run, self.store_repair,
                                    self._disk_full, self.metrics.commit_took)
         self.failures = AgentFailures(settings, lambda: self.dead_letters, run.failed,
-                                      run.stop_with, self.store_repair.found)
+                                      run.stop_with, self.store_repair.found,
+                                      lambda topic, policy: self.decoder.counted(topic, policy))
         self.wiring = Wiring(app, settings, transport, lambda: self.output, self.failures,
                              run.failed)
         self.decoder = Decoder(app.topics, settings.on_decode_error, lambda: self.dead_letters)

@@ -152,3 +152,61 @@ async def _some_committed(bootstrap: str, env: dict) -> bool:
 
 async def _read_everything(bootstrap: str, topic: str, partitions: int) -> list:
     return await read_all(bootstrap, topic, sum((await end_offsets(bootstrap, topic, partitions)).values()))
+
+
+@pytest.mark.parametrize("policy", ["stop", "skip", "dead_letter"])
+async def test_a_value_that_does_not_decode_where_an_agent_reads_it(kafka_broker, env, tmp_path,
+                                                                    policy) -> None:
+    """Values are decoded where an events() agent reads them (docs/decisions.md): the agent
+    that never reads them counts the bad record too; the one that reads them follows
+    on_decode_error, across a kill and restart, with one error line naming the record."""
+    bootstrap = kafka_broker.bootstrap
+    await create_topic(bootstrap, env["IT_IN"], PARTITIONS)
+    base = int(time.time() * 1000) // 60_000 * 60_000 - 60 * 60_000
+    data = [(p, f"p{p}u{i % 3}", {"i": 100 * p + i}, base + 2_000 * i)
+            for p in range(PARTITIONS) for i in range(200)]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for n, (partition, key, value, ts) in enumerate(data):
+            raw = b'{"i": ' if n == 20 else orjson.dumps(value)  # partition 0, offset 20
+            await producer.send_and_wait(env["IT_IN"], key=key.encode(), value=raw,
+                                         partition=partition, timestamp_ms=ts)
+    finally:
+        await producer.stop()
+    line = f"cannot decode value of {env['IT_IN']}[0]@20: "
+    run_env = {**env, "STREAMFLOW_ON_DECODE_ERROR": policy,
+               "STREAMFLOW_BATCH_SIZE": str(random.choice([1, 7, 500]))}
+    with worker_processes("tests.integration.apps.lazy_values:app", tmp_path) as start:
+        if policy == "stop":
+            for attempt in range(2):  # stops at the same record every time, never past it
+                worker = start(run_env, "data")
+                await wait_until(lambda: worker.proc.poll() is not None, 60, "the worker to stop")
+                assert worker.proc.returncode == 1
+                errors = error_lines(worker.log())
+                assert sum(line in e and "stopping (on_decode_error=stop" in e for e in errors) == 1, errors
+                assert "Traceback" not in worker.log()
+                offsets = await committed(bootstrap, env["IT_APP"], env["IT_IN"], PARTITIONS)
+                assert offsets[0] is None or offsets[0] <= 20
+            run_env["STREAMFLOW_ON_DECODE_ERROR"] = "skip"  # then the operator chooses to skip it
+        else:  # killed once it committed something, then restarted: nothing lost
+            first = start(run_env, "data")
+            await wait_until(lambda: _some_committed(bootstrap, env), 60, "a first commit")
+            first.kill()
+        worker = start(run_env, "data")
+        await worker.wait_assigned()  # (the first may have committed everything already)
+        await wait_until(lambda: all_committed(bootstrap, env), 120, "every input committed")
+        assert await worker.terminate() == 0
+        assert "Traceback" not in worker.log()
+    counts: dict = {}
+    for r in sorted(await _read_everything(bootstrap, env["IT_COUNTS"], PARTITIONS),
+                    key=lambda r: (r.partition, r.offset)):
+        value = orjson.loads(r.value)
+        counts[(value["key"], value["start"])] = value["value"]
+    truth = collections.Counter((key, ts - ts % 60_000) for _, key, _, ts in data)
+    assert all(counts.get(k, 0) >= n for k, n in truth.items()) and len(counts) == len(truth)
+    echoed = {orjson.loads(r.value) for r in await _read_everything(bootstrap, env["IT_OUT"], PARTITIONS)}
+    assert echoed == {str(v["i"]) for n, (_, _, v, _) in enumerate(data) if n != 20}
+    if policy == "dead_letter":
+        dead = await _read_everything(bootstrap, f"{env['IT_APP']}-dead-letters", PARTITIONS)
+        assert dead and {(r.value, dict(r.headers)["streamflow.offset"]) for r in dead} == {(b'{"i": ', b"20")}
