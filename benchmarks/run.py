@@ -35,6 +35,7 @@ from streamflow.testing.kafka_broker import DEFAULT_VERSION, KafkaBroker
 from . import harness as h
 from . import validate
 from .contenders import kafka_perf
+from .latency import Latency
 
 WORKLOADS = ["stateless", "windowed", "windowed_ts", "enrichment", "restore", "eos"]
 TITLES = {"stateless": "1. stateless (decode, filter half, add a field, produce)",
@@ -358,19 +359,28 @@ class Bench:
         if contender.startswith("kafka-"):
             return {"status": "n/a", "reason": "throughput reference only"}
         in_topic, out = f"in-{group}", self.out_topic_for(contender, workload, group)
-        await h.create_topics(self.bootstrap, [in_topic])
-        await h.create_topics(self.bootstrap, [out], config=h.LOG_APPEND)
+        # Both topics LogAppendTime: every sample splits at the input's append (``latency``).
+        await h.create_topics(self.bootstrap, [in_topic, out], config=h.LOG_APPEND)
         proc = h.Proc(argv, self.env(workload, group, in_topic, out, self.work / group),
                       self.logs / f"latency-{workload}-{contender}.log")
+        latency = Latency(self.bootstrap, workload, in_topic, out, proc, rate=self.args.rate,
+                          seconds=self.args.latency_seconds, text_keys=workload in TEXT_KEYED)
         try:
-            result = await Latency(self, workload, in_topic, out, proc).run()
+            result = await latency.run()
         finally:
             proc.stop()
+        # Every sample (send, input appended, output appended; ms), for a closer look at the tail.
+        (self.logs / f"latency-{workload}-{contender}-samples.json").write_bytes(orjson.dumps(latency.matched))
         await self.delete_topics([in_topic, out])
         shutil.rmtree(self.work / group, ignore_errors=True)
         if result.get("status") == "ok":
             self.log(f"latency {workload:<10} {contender:<13} p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms "
-                     f"({result['samples']:,} samples, {result['received']:.1%} of outputs seen)")
+                     f"({result['samples']:,} samples, {result['received']:.1%} of outputs seen); "
+                     f"send -> input appended p50 {result['in_p50']:.0f} / p99 {result['in_p99']:.0f} ms, "
+                     f"input -> output appended p50 {result['app_p50']:.0f} / p99 {result['app_p99']:.0f} ms, "
+                     f"slowest 1%: median {result['tail_in_median']:.0f} ms in + "
+                     f"{result['tail_app_median']:.0f} ms app; stamp -> handed to the producer "
+                     f"p99 {result['handoff_p99']:.1f} ms")
         else:
             self.log(f"latency {workload:<10} {contender:<13} {result.get('status')}: {result.get('reason')}")
         return result
@@ -525,143 +535,6 @@ class Bench:
             shutil.rmtree(self.work, ignore_errors=True)
         from .report import write_report
         write_report(self)
-
-
-class Latency:
-    """One latency run: paced producer, output reader, matching (see ``Bench.latency_run``)."""
-
-    def __init__(self, bench: Bench, workload: str, in_topic: str, out_topic: str, proc: h.Proc) -> None:
-        self.bench, self.workload, self.proc = bench, workload, proc
-        self.in_topic, self.out_topic = in_topic, out_topic
-        self.text_keys = workload in TEXT_KEYED
-        self.key_partition = h.TEXT_KEY_PARTITION if self.text_keys else h.KEY_PARTITION
-        self.rate = bench.args.rate
-        self.seconds = bench.args.latency_seconds
-        self.measure_from: int | None = None     # ms: events sent from then on are measured
-        self.first_output = asyncio.Event()
-        self.samples: list[float] = []
-        self.expected = 0                        # measured events that must produce output
-        self.sent_by_key: dict[str, dict[int, list[int]]] = {}
-        self.rng = random.Random(3)
-        self.seq = 0
-        self.outputs = 0
-        self.futures: list = []
-
-    async def run(self) -> dict:
-        bs = self.bench.bootstrap
-        producer = AIOKafkaProducer(bootstrap_servers=bs, acks="all", linger_ms=0)
-        consumer = AIOKafkaConsumer(bootstrap_servers=bs, enable_auto_commit=False)
-        await producer.start()
-        await consumer.start()
-        tps = [TopicPartition(self.out_topic, p) for p in range(h.PARTITIONS)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        reader = asyncio.create_task(self.read(consumer))
-        try:
-            deadline = time.monotonic() + 120
-            while not self.first_output.is_set():     # warm-up trickle: 20 events/s
-                if not self.proc.alive():
-                    return {"status": "failed", "reason": f"exited: {self.proc.tail()}"}
-                if time.monotonic() > deadline:
-                    return {"status": "timeout", "reason": "no output within 120 s of start"}
-                await self.send(producer, 1, measured=False)
-                await asyncio.sleep(0.05)
-            warm_until = time.monotonic() + 2
-            while time.monotonic() < warm_until:
-                await self.send(producer, 1, measured=False)
-                await asyncio.sleep(0.05)
-            self.measure_from = int(time.time() * 1000)
-            start, sent = time.monotonic(), 0
-            while (elapsed := time.monotonic() - start) < self.seconds:   # the paced phase
-                due = int(elapsed * self.rate) - sent
-                if due > 0:
-                    await self.send(producer, due, measured=True)
-                    sent += due
-                await asyncio.sleep(0.005)
-            lost = sum(1 for f in await asyncio.gather(*self.futures, return_exceptions=True)
-                       if isinstance(f, BaseException))
-            drain = time.monotonic() + 15
-            while len(self.samples) < self.expected and time.monotonic() < drain:
-                await asyncio.sleep(0.1)
-            if not self.proc.alive():
-                return {"status": "failed", "reason": f"exited: {self.proc.tail()}"}
-        finally:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
-            await consumer.stop()
-            await producer.stop()
-        if not self.samples:
-            return {"status": "failed", "reason": "no output for the measured events"}
-        s = sorted(self.samples)
-        return {"status": "ok", "p50": s[len(s) // 2], "p99": s[min(len(s) - 1, int(len(s) * 0.99))],
-                "max": s[-1], "samples": len(s), "received": len(s) / max(self.expected, 1),
-                "rate": self.rate, "seconds": self.seconds, "input_batches_failed": lost,
-                "sent": self.seq, "outputs": self.outputs, "expected": self.expected}
-
-    async def send(self, producer: AIOKafkaProducer, n: int, measured: bool) -> None:
-        now = int(time.time() * 1000)
-        by_partition: dict[int, list] = {}
-        for _ in range(n):
-            k, key, value = h.make_event(self.rng, self.seq, now, self.text_keys)
-            self.seq += 1
-            if measured:
-                self.expected += self.workload != "stateless" or h.passes_filter(value)
-            windows = self.sent_by_key.setdefault(h.IDS[k], {})
-            windows.setdefault(now - now % h.WINDOW_MS, []).append(now)
-            by_partition.setdefault(self.key_partition[k], []).append((key, orjson.dumps(value), now))
-        for p, records in by_partition.items():
-            batch = producer.create_batch()
-            for key, value, ts in records:
-                # append() returns None when the batch is full (about 70 events): the event is
-                # then not in it. Sent as is, those events were lost, yet counted as expected.
-                if batch.append(key=key, value=value, timestamp=ts) is None:
-                    batch.close()
-                    self.futures.append(await producer.send_batch(batch, self.in_topic, partition=p))
-                    batch = producer.create_batch()
-                    batch.append(key=key, value=value, timestamp=ts)
-            batch.close()
-            self.futures.append(await producer.send_batch(batch, self.in_topic, partition=p))
-
-    async def read(self, consumer: AIOKafkaConsumer) -> None:
-        while True:
-            for recs in (await consumer.getmany(timeout_ms=200)).values():
-                if recs:
-                    self.first_output.set()
-                self.outputs += len(recs)
-                for r in recs:
-                    sent = self.match(r)
-                    if sent is not None and self.measure_from is not None and sent >= self.measure_from:
-                        self.samples.append(r.timestamp - sent)
-
-    def match(self, r) -> int | None:
-        """Send time (ms) of the input event this output record answers, or None."""
-        try:
-            value = orjson.loads(r.value) if r.value else None
-        except orjson.JSONDecodeError:
-            return None
-        if self.workload == "stateless":
-            return value.get("ts") if isinstance(value, dict) else None
-        # Windowed count: the c-th event of key k in its window. Keys are b'"u00042"', or
-        # a windowed key (below) that holds it; the count is the value itself or its
-        # "count" (streamflow, ceiling) / "value" (Quix) field.
-        try:
-            key = orjson.loads(r.key)
-        except (orjson.JSONDecodeError, TypeError):
-            if not self.text_keys or r.key is None:
-                return None
-            key = r.key.decode("utf-8", "replace")  # a text key, as the input had it
-        if isinstance(key, list):      # Faust: [key, [start, end]]
-            key = key[0]
-        elif isinstance(key, dict):    # streamflow: {"key": key, "start": .., "end": ..}
-            key = key.get("key")
-        count = value.get("count", value.get("value")) if isinstance(value, dict) else value
-        windows = self.sent_by_key.get(key)
-        if not windows or not isinstance(count, int) or count < 1:
-            return None
-        for start in sorted(windows, reverse=True):  # newest window holding that many events
-            if len(windows[start]) >= count:
-                return windows[start][count - 1]
-        return None
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

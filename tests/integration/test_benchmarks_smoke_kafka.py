@@ -63,3 +63,19 @@ async def test_commit_spans_time_both_guarantees_commit_paths(kafka_broker, tmp_
     assert alo["calls"]["offset_commit"] >= 1 and "commit_transaction" not in alo["calls"]
     assert eos["calls"]["commit_transaction"] >= 1 and eos["calls"]["send_offsets"] >= 1
     assert "offset_commit" not in eos["calls"]
+
+
+async def test_a_latency_run_splits_every_sample_at_the_input_append(kafka_broker, tmp_path) -> None:
+    """Workload 2 windows by record time, which is the input's append time on the latency
+    run's LogAppendTime input topic: every output is still matched to the event it counts."""
+    args = parse_args(["--events", "1000", "--rate", "1000", "--latency-seconds", "2",
+                       "--contenders", "streamflow", "--results", str(tmp_path)])
+    bench = Bench(args, broker=kafka_broker)
+    await bench.setup()
+    result = await bench.latency_run("windowed", "streamflow")
+    assert result["status"] == "ok", result
+    assert result["received"] == 1.0 and result["samples"] == result["expected"] >= 1900, result
+    assert 0 <= result["in_p50"] <= result["p99"] and 0 <= result["app_p50"] <= result["p99"], result
+    samples = json.loads((bench.logs / "latency-windowed-streamflow-samples.json").read_text())
+    assert len(samples) == result["samples"]
+    assert all(sent <= appended <= out for sent, appended, out in samples)

@@ -16,6 +16,7 @@ from benchmarks import harness as h
 from benchmarks import run as bench_run
 from benchmarks import validate
 from benchmarks.contenders import ceiling
+from benchmarks.latency import Latency
 
 
 def _records(parts: dict[int, list]) -> list[tuple[int, bytes, bytes, int]]:
@@ -181,9 +182,8 @@ class _Producer:
 async def test_the_paced_producer_sends_every_event_it_counts(workload: str) -> None:
     """A late tick sends hundreds of events at once: those past a full batch were dropped, yet
     counted as expected, so latency runs reported missing outputs and waited out their drain."""
-    args = bench_run.parse_args(["--events", "10", "--bootstrap", "127.0.0.1:1"])
-    bench = bench_run.Bench(args, bench_run.RunningBroker("127.0.0.1:1"))
-    lat = bench_run.Latency(bench, workload, "in", "out", proc=None)  # type: ignore[arg-type]
+    lat = Latency("127.0.0.1:1", workload, "in", "out", proc=None,  # type: ignore[arg-type]
+                  rate=10_000, seconds=1, text_keys=workload == "windowed_ts")
     producer = _Producer()
     await lat.send(producer, 500, measured=True)        # type: ignore[arg-type]
     sent = [r for _, recs in producer.sent for r in recs]

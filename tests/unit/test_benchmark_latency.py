@@ -1,0 +1,68 @@
+"""The latency runs' matching (benchmarks/latency.py): every output is paired with the input
+event it answers, read back from the input topic, so each sample splits at the input's append
+time into "in" (send -> input appended) and "app" (input appended -> output appended)."""
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+import orjson
+import pytest
+
+from benchmarks import harness as h
+from benchmarks.latency import Latency
+
+
+def _latency(workload: str) -> Latency:
+    lat = Latency("127.0.0.1:1", workload, "in", "out", proc=None,  # type: ignore[arg-type]
+                  rate=10_000, seconds=1, text_keys=workload == "windowed_ts")
+    lat.measure_from = 1_000
+    return lat
+
+
+def _input(seq: int, key: int, sent: int, appended: int, text_keys: bool = False) -> SimpleNamespace:
+    _, k, value = h.make_event(random.Random(seq), seq, sent, text_keys)
+    value["id"] = h.IDS[key]
+    return SimpleNamespace(key=k, value=orjson.dumps(value), timestamp=appended)
+
+
+def test_stateless_samples_split_at_the_input_append() -> None:
+    lat = _latency("stateless")
+    inputs = {0: [_input(0, 1, sent=900, appended=905),           # sent before the measured phase
+                  _input(1, 1, sent=1_000, appended=1_004),
+                  _input(2, 2, sent=1_010, appended=1_030)]}
+    out = [SimpleNamespace(key=inp.key, value=inp.value, timestamp=t)
+           for inp, t in zip(inputs[0], (950, 1_020, 1_031), strict=True)]
+    samples = lat.samples(inputs, {3: out})
+    assert sorted(samples) == [(1_000, 1_004, 1_020), (1_010, 1_030, 1_031)]
+    lat.expected = 2
+    result = lat.result(samples, lost=0, outputs=3)
+    assert (result["p99"], result["in_p99"], result["app_p99"]) == (21, 20, 16)
+    assert (result["tail_in_median"], result["tail_app_median"]) == (20, 1)
+
+
+@pytest.mark.parametrize("workload", ["windowed", "windowed_ts"])
+def test_windowed_counts_match_the_nth_event_of_the_key_in_its_window(workload: str) -> None:
+    """Workload 2 windows by record time, which is the input's append time on a LogAppendTime
+    topic: an event sent just before a window edge and appended after it is the first of the
+    next window there, while 2b (the value's ts) keeps it in the earlier one."""
+    lat = _latency(workload)
+    text = workload == "windowed_ts"
+    edge = 60_000
+    inputs = {0: [_input(0, 7, sent=edge - 10, appended=edge - 5, text_keys=text),
+                  _input(1, 7, sent=edge - 2, appended=edge + 3, text_keys=text),
+                  _input(2, 7, sent=edge + 5, appended=edge + 9, text_keys=text)]}
+    key = h.TEXT_KEYS[7] if text else h.KEYS[7]
+
+    def output(start: int, count: int, appended: int) -> SimpleNamespace:
+        return SimpleNamespace(key=key, value=orjson.dumps({"id": h.IDS[7], "start": start, "count": count}),
+                               timestamp=appended)
+    if text:   # windows of the sent ts: [0, 1] in the first, [2] in the next
+        outs = [output(0, 1, edge), output(0, 2, edge + 10), output(edge, 1, edge + 20)]
+        expect = [(edge - 10, edge - 5, edge), (edge - 2, edge + 3, edge + 10), (edge + 5, edge + 9, edge + 20)]
+    else:      # windows of the append time: [0] in the first, [1, 2] in the next
+        outs = [output(0, 1, edge), output(edge, 1, edge + 10), output(edge, 2, edge + 20)]
+        expect = [(edge - 10, edge - 5, edge), (edge - 2, edge + 3, edge + 10), (edge + 5, edge + 9, edge + 20)]
+    assert sorted(lat.samples(inputs, {0: outs})) == expect
+    # An output whose count its window never reached answers nothing.
+    assert lat.samples(inputs, {0: [output(edge, 5, edge + 30)]}) == []
