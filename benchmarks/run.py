@@ -379,8 +379,9 @@ class Bench:
                      f"send -> input appended p50 {result['in_p50']:.0f} / p99 {result['in_p99']:.0f} ms, "
                      f"input -> output appended p50 {result['app_p50']:.0f} / p99 {result['app_p99']:.0f} ms, "
                      f"slowest 1%: median {result['tail_in_median']:.0f} ms in + "
-                     f"{result['tail_app_median']:.0f} ms app; stamp -> handed to the producer "
-                     f"p99 {result['handoff_p99']:.1f} ms")
+                     f"{result['tail_app_median']:.0f} ms app, {result['tail_in_worst_second']:.0%} of it "
+                     f"within one second; median of the per-second p99s {result['p99_per_second_median']:.0f} ms; "
+                     f"stamp -> handed to the producer p99 {result['handoff_p99']:.1f} ms")
         else:
             self.log(f"latency {workload:<10} {contender:<13} {result.get('status')}: {result.get('reason')}")
         return result

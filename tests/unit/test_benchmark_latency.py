@@ -39,6 +39,18 @@ def test_stateless_samples_split_at_the_input_append() -> None:
     result = lat.result(samples, lost=0, outputs=3)
     assert (result["p99"], result["in_p99"], result["app_p99"]) == (21, 20, 16)
     assert (result["tail_in_median"], result["tail_app_median"]) == (20, 1)
+    assert result["tail_in_worst_second"] == 1.0 and result["p99_per_second_median"] == 21
+
+
+def test_a_single_stall_shows_as_the_share_of_the_tail_within_one_second() -> None:
+    lat = _latency("stateless")
+    # 10 s at 100 events/s, 2 ms each, but for 150 ms of stall in second 4 (all +200 ms).
+    samples = [(1_000 + i * 10, 1_000 + i * 10 + 1, 1_000 + i * 10 + (200 if 4_000 <= i * 10 < 4_150 else 2))
+               for i in range(1_000)]
+    lat.expected = len(samples)
+    result = lat.result(samples, lost=0, outputs=len(samples))
+    assert result["p99"] == 200 and result["tail_in_worst_second"] == 1.0
+    assert result["p99_per_second_median"] == 2
 
 
 @pytest.mark.parametrize("workload", ["windowed", "windowed_ts"])
