@@ -99,6 +99,19 @@ class PartitionTransaction:
         raw = self._store.get(key)
         return default if raw is None else self._loads(raw)
 
+    def raise_to(self, key: bytes, value: Any) -> Any:
+        """Set ``key`` to ``value`` unless it holds one at least as large; return what it
+        holds then. A stream time is such a maximum, read and moved once per record: one call
+        instead of :meth:`get` and :meth:`set`, reading the pending layer inline."""
+        held = self._updates.get(key, _MISSING)
+        if held is _MISSING or held is _DELETED:
+            held = self.get(key)
+        if held is None or value > held:
+            self._updates[key] = value
+            self._encoded = None
+            return value
+        return held
+
     def contains(self, key: bytes) -> bool:
         value = self._updates.get(key, _MISSING)
         if value is not _MISSING:

@@ -71,10 +71,7 @@ class TimeWindowsProcessor:
             if isinstance(ts, bool) or not isinstance(ts, int) or ts < 0:
                 raise InvalidTimestamp(f"record timestamp {ts!r} is not an event time "
                                        f"(windows need ints >= 0 ms)")
-        stream_time = txn.get(STREAM_TIME)
-        if stream_time is None or ts > stream_time:
-            stream_time = ts
-            txn.set(STREAM_TIME, ts)
+        stream_time = txn.raise_to(STREAM_TIME, ts)
         size = self.size
         start = ts - ts % size
         if start + size <= stream_time - self.grace:

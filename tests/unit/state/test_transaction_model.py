@@ -13,7 +13,7 @@ import tempfile
 from typing import Any
 
 import orjson
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -48,6 +48,15 @@ class TransactionModel(RuleBasedStateMachine):
     def set(self, key: bytes, value: Any) -> None:
         self.txn.set(key, value)
         self.pending[key] = value
+
+    @rule(key=keys, value=st.integers(-5, 5))
+    def raise_to(self, key: bytes, value: int) -> None:
+        """A stream time's move: the larger of what the key shows (when an int) and value."""
+        held = self.pending.get(key)
+        assume(held is None or type(held) is int)
+        want = value if held is None or value > held else held
+        assert self.txn.raise_to(key, value) == want
+        self.pending[key] = want
 
     @rule(key=keys)
     def delete(self, key: bytes) -> None:
