@@ -83,6 +83,8 @@ def tables(bench: "Bench") -> tuple[str, dict[str, dict[str, float]]]:
                     if lat["status"] != "n/a":
                         notes.append(f"- latency {workload} / {c}: {lat['status']}: {lat.get('reason')}")
             out.append("| " + " | ".join(row) + " |")
+        if latency:
+            out += _latency_split(bench, workload)
         revisions = [(r.round, r.extra["revision"]) for r in runs
                      if r.contender == "streamflow" and r.extra.get("revision")]
         if revisions:
@@ -113,6 +115,24 @@ def tables(bench: "Bench") -> tuple[str, dict[str, dict[str, float]]]:
     if notes:
         out += ["### Failures, time-outs, wrong outputs and their reasons", "", *notes, ""]
     return "\n".join(out), ratios
+
+
+def _latency_split(bench: "Bench", workload: str) -> list[str]:
+    """Each latency run split at the input's append time (see ``benchmarks.latency``)."""
+    lines = []
+    for c in bench.args.contenders:
+        lat = bench.latency.get((workload, c)) or {}
+        if lat.get("status") != "ok" or "in_p99" not in lat:
+            continue
+        lines.append(f"- {c}: send -> input appended {lat['in_p50']:.0f} / {lat['in_p99']:.0f} ms, "
+                     f"input -> output appended {lat['app_p50']:.0f} / {lat['app_p99']:.0f} ms (p50 / p99); "
+                     f"slowest 1%: median {lat['tail_in_median']:.0f} ms in + {lat['tail_app_median']:.0f} ms app, "
+                     f"{lat['tail_in_worst_second']:.0%} of it sent within one second; "
+                     f"median of the per-second p99s {lat['p99_per_second_median']:.0f} ms")
+    if not lines:
+        return []
+    return ["", "Latency split at the input's append time (docs/benchmarks.md, \"How each figure is "
+            "measured\"):", "", *lines]
 
 
 def _short(text: str, n: int = 160) -> str:

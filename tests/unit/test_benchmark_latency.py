@@ -78,3 +78,23 @@ def test_windowed_counts_match_the_nth_event_of_the_key_in_its_window(workload: 
     assert sorted(lat.samples(inputs, {0: outs})) == expect
     # An output whose count its window never reached answers nothing.
     assert lat.samples(inputs, {0: [output(edge, 5, edge + 30)]}) == []
+
+
+def test_the_report_gives_each_latency_run_its_split() -> None:
+    from benchmarks import report
+    from benchmarks import run as bench_run
+    args = bench_run.parse_args(["--events", "1000", "--workloads", "stateless",
+                                 "--contenders", "streamflow,ceiling", "--bootstrap", "127.0.0.1:1"])
+    bench = bench_run.Bench(args, bench_run.RunningBroker("127.0.0.1:1"))
+    bench.runs = [h.Run("stateless", c, 0, events_per_s=100_000.0, rss_mb=70.0, startup_s=1.0)
+                  for c in ("streamflow", "ceiling")]
+    lat = _latency("stateless")
+    lat.expected = 2
+    samples = [(1_000, 1_004, 1_020), (1_010, 1_030, 1_031)]
+    bench.latency = {("stateless", "streamflow"): lat.result(samples, lost=0, outputs=2),
+                     ("stateless", "ceiling"): {"status": "failed", "reason": "exited"}}
+    text, _ = report.tables(bench)
+    assert ("- streamflow: send -> input appended 20 / 20 ms, input -> output appended 16 / 16 ms "
+            "(p50 / p99); slowest 1%: median 20 ms in + 1 ms app, 100% of it sent within one second; "
+            "median of the per-second p99s 21 ms") in text
+    assert "- ceiling: send" not in text
