@@ -367,6 +367,8 @@ class Bench:
                           seconds=self.args.latency_seconds, text_keys=workload in TEXT_KEYED)
         try:
             result = await latency.run()
+        except Exception as exc:  # noqa: BLE001 - one failed latency run must not end the benchmark
+            result = {"status": "failed", "reason": f"the harness failed: {exc!r}"}
         finally:
             proc.stop()
         # Every sample (send, input appended, output appended; ms), for a closer look at the tail.
