@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .operators.windowed.updates import count_adder, count_initializer
+
 
 def _identity(x: Any) -> Any:
     return x
@@ -28,7 +30,7 @@ class Aggregation:
 
 def count() -> Aggregation:
     """Number of events (the value is ignored)."""
-    return Aggregation(lambda: 0, lambda agg, _v: agg + 1, lambda a, b: a + b)
+    return Aggregation(count_initializer, count_adder, lambda a, b: a + b)
 
 
 def sum(field: Callable[[Any], Any] | None = None) -> Aggregation:  # noqa: A001 - reads as streamflow.agg.sum

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .expiry import Expiry
     from .suppression import Suppression
 
-__all__ = ["Run", "WindowWriter", "adder_returned_none"]
+__all__ = ["Run", "WindowWriter", "adder_returned_none", "count_adder", "count_initializer"]
 
 
 class Run:
@@ -37,6 +37,17 @@ class Run:
         self.stream_time = stream_time
         self.emit_time = emit_time  # the suppression buffer's clock: max update timestamp
         self.store_time = store_time  # moves as windows are written; stored once at the end
+
+
+def count_initializer() -> int:
+    """A count's first aggregate (``streamflow.agg.count``)."""
+    return 0
+
+
+def count_adder(aggregate: int, _value: Any) -> int:
+    """A count's adder: one more, whatever the value. The tumbling path recognises this pair
+    and counts inline instead of calling them (see ``TimeWindowsProcessor.update``)."""
+    return aggregate + 1
 
 
 def adder_returned_none(key: bytes, window: tuple[int, int]) -> ValueError:

@@ -15,6 +15,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from streamflow.operators import HoppingWindows, TumblingWindows, WindowedAggregation
+from streamflow.operators.windowed.updates import count_adder, count_initializer
 from streamflow.state import MemoryStore, PartitionTransaction, restore
 
 PROFILE = settings(max_examples=300, deadline=None, derandomize=True, database=None)
@@ -24,10 +25,18 @@ def adder(agg: list[Any], value: Any) -> list[Any]:
     return agg + [value]
 
 
+# streamflow.agg.count(), which time windows count inline, and the same count as user
+# functions, which they call
+COUNT = (count_initializer, count_adder)
+COUNT_CALLED = (lambda: 0, lambda agg, _value: agg + 1)
+
+
 def processor(windows: HoppingWindows, retention: int | None, fast: bool,
-              emit: str = "update") -> WindowedAggregation:
-    agg = WindowedAggregation(windows, initializer=list, adder=adder, emit=emit,  # type: ignore[arg-type]
+              emit: str = "update", functions: tuple = (list, adder)) -> WindowedAggregation:
+    initializer, add = functions
+    agg = WindowedAggregation(windows, initializer=initializer, adder=add, emit=emit,  # type: ignore[arg-type]
                               retention=retention)
+    assert agg.kind.counts == (functions is COUNT)  # type: ignore[union-attr]
     assert agg.tumbling_update == (emit == "update" and windows.advance == windows.size)
     if not fast:
         agg.update_tumbling = None  # the general path: TimeWindowsProcessor.process
@@ -101,15 +110,21 @@ _OLDER_FIRST = [("event", b"a", 5, 0), ("event", b"a", 15, 1), ("commit",), ("re
 
 @PROFILE
 @given(st.sampled_from([1, 3, 5, 10]), st.sampled_from([0, 0, 2, 7]),
-       st.sampled_from([None, None, 4, 40]), operations())
-@example(10, 7, None, _OLDER_FIRST)
-@example(10, 7, None, [op if op != ("recover",) else ("abort",) for op in _OLDER_FIRST])
+       st.sampled_from([None, None, 4, 40]), operations(), st.booleans())
+@example(10, 7, None, _OLDER_FIRST, False)
+@example(10, 7, None, [op if op != ("recover",) else ("abort",) for op in _OLDER_FIRST], False)
+@example(10, 7, None, [op if op != ("recover",) else ("abort",) for op in _OLDER_FIRST], True)
 def test_update_tumbling_is_the_general_path(size: int, grace: int, extra: int | None,
-                                             ops: list[tuple]) -> None:
+                                             ops: list[tuple], counting: bool) -> None:
+    """``counting``: the direct path counts inline (``agg.count()``) and the general path
+    calls a user's count functions."""
     windows = TumblingWindows(size, grace=grace)
     retention = None if extra is None else size + grace + extra
-    fast = Partition(processor(windows, retention, fast=True))
-    general = Partition(processor(windows, retention, fast=False), forgetful=True)
+    fast = Partition(processor(windows, retention, fast=True,
+                               functions=COUNT if counting else (list, adder)))
+    general = Partition(processor(windows, retention, fast=False,
+                                  functions=COUNT_CALLED if counting else (list, adder)),
+                        forgetful=True)
     for i, op in enumerate(ops):
         assert fast.step(op) == general.step(op), f"operation {i}: {op}"
         assert fast.contents() == general.contents(), f"state after operation {i}: {op}"
