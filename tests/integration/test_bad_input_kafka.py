@@ -125,6 +125,9 @@ async def test_agent_errors_are_dead_lettered_and_the_rest_is_processed_once(
     await wait_until(lambda: _some_committed(bootstrap, env), 60, "a first commit")
     first.kill()
     second = workers(run_env, "data")
+    # (the first may have committed everything already: a SIGTERM while the second is still
+    # starting its interpreter would kill it instead of stopping it)
+    await second.wait_assigned()
     await wait_until(lambda: all_committed(bootstrap, env), 120, "every input committed")
     assert await second.terminate() == 0
     assert "Traceback" not in second.log()
