@@ -58,6 +58,15 @@ class TransactionModel(RuleBasedStateMachine):
         assert self.txn.raise_to(key, value) == want
         self.pending[key] = want
 
+    @rule(offset=st.integers(0, 999), value=st.integers(0, 9))
+    def set_many(self, offset: int, value: int) -> None:
+        """More new keys at once, out of order and between the few short ones, than the sorted
+        index of pending keys inserts one by one (the next scan sorts them in instead)."""
+        for i in range(200):
+            key = b"a" + ((offset + i * 37) % 1000).to_bytes(2, "big")
+            self.txn.set(key, value)
+            self.pending[key] = value
+
     @rule(key=keys)
     def delete(self, key: bytes) -> None:
         self.txn.delete(key)
