@@ -13,7 +13,7 @@ are distinct types too); what they share lives here, as small objects each table
   own ``items()`` (shared as a base, like ``collections.abc.Mapping``'s mixin methods: four
   one-liners that hold no state).
 - :class:`FedFromTopic`: what a read-only table fed from a topic (``TopicTable``,
-  ``GlobalTable``) takes from that topic, and the one error both give for a write (a base too:
+  ``GlobalTable``) takes from that topic, and the error a write raises (a base too:
   the two differ in how they hold partitions, not in what they take from their topic).
 - :func:`partition_count` and :func:`store_kind`: the table's partition count in effect and its
   store kind, checked.
@@ -117,7 +117,8 @@ class FedFromTopic:
         raise self._read_only()
 
     def _read_only(self) -> StreamflowError:
-        raise NotImplementedError
+        return StreamflowError(f"table {self.name} is fed from topic {self.source.name}: send to "
+                               f"the topic instead (a record with value None deletes a key)")
 
 
 def store_kind(table: str, store: str | None) -> str | None:

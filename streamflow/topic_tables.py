@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from .exceptions import ConfigError, StreamflowError
+from .exceptions import ConfigError
 from .runtime_api import running_worker
 from .table_parts import FedFromTopic, PartitionedReads, PartitionedState
 from .topics import Topic
@@ -75,11 +75,6 @@ class TopicTable(FedFromTopic, PartitionedReads):
     def __contains__(self, key: Any) -> bool:
         raw = self._keys.raw(key)
         return self._state.txn(raw).contains(raw)
-
-    # -- no writes (FedFromTopic raises this) -------------------------------------------------
-    def _read_only(self) -> StreamflowError:
-        return StreamflowError(f"table {self.name} is fed from topic {self.source.name}: send to "
-                               f"the topic instead (a record with value None deletes a key)")
 
     def __repr__(self) -> str:
         return f"<Table {self.name} from topic {self.source.name}>"
