@@ -25,7 +25,7 @@ Everything an agent reads through the Event API is decoded: ``event.value``, unp
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .exceptions import DecodeError
 from .types import VALUE, Event
@@ -89,7 +89,7 @@ class LazyEvent(Event):
         """This event as a plain :class:`Event`, its value decoded."""
         return _new_tuple(Event, (*self[:VALUE], self.value, *self[VALUE + 1:]))
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.decoded())
 
     def __eq__(self, other: object) -> bool:
@@ -107,13 +107,14 @@ class LazyEvent(Event):
     def _asdict(self) -> dict[str, Any]:
         return self.decoded()._asdict()
 
-    def _replace(self, **changes: Any) -> Event:
+    def _replace(self, **changes: Any) -> Event:  # type: ignore[override]
+        # (a plain Event, decoded: the replaced value may be anything)
         return self.decoded()._replace(**changes)
 
     def __repr__(self) -> str:
         if "value" in self.__dict__:
             return Event.__repr__(self)
-        raw = self[VALUE]
+        raw: Any = self[VALUE]  # (the bytes: not decoded yet)
         shown = "None" if raw is None else f"<{len(raw)} bytes, not decoded>"
         return (f"Event({self.coordinates}, ts={self.timestamp}, key={self.key!r}, "
                 f"value={shown})")

@@ -287,7 +287,8 @@ class Stream(Generic[T]):
                 events = items = [_new_tuple(Event, e) if e.__class__ is tuple else e for e in batch]
             elif getattr(source, "deferred_values", False):
                 # Batches made while an events() stream read this channel may hold LazyEvents.
-                events, items = batch, [e[VALUE] if e.__class__ is tuple else e.value for e in batch]
+                events, items = batch, [e[VALUE] if e.__class__ is tuple else e.value  # type: ignore[attr-defined]
+                                        for e in batch]
             else:
                 events, items = batch, [e[VALUE] for e in batch]
             for op in ops:

@@ -84,7 +84,7 @@ class Decoder:
         # Until an agent read one of the topic's values, leave them all undecoded; from then
         # on decode them here and leave only those that do not decode to the agent.
         defer_all = lazy_type is not None and not lazy_type.values_read
-        if defer_all:
+        if lazy_type is not None and defer_all:
             new = tuple.__new__
             try:
                 return [new(lazy_type, (name, partition, r.offset, r.timestamp,
