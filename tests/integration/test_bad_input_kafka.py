@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import random
 import time
+from typing import Any, Callable
 
 import orjson
 import pytest
@@ -70,15 +71,7 @@ async def test_a_record_with_timestamp_minus_one_in_a_windowed_table(kafka_broke
     line = f"cannot decode timestamp of {env['IT_IN']}[0]@20: record timestamp -1 is not an event time"
 
     if policy == "stop":
-        for attempt in range(2):  # it stops at the same record every time, committing nothing past it
-            worker = workers(run_env, "data")
-            await wait_until(lambda: worker.proc.poll() is not None, 60, "the worker to stop")
-            assert worker.proc.returncode == 1
-            errors = error_lines(worker.log())
-            assert sum(line in e and "stopping (on_decode_error=stop" in e for e in errors) == 1, errors
-            assert "Traceback" not in worker.log()
-            offsets = await committed(bootstrap, env["IT_APP"], env["IT_IN"], PARTITIONS)
-            assert offsets[0] is None or offsets[0] <= 20
+        await _stops_twice_at_the_record(lambda: workers(run_env, "data"), line, bootstrap, env)
         run_env["STREAMFLOW_ON_DECODE_ERROR"] = "skip"  # then the operator chooses to skip it
 
     worker = workers(run_env, "data")
@@ -148,6 +141,21 @@ async def test_agent_errors_are_dead_lettered_and_the_rest_is_processed_once(
         assert set(dead_ids) == bad
 
 
+async def _stops_twice_at_the_record(start: Callable[[], Any], line: str, bootstrap: str,
+                                     env: dict) -> None:
+    """With on_decode_error=stop, a worker started twice stops at partition 0's offset 20 every
+    time, with one error line for it and no traceback, and commits nothing past it."""
+    for _ in range(2):
+        worker = start()
+        await wait_until(lambda: worker.proc.poll() is not None, 60, "the worker to stop")
+        assert worker.proc.returncode == 1
+        errors = error_lines(worker.log())
+        assert sum(line in e and "stopping (on_decode_error=stop" in e for e in errors) == 1, errors
+        assert "Traceback" not in worker.log()
+        offsets = await committed(bootstrap, env["IT_APP"], env["IT_IN"], PARTITIONS)
+        assert offsets[0] is None or offsets[0] <= 20
+
+
 async def _some_committed(bootstrap: str, env: dict) -> bool:
     offsets = await committed(bootstrap, env["IT_APP"], env["IT_IN"], PARTITIONS)
     return any(offsets.values())
@@ -182,15 +190,7 @@ async def test_a_value_that_does_not_decode_where_an_agent_reads_it(kafka_broker
                "STREAMFLOW_BATCH_SIZE": str(random.choice([1, 7, 500]))}
     with worker_processes("tests.integration.apps.lazy_values:app", tmp_path) as start:
         if policy == "stop":
-            for attempt in range(2):  # stops at the same record every time, never past it
-                worker = start(run_env, "data")
-                await wait_until(lambda: worker.proc.poll() is not None, 60, "the worker to stop")
-                assert worker.proc.returncode == 1
-                errors = error_lines(worker.log())
-                assert sum(line in e and "stopping (on_decode_error=stop" in e for e in errors) == 1, errors
-                assert "Traceback" not in worker.log()
-                offsets = await committed(bootstrap, env["IT_APP"], env["IT_IN"], PARTITIONS)
-                assert offsets[0] is None or offsets[0] <= 20
+            await _stops_twice_at_the_record(lambda: start(run_env, "data"), line, bootstrap, env)
             run_env["STREAMFLOW_ON_DECODE_ERROR"] = "skip"  # then the operator chooses to skip it
         else:  # killed once it committed something, then restarted: nothing lost
             first = start(run_env, "data")
